@@ -1,0 +1,190 @@
+/*
+ * sipalg.h - the SIP/SDP rewrite engine: bytes in, plan of edits and facts out.
+ *
+ * Pure: no sockets, no netfilter, no global state. One call handles one SIP
+ * message crossing one NAT binding. The engine never re-serialises: its output
+ * is the input with only the changed tokens replaced.
+ *
+ * Typical use (the daemon, the replay tool, the tests):
+ *
+ *	struct sipalg_result res;
+ *	sipalg_process(msg, len, &ctx, &res);       // plan edits, gather facts
+ *	n = sipalg_apply(msg, len, &res, out, cap);  // splice the edits
+ *
+ * struct sipalg_result is large (fixed arrays, no allocation): keep one per
+ * thread, not on a small stack.
+ */
+#ifndef SIPALG_H
+#define SIPALG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#define SIPALG_MAX_MSG		65535	/* largest message handled */
+#define SIPALG_MAX_MEDIA	16	/* SDP m-lines reported/rewritten */
+#define SIPALG_MAX_EDITS	256	/* edits planned for one message */
+#define SIPALG_DEFAULT_PORT	5060	/* a sent-by or URI without a port */
+
+enum sipalg_transport { SIPALG_UDP, SIPALG_TCP };
+
+/* Which way the message crosses the gateway. */
+enum sipalg_dir {
+	SIPALG_OUTBOUND,	/* from the inside host towards the outside */
+	SIPALG_INBOUND,		/* from the outside towards the inside host */
+};
+
+/* IPv4 address (network byte order) and port (host byte order). */
+struct sipalg_addr {
+	struct in_addr ip;
+	uint16_t port;
+};
+
+/*
+ * The NAT binding of the signalling flow, as the conntrack tuples give it.
+ * inside:  the private host (original source for an outbound flow)
+ * public:  what NAT turned inside into (reply destination)
+ * remote:  the far end of the signalling flow (proxy, registrar, trunk)
+ */
+struct sipalg_binding {
+	struct sipalg_addr inside;
+	struct sipalg_addr public;
+	struct sipalg_addr remote;
+};
+
+/* One switch per rewrite. sipalg_switches_default() gives the shipped values. */
+struct sipalg_switches {
+	bool enabled;		/* master switch: off = every message unchanged */
+	bool request_uri;	/* inbound: Request-URI public -> inside */
+	bool via;		/* Via sent-by, received=, rport=, maddr= */
+	bool contact;		/* every Contact value */
+	bool record_route;	/* Record-Route entries naming the inside host */
+	bool route;		/* Route entries naming the inside host */
+	bool from_to;		/* From/To URIs - off by default, see README */
+	bool sdp_origin;	/* o= */
+	bool sdp_connection;	/* session and media c= */
+	bool sdp_media_port;	/* m= ports (any media type; 0 stays 0) */
+	bool sdp_rtcp;		/* a=rtcp: port and address */
+};
+
+void sipalg_switches_default(struct sipalg_switches *sw);
+
+enum sipalg_media_dir {
+	SIPALG_SENDRECV, SIPALG_SENDONLY, SIPALG_RECVONLY, SIPALG_INACTIVE,
+};
+
+/* One SDP media stream, as found in the message (before any rewrite). */
+struct sipalg_media {
+	char type[16];			/* "audio", "video", "image", ... */
+	char proto[32];			/* "RTP/AVP", "udptl", ... */
+	struct sipalg_addr addr;	/* effective c= address, port = RTP port */
+	uint16_t rtcp_port;		/* a=rtcp port, else RTP port + 1 */
+	bool rtcp_explicit;		/* a=rtcp: present */
+	bool rtcp_mux;			/* a=rtcp-mux present */
+	bool disabled;			/* m= port 0 */
+	bool hold_zero_addr;		/* c=0.0.0.0 (RFC 2543 hold) */
+	enum sipalg_media_dir dir;	/* a=sendrecv/sendonly/... (media, else session) */
+};
+
+enum sipalg_status {
+	SIPALG_OK,		/* parsed; edits (maybe none) planned */
+	SIPALG_DISABLED,	/* switches.enabled is off: untouched */
+	SIPALG_NOT_SIP,		/* no SIP start line: untouched */
+	SIPALG_UNPARSABLE,	/* SIP, but malformed: untouched */
+	SIPALG_TRUNCATED,	/* body shorter than Content-Length: untouched */
+	SIPALG_TOO_BIG,		/* over SIPALG_MAX_MSG or too many edits: untouched */
+};
+
+const char *sipalg_status_str(enum sipalg_status st);
+
+/* Which rewrite an edit belongs to (for counters and replay -v). */
+enum sipalg_edit_kind {
+	SIPALG_EDIT_REQUEST_URI, SIPALG_EDIT_VIA, SIPALG_EDIT_CONTACT,
+	SIPALG_EDIT_RECORD_ROUTE, SIPALG_EDIT_ROUTE, SIPALG_EDIT_FROM_TO,
+	SIPALG_EDIT_SDP_ORIGIN, SIPALG_EDIT_SDP_CONNECTION,
+	SIPALG_EDIT_SDP_MEDIA_PORT, SIPALG_EDIT_SDP_RTCP,
+	SIPALG_EDIT_CONTENT_LENGTH,
+	SIPALG_EDIT_KIND_MAX
+};
+
+const char *sipalg_edit_kind_str(enum sipalg_edit_kind k);
+
+/* Replace in[off, off+len) by text (NUL-terminated, owned by the result). */
+struct sipalg_edit {
+	size_t off;
+	size_t len;
+	char text[64];
+	enum sipalg_edit_kind kind;
+};
+
+/* Facts the daemon needs, whether or not anything was rewritten. */
+struct sipalg_facts {
+	bool is_request;
+	char method[32];		/* request method, or CSeq method of a response */
+	int status_code;		/* responses only */
+	uint32_t cseq;
+	char call_id[256];
+	char from_tag[128];
+	char to_tag[128];
+	int expires;			/* REGISTER: granted/asked expiry in s, -1 if none */
+	bool has_sdp;
+	unsigned n_media;
+	struct sipalg_media media[SIPALG_MAX_MEDIA];
+	struct sipalg_addr sdp_origin;	/* o= address (port 0) */
+};
+
+struct sipalg_result {
+	enum sipalg_status status;
+	const char *reason;		/* static text: why untouched, or NULL */
+	struct sipalg_facts facts;
+	unsigned n_edits;		/* sorted by offset, non-overlapping */
+	struct sipalg_edit edits[SIPALG_MAX_EDITS];
+	long delta;			/* output length - input length */
+};
+
+/*
+ * Media mapping, asked for each SDP stream whose address:port the engine is
+ * about to rewrite (inside -> public outbound; public -> inside inbound).
+ * Fill *out (address and RTP port) and *out_rtcp; return 0, or -1 to leave
+ * the stream as it is. The rtp/ pinhole layer implements it; NULL keeps the
+ * address change but the ports as they are.
+ */
+typedef int (*sipalg_media_map_fn)(void *arg, enum sipalg_dir dir,
+				   const struct sipalg_facts *msg, unsigned idx,
+				   const struct sipalg_media *m,
+				   struct sipalg_addr *out, uint16_t *out_rtcp);
+
+struct sipalg_ctx {
+	enum sipalg_transport transport;
+	enum sipalg_dir dir;
+	struct sipalg_binding binding;
+	const struct sipalg_switches *sw;
+	sipalg_media_map_fn map_media;
+	void *map_arg;
+};
+
+/*
+ * Parse msg and plan the edits. Always fills res; on any status other than
+ * SIPALG_OK there are no edits and the message must pass unchanged.
+ * Returns res->status.
+ */
+enum sipalg_status sipalg_process(const uint8_t *msg, size_t len,
+				  const struct sipalg_ctx *ctx,
+				  struct sipalg_result *res);
+
+/*
+ * Splice res's edits into out (capacity cap). Returns the output length, or
+ * -1 if it would not fit. With no edits, out is a copy of msg.
+ */
+long sipalg_apply(const uint8_t *msg, size_t len,
+		  const struct sipalg_result *res, uint8_t *out, size_t cap);
+
+/*
+ * Framing for stream transports: length of the first complete SIP message in
+ * buf (headers + Content-Length body), 0 if more bytes are needed, -1 if buf
+ * does not start with a SIP message or its Content-Length is missing/invalid.
+ */
+long sipalg_message_length(const uint8_t *buf, size_t len);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * rtp.h - media pinholes: public port pool, dialog table, expectation planning.
+ *
+ * The daemon hands rtp_map_media() to the engine as its media mapping, then
+ * calls rtp_after_message() with the engine's result. Kernel access goes
+ * through struct rtp_kernel_ops, so the planning is unit-testable without root
+ * (tests record the calls) and ctnetlink lives in one file (rtp/expect_nl.c).
+ *
+ * CONTRACT between rtp/ and the daemon (nat/, daemon/): the functions and
+ * structs below. rtp/ may add fields/functions; changing these needs both sides.
+ */
+#ifndef SIPALGD_RTP_H
+#define SIPALGD_RTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "sipalg.h"
+
+struct rtp_config {
+	bool expectations;	/* create kernel expectations at all */
+	bool rtcp;		/* RTCP pinholes too */
+	bool wide_source;	/* keep inbound pinholes open to any source after the answer */
+	uint16_t port_min;	/* public media ports, default 10000 */
+	uint16_t port_max;	/* default 20000 */
+	unsigned expect_timeout;	/* s an unused pinhole lives */
+	unsigned dialog_timeout;	/* s a dialog lives without signalling */
+	unsigned max_dialogs;
+	unsigned max_streams;	/* media streams per dialog */
+};
+
+void rtp_config_default(struct rtp_config *cfg);
+
+/* The SIP flow's conntrack (the expectation's master), original direction. */
+struct rtp_master {
+	struct sipalg_addr src;
+	struct sipalg_addr dst;
+	uint8_t l4proto;	/* IPPROTO_UDP / IPPROTO_TCP */
+	uint16_t zone;
+};
+
+/* One expectation as the kernel is asked to create or delete it. */
+struct rtp_expect {
+	struct rtp_master master;
+	uint8_t l4proto;		/* of the expected flow: UDP */
+	struct sipalg_addr src;		/* expected source; see masks */
+	bool src_any_addr;		/* mask out the source address */
+	bool src_any_port;		/* mask out the source port */
+	struct sipalg_addr dst;		/* expected destination */
+	bool nat;			/* CTA_EXPECT_NAT present */
+	int nat_dir;			/* IP_CT_DIR_ORIGINAL / IP_CT_DIR_REPLY */
+	struct sipalg_addr nat_to;	/* where the expected flow really goes */
+	const char *fn;			/* expect function, e.g. "sip" */
+	unsigned timeout;		/* s */
+	uint32_t class;			/* helper expectation class */
+	uint32_t id;			/* filled by expect_create when known */
+};
+
+struct rtp_kernel_ops {
+	int (*expect_create)(void *arg, struct rtp_expect *e);	/* 0 or -errno */
+	int (*expect_delete)(void *arg, const struct rtp_expect *e);
+};
+
+struct rtp_stats {
+	uint64_t expect_created, expect_failed, expect_removed;
+	uint64_t ports_exhausted;
+	uint64_t dialogs_created, dialogs_removed, dialogs_refused;
+	unsigned dialogs_live, ports_in_use;
+};
+
+struct rtp_table;
+
+struct rtp_table *rtp_table_new(const struct rtp_config *cfg,
+				const struct rtp_kernel_ops *ops, void *ops_arg);
+/* Removes every pinhole it created. */
+void rtp_table_free(struct rtp_table *t);
+/* SIGHUP: new limits/switches; live dialogs and their pinholes are kept. */
+int rtp_table_reconfigure(struct rtp_table *t, const struct rtp_config *cfg);
+
+/* Per-message context: the map callback's arg. */
+struct rtp_msg {
+	struct rtp_table *table;
+	struct rtp_master master;
+	struct sipalg_binding binding;
+	enum sipalg_dir dir;
+	time_t now;
+};
+
+/* A sipalg_media_map_fn: arg is a struct rtp_msg *. */
+int rtp_map_media(void *arg, enum sipalg_dir dir,
+		  const struct sipalg_facts *msg, unsigned idx,
+		  const struct sipalg_media *m,
+		  struct sipalg_addr *out, uint16_t *out_rtcp);
+
+/* After the engine ran on a message: answers, re-INVITEs, BYE/CANCEL/errors. */
+void rtp_after_message(struct rtp_msg *mc, const struct sipalg_result *res);
+
+/* Timers: drop dialogs and pinholes past their lifetime. */
+void rtp_expire(struct rtp_table *t, time_t now);
+
+const struct rtp_stats *rtp_table_stats(const struct rtp_table *t);
+/* Human-readable: live dialogs with their streams and pinholes. */
+void rtp_table_dump(const struct rtp_table *t, FILE *out);
+
+#endif
