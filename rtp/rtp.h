@@ -29,6 +29,12 @@ struct rtp_config {
 	unsigned dialog_timeout;	/* s a dialog lives without signalling */
 	unsigned max_dialogs;
 	unsigned max_streams;	/* media streams per dialog */
+	/* Added by rtp/ (defaults from rtp_config_default): */
+	char expect_fn[32];	/* CTA_EXPECT_FN: "sip" (symmetric via sibling SNAT)
+				 * or "nat-follow-master"; "" = none */
+	uint32_t expect_class;	/* helper expectation class; must be >= 1 for
+				 * "sip" to pair siblings, and < the helper's
+				 * number of expectation policies */
 };
 
 void rtp_config_default(struct rtp_config *cfg);
@@ -68,6 +74,10 @@ struct rtp_stats {
 	uint64_t ports_exhausted;
 	uint64_t dialogs_created, dialogs_removed, dialogs_refused;
 	unsigned dialogs_live, ports_in_use;
+	/* Added by rtp/: */
+	uint64_t expect_delete_failed;	/* delete errors other than "already gone" */
+	uint64_t streams_refused;	/* m-line index beyond max_streams */
+	int last_error;			/* last -errno from the kernel ops, 0 if none */
 };
 
 struct rtp_table;

@@ -1,0 +1,175 @@
+/*
+ * pinholes.c - a side's four expectations, as the kernel's "sip" NAT helper
+ * (net/netfilter/nf_nat_sip.c) would have set them up:
+ *
+ *   IN_RTP/IN_RTCP  far (or any) -> public:P   NAT to inside:p, dir = opposite
+ *                   to the outbound SDP's direction. nf_nat_sip_expected DNATs
+ *                   the far phone's flow to inside:p.
+ *   OUT_RTP/RTCP    inside:p -> far:X          NAT to far:X (DNAT is a no-op),
+ *                   dir = the outbound direction. When the phone sends first,
+ *                   nf_nat_sip_expected finds the IN_ expectation whose saved
+ *                   address equals the flow's source and SNATs it to public:P:
+ *                   the phone's media leaves from exactly the announced port.
+ *
+ * The pairing only runs for class != 0 and only among the expectations of one
+ * master, hence side->master and cfg.expect_class.
+ */
+#include "rtp_internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+static void expect_base(const struct rtp_table *t, const struct rtp_side *s,
+			struct rtp_expect *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->master = s->master;
+	e->l4proto = IPPROTO_UDP;
+	e->nat = true;
+	e->fn = t->cfg.expect_fn[0] ? t->cfg.expect_fn : NULL;
+	e->timeout = t->cfg.expect_timeout;
+	e->class = t->cfg.expect_class;
+}
+
+/* RTCP is separate unless the phone offered rtcp-mux and the far side did not refuse it. */
+static bool rtcp_separate(const struct rtp_table *t, const struct rtp_stream *st,
+			  const struct rtp_side *s)
+{
+	if (!t->cfg.rtcp)
+		return false;
+	return !(s->rtcp_mux && (!st->has_far || st->far_mux));
+}
+
+/* What the side should have in the kernel now; false = nothing. */
+static bool wanted(const struct rtp_table *t, const struct rtp_stream *st,
+		   const struct rtp_side *s, enum rtp_hole h, struct rtp_expect *e)
+{
+	bool narrow = st->has_far && !t->cfg.wide_source;
+	bool rtcp = h == HOLE_IN_RTCP || h == HOLE_OUT_RTCP;
+
+	if (rtcp && !rtcp_separate(t, st, s))
+		return false;
+	expect_base(t, s, e);
+	switch (h) {
+	case HOLE_IN_RTP:
+	case HOLE_IN_RTCP:
+		/* Wide until the far media address is known: the far phone's
+		 * first RTP may arrive while the answer naming it is still
+		 * queued. The source port is never narrowed - it need not
+		 * equal the port the far SDP announced. */
+		e->src_any_addr = !narrow;
+		e->src_any_port = true;
+		if (narrow)
+			e->src.ip = st->far.ip;
+		e->dst.ip = s->public.ip;
+		e->dst.port = rtcp ? s->public_rtcp : s->public.port;
+		e->nat_dir = !s->out_dir;
+		e->nat_to.ip = s->inside.ip;
+		e->nat_to.port = rtcp ? s->inside_rtcp : s->inside.port;
+		return true;
+	case HOLE_OUT_RTP:
+	case HOLE_OUT_RTCP:
+		if (!st->has_far)
+			return false;
+		e->src.ip = s->inside.ip;
+		e->src.port = rtcp ? s->inside_rtcp : s->inside.port;
+		e->dst.ip = st->far.ip;
+		e->dst.port = rtcp ? st->far_rtcp : st->far.port;
+		if (rtcp && st->far_mux)
+			e->dst.port = st->far.port;
+		e->nat_dir = s->out_dir;
+		e->nat_to = e->dst;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b)
+{
+	return !memcmp(&a->master, &b->master, sizeof(a->master)) &&
+	       addr_eq(&a->src, &b->src) && addr_eq(&a->dst, &b->dst) &&
+	       a->src_any_addr == b->src_any_addr &&
+	       a->src_any_port == b->src_any_port &&
+	       a->nat_dir == b->nat_dir && addr_eq(&a->nat_to, &b->nat_to);
+}
+
+static void hole_delete(struct rtp_table *t, struct rtp_pinhole *ph)
+{
+	int err;
+
+	if (!ph->live)
+		return;
+	ph->live = false;
+	err = t->ops->expect_delete(t->ops_arg, &ph->e);
+	if (err == 0) {
+		t->stats.expect_removed++;
+	} else if (err != -ENOENT) {
+		/* ENOENT: the expected flow arrived (or the kernel timed the
+		 * expectation out) - nothing left to remove. */
+		t->stats.expect_delete_failed++;
+		t->stats.last_error = err;
+	}
+}
+
+static void hole_create(struct rtp_table *t, struct rtp_pinhole *ph,
+			const struct rtp_expect *e)
+{
+	int err;
+
+	ph->e = *e;
+	err = t->ops->expect_create(t->ops_arg, &ph->e);
+	if (err) {
+		t->stats.expect_failed++;
+		t->stats.last_error = err;
+		ph->live = false;
+		return;
+	}
+	t->stats.expect_created++;
+	ph->live = true;
+}
+
+void side_sync(struct rtp_table *t, const struct rtp_stream *st,
+	       struct rtp_side *s, bool refresh)
+{
+	int h;
+
+	if (!s->active || !t->cfg.expectations)
+		return;
+	for (h = 0; h < HOLE_MAX; h++) {
+		struct rtp_pinhole *ph = &s->hole[h];
+		struct rtp_expect e;
+		bool want = wanted(t, st, s, (enum rtp_hole)h, &e);
+
+		if (want && ph->live && expect_same(&ph->e, &e) && !refresh)
+			continue;
+		/* A narrower expectation clashes with the wide one on the same
+		 * destination (EBUSY): the old one goes first. An unchanged
+		 * one is simply sent again - the kernel refreshes it. */
+		if (ph->live && (!want || !expect_same(&ph->e, &e)))
+			hole_delete(t, ph);
+		if (want)
+			hole_create(t, ph, &e);
+	}
+}
+
+void side_close(struct rtp_table *t, struct rtp_side *s)
+{
+	int h;
+
+	if (!s->active)
+		return;
+	for (h = 0; h < HOLE_MAX; h++)
+		hole_delete(t, &s->hole[h]);
+	if (s->pooled)
+		port_pool_release(t->pool, s->public.port);
+	t->stats.ports_in_use = port_pool_in_use(t->pool);
+	memset(s, 0, sizeof(*s));
+}
+
+void stream_close(struct rtp_table *t, struct rtp_stream *st)
+{
+	side_close(t, &st->prev);
+	side_close(t, &st->cur);
+	memset(st, 0, sizeof(*st));
+}

@@ -1,0 +1,308 @@
+/*
+ * rtp_media.c - what each SIP message does to a call's media:
+ * rtp_map_media (while the engine rewrites the SDP, before the packet leaves)
+ * and rtp_after_message (offer/answer bookkeeping, hold, re-INVITE, the end).
+ */
+#include "rtp_internal.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* Outbound packets travel in the master's original direction when the inside
+ * phone opened the signalling flow, in the reply direction when the far side did. */
+static int outbound_dir(const struct rtp_msg *mc)
+{
+	return addr_eq(&mc->master.src, &mc->binding.inside) ? RTP_DIR_ORIGINAL
+							     : RTP_DIR_REPLY;
+}
+
+static bool method_is(const struct sipalg_facts *f, const char *m)
+{
+	return !strcasecmp(f->method, m);
+}
+
+static struct rtp_dialog *lookup(struct rtp_msg *mc, const struct sipalg_facts *f)
+{
+	return dialog_find(mc->table, f->call_id, f->from_tag, f->to_tag,
+			   &mc->binding.inside);
+}
+
+/* Open a new side for the phone's stream: its public pair and inbound pinholes. */
+static bool side_open(struct rtp_table *t, struct rtp_msg *mc, struct rtp_dialog *d,
+		      struct rtp_side *s, const struct sipalg_addr *inside,
+		      const struct sipalg_media *m)
+{
+	uint16_t port = port_pool_alloc(t->pool, inside->port, d);
+
+	if (!port) {
+		t->stats.ports_exhausted++;
+		return false;
+	}
+	memset(s, 0, sizeof(*s));
+	s->active = true;
+	s->pooled = true;
+	s->inside = *inside;
+	s->inside_rtcp = m->rtcp_port ? m->rtcp_port : (uint16_t)(inside->port + 1);
+	s->rtcp_mux = m->rtcp_mux;
+	s->public.ip = mc->binding.public.ip;
+	s->public.port = port;
+	s->public_rtcp = (uint16_t)(port + 1);
+	s->master = mc->master;
+	s->out_dir = outbound_dir(mc);
+	t->stats.ports_in_use = port_pool_in_use(t->pool);
+	return true;
+}
+
+/* The phone's stream leaves: pick (or keep) its public pair and open the
+ * inbound pinholes now, before the SDP reaches the far side. */
+static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
+			unsigned idx, const struct sipalg_media *m,
+			struct sipalg_addr *out, uint16_t *out_rtcp)
+{
+	struct rtp_table *t = mc->table;
+	struct rtp_dialog *d;
+	struct rtp_stream *st;
+	struct sipalg_addr inside = m->addr;
+
+	if (m->disabled)
+		return -1;	/* port 0 stays 0 */
+	if (!t->cfg.expectations) {
+		/* No pinholes: the address is NATed, the port kept - the same
+		 * as running without a media mapping. */
+		out->ip = mc->binding.public.ip;
+		out->port = m->addr.port;
+		*out_rtcp = m->rtcp_port;
+		return 0;
+	}
+	if (idx >= t->cfg.max_streams) {
+		t->stats.streams_refused++;
+		return -1;
+	}
+	d = lookup(mc, f);
+	if (!d)
+		d = dialog_create(t, f->call_id, f->from_tag, &mc->binding.inside, mc->now);
+	if (!d)
+		return -1;
+	d->last_seen = mc->now;
+	if (idx >= d->n_streams)
+		d->n_streams = idx + 1;
+	st = &d->streams[idx];
+
+	/* c=0.0.0.0 (RFC 2543 hold) keeps the address the stream had. */
+	if (inside.ip.s_addr == 0)
+		inside.ip = st->cur.active ? st->cur.inside.ip : mc->binding.inside.ip;
+
+	if (!st->cur.active || !addr_eq(&st->cur.inside, &inside)) {
+		struct rtp_side fresh;
+
+		if (!side_open(t, mc, d, &fresh, &inside, m))
+			return -1;
+		if (st->cur.active) {
+			/* A re-offer moved the phone's port. Once the call is up,
+			 * keep the old pair until the offer is answered: a 491
+			 * or 488 leaves the media where it was. */
+			if (d->confirmed) {
+				side_close(t, &st->prev);
+				st->prev = st->cur;
+			} else {
+				side_close(t, &st->cur);
+			}
+		}
+		st->cur = fresh;
+	} else {
+		st->cur.rtcp_mux = m->rtcp_mux;
+	}
+	side_sync(t, st, &st->cur, true);
+	*out = st->cur.public;
+	*out_rtcp = st->cur.public_rtcp;
+	return 0;
+}
+
+/* Hairpin: an SDP arriving from outside names one of our public pairs - it is
+ * another inside phone's stream. Point it at that phone directly. */
+static int map_inbound(struct rtp_msg *mc, const struct sipalg_media *m,
+		       struct sipalg_addr *out, uint16_t *out_rtcp)
+{
+	struct rtp_dialog *owner;
+	unsigned i;
+
+	if (m->disabled || m->addr.ip.s_addr != mc->binding.public.ip.s_addr)
+		return -1;
+	owner = port_pool_owner(mc->table->pool, m->addr.port);
+	if (!owner)
+		return -1;
+	for (i = 0; i < owner->n_streams; i++) {
+		const struct rtp_stream *st = &owner->streams[i];
+		const struct rtp_side *sides[2] = { &st->cur, &st->prev };
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			const struct rtp_side *s = sides[k];
+
+			if (s->active && addr_eq(&s->public, &m->addr)) {
+				*out = s->inside;
+				*out_rtcp = s->inside_rtcp;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+int rtp_map_media(void *arg, enum sipalg_dir dir,
+		  const struct sipalg_facts *msg, unsigned idx,
+		  const struct sipalg_media *m,
+		  struct sipalg_addr *out, uint16_t *out_rtcp)
+{
+	struct rtp_msg *mc = arg;
+
+	if (!mc || !mc->table || !msg || !m || !out || !out_rtcp)
+		return -1;
+	if (dir == SIPALG_OUTBOUND)
+		return map_outbound(mc, msg, idx, m, out, out_rtcp);
+	return map_inbound(mc, m, out, out_rtcp);
+}
+
+/* An inbound SDP names the far side's media: remember it, narrow the pinholes,
+ * add the siblings that make the phone's own media symmetric. */
+static void learn_far(struct rtp_msg *mc, struct rtp_dialog *d,
+		      const struct sipalg_facts *f)
+{
+	struct rtp_table *t = mc->table;
+	unsigned i, n = f->n_media < t->cfg.max_streams ? f->n_media : t->cfg.max_streams;
+
+	for (i = 0; i < n; i++) {
+		const struct sipalg_media *m = &f->media[i];
+		struct rtp_stream *st = &d->streams[i];
+		struct sipalg_addr far = m->addr;
+		uint16_t far_rtcp = m->rtcp_port;
+
+		if (i >= d->n_streams)
+			d->n_streams = i + 1;
+		if (m->disabled) {
+			/* Stream refused or removed (m= port 0). */
+			stream_close(t, st);
+			continue;
+		}
+		if (!m->hold_zero_addr && far.ip.s_addr) {
+			struct sipalg_addr mapped;
+			uint16_t mapped_rtcp;
+
+			/* Hairpin: the far "public" pair is another inside phone. */
+			if (map_inbound(mc, m, &mapped, &mapped_rtcp) == 0) {
+				far = mapped;
+				far_rtcp = mapped_rtcp;
+			}
+			st->has_far = true;
+			st->far = far;
+			st->far_rtcp = far_rtcp ? far_rtcp : (uint16_t)(far.port + 1);
+			st->far_mux = m->rtcp_mux;
+		}
+		/* Hold (sendonly/inactive/0.0.0.0) keeps the pinholes; sending
+		 * them again restarts their timers and re-opens the ones media
+		 * had consumed, so audio returns on resume. */
+		side_sync(t, st, &st->cur, true);
+	}
+}
+
+/* The phone's own SDP went out (map ran for every stream it rewrote). */
+static void note_own_sdp(struct rtp_msg *mc, struct rtp_dialog *d,
+			 const struct sipalg_facts *f)
+{
+	unsigned i, n = f->n_media < d->n_streams ? f->n_media : d->n_streams;
+
+	for (i = 0; i < n; i++)
+		if (f->media[i].disabled)
+			stream_close(mc->table, &d->streams[i]);
+}
+
+/* The offer that moved a port was answered: the old pair can go. */
+static void commit_reoffer(struct rtp_table *t, struct rtp_dialog *d)
+{
+	unsigned i;
+
+	for (i = 0; i < d->n_streams; i++)
+		side_close(t, &d->streams[i].prev);
+}
+
+/* The offer that moved a port failed: media stays where it was. */
+static void rollback_reoffer(struct rtp_table *t, struct rtp_dialog *d)
+{
+	unsigned i;
+
+	for (i = 0; i < d->n_streams; i++) {
+		struct rtp_stream *st = &d->streams[i];
+
+		if (!st->prev.active)
+			continue;
+		side_close(t, &st->cur);
+		st->cur = st->prev;
+		memset(&st->prev, 0, sizeof(st->prev));
+		side_sync(t, st, &st->cur, true);
+	}
+}
+
+static bool offer_answer_method(const struct sipalg_facts *f)
+{
+	return method_is(f, "INVITE") || method_is(f, "UPDATE") ||
+	       method_is(f, "PRACK") || method_is(f, "ACK");
+}
+
+void rtp_after_message(struct rtp_msg *mc, const struct sipalg_result *res)
+{
+	struct rtp_table *t;
+	const struct sipalg_facts *f;
+	struct rtp_dialog *d;
+	bool inbound;
+
+	if (!mc || !mc->table || !res || res->status != SIPALG_OK)
+		return;
+	t = mc->table;
+	f = &res->facts;
+	inbound = mc->dir == SIPALG_INBOUND;
+	if (!f->call_id[0] || !t->cfg.expectations)
+		return;
+	d = lookup(mc, f);
+	if (!d) {
+		/* An incoming offer (or a late offer in a 2xx) starts a dialog:
+		 * the phone's answer then opens pinholes already narrowed. */
+		if (!inbound || !f->has_sdp || !offer_answer_method(f) ||
+		    (!f->is_request && f->status_code >= 300))
+			return;
+		d = dialog_create(t, f->call_id, f->from_tag, &mc->binding.inside, mc->now);
+		if (!d)
+			return;
+	}
+	d->last_seen = mc->now;
+
+	if (f->is_request) {
+		if (method_is(f, "BYE") ||
+		    (method_is(f, "CANCEL") && !d->confirmed)) {
+			/* Only this dialog: other calls on the flow keep theirs. */
+			dialog_remove(t, d);
+			return;
+		}
+	} else if (method_is(f, "INVITE") || method_is(f, "UPDATE")) {
+		if (f->status_code >= 300) {
+			/* A failed initial INVITE ends the call; a failed
+			 * re-INVITE/UPDATE (491, 488, 500) does not. */
+			if (method_is(f, "INVITE") && !d->confirmed) {
+				dialog_remove(t, d);
+				return;
+			}
+			rollback_reoffer(t, d);
+			return;
+		}
+		if (f->status_code >= 200) {
+			if (method_is(f, "INVITE"))
+				d->confirmed = true;
+			commit_reoffer(t, d);
+		}
+	}
+	if (!f->has_sdp)
+		return;
+	if (inbound)
+		learn_far(mc, d, f);
+	else
+		note_own_sdp(mc, d, f);
+}

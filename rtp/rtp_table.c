@@ -1,0 +1,143 @@
+/* rtp_table.c - the table's life: defaults, create, reconfigure, expire, free. */
+#include "rtp_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void rtp_config_default(struct rtp_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->expectations = true;
+	cfg->rtcp = true;
+	cfg->wide_source = false;
+	cfg->port_min = 10000;
+	cfg->port_max = 20000;
+	/* Long enough for a phone to ring out; each SDP of the dialog restarts it. */
+	cfg->expect_timeout = 300;
+	/* The kernel's sip_timeout; any in-dialog message (session refresh) restarts it. */
+	cfg->dialog_timeout = 3600;
+	cfg->max_dialogs = 4096;
+	cfg->max_streams = 8;
+	strcpy(cfg->expect_fn, "sip");
+	cfg->expect_class = 1;		/* SIP_EXPECT_AUDIO: "sip" pairs only class != 0 */
+}
+
+static bool config_valid(const struct rtp_config *cfg)
+{
+	return cfg->port_min <= cfg->port_max && cfg->max_dialogs > 0 &&
+	       memchr(cfg->expect_fn, 0, sizeof(cfg->expect_fn)) != NULL;
+}
+
+static unsigned buckets_for(unsigned max_dialogs)
+{
+	unsigned n = 64;
+
+	while (n < max_dialogs && n < (1u << 20))
+		n <<= 1;
+	return n;
+}
+
+struct rtp_table *rtp_table_new(const struct rtp_config *cfg,
+				const struct rtp_kernel_ops *ops, void *ops_arg)
+{
+	struct rtp_table *t;
+
+	if (!cfg || !ops || !ops->expect_create || !ops->expect_delete ||
+	    !config_valid(cfg))
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->cfg = *cfg;
+	if (t->cfg.max_streams > SIPALG_MAX_MEDIA)
+		t->cfg.max_streams = SIPALG_MAX_MEDIA;
+	t->ops = ops;
+	t->ops_arg = ops_arg;
+	t->pool = port_pool_new(cfg->port_min, cfg->port_max);
+	t->n_buckets = buckets_for(cfg->max_dialogs);
+	t->bucket = calloc(t->n_buckets, sizeof(*t->bucket));
+	if (!t->pool || !t->bucket) {
+		port_pool_free(t->pool);
+		free(t->bucket);
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void remove_one(struct rtp_table *t, struct rtp_dialog *d, void *arg)
+{
+	(void)arg;
+	dialog_remove(t, d);
+}
+
+void rtp_table_free(struct rtp_table *t)
+{
+	if (!t)
+		return;
+	dialog_foreach(t, remove_one, NULL);
+	port_pool_free(t->pool);
+	free(t->bucket);
+	free(t);
+}
+
+/* Re-enter a live dialog's pairs into a new pool; pairs outside the new range
+ * stay with their stream until it ends (the pool ignores their release). */
+static void retake_ports(struct rtp_table *t, struct rtp_dialog *d, void *arg)
+{
+	struct port_pool *np = arg;
+	unsigned i;
+
+	for (i = 0; i < d->n_streams; i++) {
+		struct rtp_side *sides[2] = { &d->streams[i].cur, &d->streams[i].prev };
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			struct rtp_side *s = sides[k];
+
+			if (s->active && s->pooled)
+				s->pooled = port_pool_take(np, s->public.port, d);
+		}
+	}
+	(void)t;
+}
+
+int rtp_table_reconfigure(struct rtp_table *t, const struct rtp_config *cfg)
+{
+	struct port_pool *np;
+
+	if (!config_valid(cfg))
+		return -1;
+	if (cfg->port_min != t->cfg.port_min || cfg->port_max != t->cfg.port_max) {
+		np = port_pool_new(cfg->port_min, cfg->port_max);
+		if (!np)
+			return -1;
+		dialog_foreach(t, retake_ports, np);
+		port_pool_free(t->pool);
+		t->pool = np;
+		t->stats.ports_in_use = port_pool_in_use(np);
+	}
+	/* The hash size stays: max_dialogs only limits how many are admitted. */
+	t->cfg = *cfg;
+	if (t->cfg.max_streams > SIPALG_MAX_MEDIA)
+		t->cfg.max_streams = SIPALG_MAX_MEDIA;
+	return 0;
+}
+
+static void expire_one(struct rtp_table *t, struct rtp_dialog *d, void *arg)
+{
+	time_t now = *(const time_t *)arg;
+
+	if (now - d->last_seen >= (time_t)t->cfg.dialog_timeout)
+		dialog_remove(t, d);
+}
+
+void rtp_expire(struct rtp_table *t, time_t now)
+{
+	dialog_foreach(t, expire_one, &now);
+}
+
+const struct rtp_stats *rtp_table_stats(const struct rtp_table *t)
+{
+	return &t->stats;
+}
