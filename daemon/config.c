@@ -342,6 +342,20 @@ static int parse_log_level(const char *v, void *field, const struct key *k,
 	return 0;
 }
 
+/* The kernel's expect functions that NAT an expected flow to the inside host. */
+static int parse_expect_fn(const char *v, void *field, const struct key *k,
+			   char *why, size_t n)
+{
+	(void)k;
+	if (strcmp(v, "sip") && strcmp(v, "nat-follow-master") && strcmp(v, "none")) {
+		snprintf(why, n, "'%s' is not an expect function (expected sip, nat-follow-master or none)", v);
+		return -1;
+	}
+	snprintf((char *)field, sizeof(((struct rtp_config *)0)->expect_fn), "%s",
+		 strcmp(v, "none") ? v : "");
+	return 0;
+}
+
 #define F(member) offsetof(struct sipalgd_config, member)
 
 static const struct key keys[] = {
@@ -371,6 +385,7 @@ static const struct key keys[] = {
 	{ "media", "dialog_timeout", parse_uint, F(rtp.dialog_timeout), 30, 86400 },
 	{ "media", "max_dialogs", parse_uint, F(rtp.max_dialogs), 1, 1000000 },
 	{ "media", "max_streams", parse_uint, F(rtp.max_streams), 1, SIPALG_MAX_MEDIA },
+	{ "media", "expect_function", parse_expect_fn, F(rtp.expect_fn), 0, 0 },
 
 	{ "netfilter", "queue", parse_u16, F(queue_num), 0, 65535 },
 	{ "netfilter", "sip_ports", parse_ports, F(sip_ports), 0, 0 },

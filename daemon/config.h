@@ -54,6 +54,9 @@ struct sipalgd_config {
 	char status_socket[SIPALGD_PATH_MAX];
 	bool log_syslog;		/* log = syslog | stderr */
 	int log_level;			/* LOG_ERR .. LOG_DEBUG (syslog.h) */
+
+	/* From the command line, not the file (config_load leaves it false). */
+	bool foreground;		/* -f: do not daemonize; log to stderr */
 };
 
 /* The shipped defaults (the same values configs/sipalgd.conf shows). */
