@@ -1,0 +1,33 @@
+/*
+ * binding.h - the NAT binding and the packet's direction, read off the
+ * packet's conntrack (original and reply tuples, NAT status bits).
+ */
+#ifndef SIPALGD_NAT_BINDING_H
+#define SIPALGD_NAT_BINDING_H
+
+#include <stdbool.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+
+#include "sipalg.h"
+#include "rtp.h"
+
+struct nat_flow {
+	struct sipalg_binding binding;
+	enum sipalg_dir dir;		/* which way this packet crosses */
+	struct rtp_master master;	/* the ct's original tuple */
+};
+
+/*
+ * Fill *out from ct (IPv4 UDP/TCP, both tuples present) for a packet that
+ * travels in the ct's reply direction when reply_dir is set.
+ * Who is inside: a flow that was only DNATed started outside (port forward),
+ * so its reply source is the inside host; any other flow started inside.
+ * Returns 0, or -1 when ct lacks a tuple part.
+ */
+int nat_flow_from_ct(const struct nf_conntrack *ct, bool reply_dir,
+		     struct nat_flow *out);
+
+/* ctinfo (NFQA_CT_INFO) >= IP_CT_IS_REPLY means the reply direction. */
+bool nat_ctinfo_is_reply(uint32_t ctinfo);
+
+#endif

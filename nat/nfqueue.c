@@ -1,0 +1,243 @@
+/* nfqueue.c - NFQUEUE socket over libmnl; see nfqueue.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <linux/netfilter.h>
+#include <libmnl/libmnl.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+
+#include "nfqueue.h"
+
+/* Large enough for one 64 KiB packet message with all its attributes. */
+#define RECV_BUF_SIZE (65536 + 4096)
+
+struct nat_queue {
+	struct mnl_socket *nl;
+	uint16_t num;
+	bool has_ct;
+	uint32_t portid;
+	uint8_t *rbuf;
+	struct nat_queue_stats st;
+	nat_packet_fn fn;
+	void *fn_arg;
+};
+
+/* Send one config message and wait for its ACK; 0 or -errno. */
+static int config_roundtrip(struct nat_queue *q, struct nlmsghdr *nlh)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int n;
+
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = (int)mnl_socket_recvfrom(q->nl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		n = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, q->portid, NULL, NULL);
+		if (n <= MNL_CB_STOP)
+			return n < 0 ? -errno : 0;
+	}
+}
+
+static int configure(struct nat_queue *q, uint32_t maxlen, uint32_t flags)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_BIND);
+	if ((err = config_roundtrip(q, nlh)))
+		return err;
+	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
+	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, 0xffff);
+	nfq_nlmsg_cfg_put_qmaxlen(nlh, maxlen);
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
+	return config_roundtrip(q, nlh);
+}
+
+struct nat_queue *nat_queue_open(uint16_t num, uint32_t maxlen, uint32_t rcvbuf,
+				 bool want_ct, char *err, size_t errlen)
+{
+	struct nat_queue *q = calloc(1, sizeof(*q));
+	int size = (int)rcvbuf, e;
+
+	if (!q || !(q->rbuf = malloc(RECV_BUF_SIZE))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	q->num = num;
+	q->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!q->nl || mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(err, errlen, "netlink socket: %s", strerror(errno));
+		goto fail;
+	}
+	q->portid = mnl_socket_get_portid(q->nl);
+	/* FORCE: beyond net.core.rmem_max; the default holds only ~92 packets. */
+	if (size > 0 && setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET,
+				   SO_RCVBUFFORCE, &size, sizeof(size)) < 0) {
+		snprintf(err, errlen, "SO_RCVBUFFORCE %d: %s", size, strerror(errno));
+		goto fail;
+	}
+	if (want_ct) {
+		e = configure(q, maxlen, NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_CONNTRACK);
+		if (e == 0) {
+			q->has_ct = true;
+			return q;
+		}
+		if (e != -EOPNOTSUPP) {
+			snprintf(err, errlen, "bind NFQUEUE %u: %s", num, strerror(-e));
+			goto fail;
+		}
+	}
+	/* The kernel lacks the conntrack glue (CONFIG_NETFILTER_NETLINK_GLUE_CT). */
+	e = configure(q, maxlen, NFQA_CFG_F_FAIL_OPEN);
+	if (e) {
+		snprintf(err, errlen, "bind NFQUEUE %u: %s", num, strerror(-e));
+		goto fail;
+	}
+	return q;
+fail:
+	nat_queue_close(q);
+	return NULL;
+}
+
+void nat_queue_close(struct nat_queue *q)
+{
+	if (!q)
+		return;
+	if (q->nl) {
+		char buf[MNL_SOCKET_BUFFER_SIZE];
+		struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
+
+		nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_UNBIND);
+		mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len);
+		mnl_socket_close(q->nl);
+	}
+	free(q->rbuf);
+	free(q);
+}
+
+int nat_queue_fd(const struct nat_queue *q) { return mnl_socket_get_fd(q->nl); }
+bool nat_queue_has_ct(const struct nat_queue *q) { return q->has_ct; }
+uint16_t nat_queue_num(const struct nat_queue *q) { return q->num; }
+const struct nat_queue_stats *nat_queue_stats(const struct nat_queue *q) { return &q->st; }
+
+static int packet_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nat_queue *q = data;
+	struct nlattr *attr[NFQA_MAX + 1] = { 0 };
+	struct nfqnl_msg_packet_hdr *ph;
+	struct nat_packet pkt = { 0 };
+
+	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR]) {
+		q->st.parse_errors++;
+		return MNL_CB_OK;
+	}
+	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
+	pkt.id = ntohl(ph->packet_id);
+	pkt.hook = ph->hook;
+	if (attr[NFQA_PAYLOAD]) {
+		pkt.data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
+		pkt.len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
+	}
+	if (attr[NFQA_CAP_LEN] && ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) > pkt.len)
+		pkt.truncated = true;
+	if (attr[NFQA_CT]) {
+		pkt.ct = mnl_attr_get_payload(attr[NFQA_CT]);
+		pkt.ct_len = mnl_attr_get_payload_len(attr[NFQA_CT]);
+	}
+	if (attr[NFQA_CT_INFO]) {
+		pkt.has_ctinfo = true;
+		pkt.ctinfo = ntohl(mnl_attr_get_u32(attr[NFQA_CT_INFO]));
+	}
+	if (attr[NFQA_MARK])
+		pkt.mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
+	q->st.received++;
+	q->fn(q->fn_arg, &pkt);
+	return MNL_CB_OK;
+}
+
+/* Verdicts are sent without ACK; the kernel still answers failures. */
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nat_queue *q = data;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(*e)) && e->error)
+		q->st.verdict_errors++;
+	return MNL_CB_OK;
+}
+
+int nat_queue_drain(struct nat_queue *q, unsigned max_msgs,
+		    nat_packet_fn fn, void *arg)
+{
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = error_cb };
+	int fd = mnl_socket_get_fd(q->nl), count = 0;
+	uint64_t before = q->st.received;
+
+	q->fn = fn;
+	q->fn_arg = arg;
+	for (unsigned i = 0; i < max_msgs; i++) {
+		ssize_t n = recv(fd, q->rbuf, RECV_BUF_SIZE, MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == ENOBUFS) {	/* lost some; the kernel counts them too */
+				q->st.enobufs++;
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		mnl_cb_run2(q->rbuf, (size_t)n, 0, q->portid, packet_cb, q,
+			    ctl, NLMSG_MIN_TYPE);
+	}
+	count = (int)(q->st.received - before);
+	return count;
+}
+
+int nat_queue_send(void *arg, const void *buf, size_t len)
+{
+	struct nat_queue *q = arg;
+
+	if (mnl_socket_sendto(q->nl, buf, len) < 0)
+		return -errno;
+	return 0;
+}
+
+int nat_queue_kernel_drops(uint16_t num, uint64_t *queue_dropped,
+			   uint64_t *user_dropped)
+{
+	/* queue_number peer_portid queue_total copy_mode copy_range
+	 * queue_dropped user_dropped id_sequence 1 */
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	unsigned qn, portid, total, mode, range;
+	unsigned long long qd, ud;
+	char line[256];
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%u %u %u %u %u %llu %llu", &qn, &portid, &total,
+			   &mode, &range, &qd, &ud) == 7 && qn == num) {
+			*queue_dropped = qd;
+			*user_dropped = ud;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}

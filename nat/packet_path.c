@@ -1,0 +1,202 @@
+/* packet_path.c - one queued SIP packet, top to bottom; see packet_path.h. */
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "binding.h"
+#include "packet_path.h"
+#include "splice.h"
+
+#define OUT_CAP (SIPALG_MAX_MSG + 1)
+#define PKT_CAP 65535
+
+int nat_path_init(struct nat_path *p)
+{
+	p->ctobj = nfct_new();
+	p->res = malloc(sizeof(*p->res));
+	p->payload_out = malloc(OUT_CAP);
+	p->packet_out = malloc(PKT_CAP);
+	if (!p->ctobj || !p->res || !p->payload_out || !p->packet_out) {
+		nat_path_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+void nat_path_free(struct nat_path *p)
+{
+	if (p->ctobj)
+		nfct_destroy(p->ctobj);
+	free(p->res);
+	free(p->payload_out);
+	free(p->packet_out);
+	p->ctobj = NULL;
+	p->res = NULL;
+	p->payload_out = p->packet_out = NULL;
+}
+
+/*
+ * The packet's NAT binding: from the conntrack the queue attached, else by
+ * asking ctnetlink, else (a first packet, not confirmed yet) from the mark our
+ * degraded-mode rule set to the original source, keeping the port.
+ */
+static int find_flow(struct nat_path *p, const struct nat_packet *pkt,
+		     const struct nat_l4 *l4, struct nat_flow *flow)
+{
+	bool reply;
+
+	if (pkt->ct && pkt->has_ctinfo) {
+		nfct_set_attr_u32(p->ctobj, ATTR_STATUS, 0);
+		if (nfct_payload_parse(pkt->ct, pkt->ct_len, AF_INET, p->ctobj) >= 0 &&
+		    nat_flow_from_ct(p->ctobj, nat_ctinfo_is_reply(pkt->ctinfo), flow) == 0)
+			return 0;
+	}
+	if (p->ct && nat_ct_lookup(p->ct, l4, p->ctobj, &reply) == 0 &&
+	    nat_flow_from_ct(p->ctobj, reply, flow) == 0)
+		return 0;
+	if (pkt->mark && pkt->mark != l4->saddr) {
+		memset(flow, 0, sizeof(*flow));
+		flow->binding.inside.ip.s_addr = pkt->mark;
+		flow->binding.inside.port = l4->sport;
+		flow->binding.public.ip.s_addr = l4->saddr;
+		flow->binding.public.port = l4->sport;
+		flow->binding.remote.ip.s_addr = l4->daddr;
+		flow->binding.remote.port = l4->dport;
+		flow->dir = SIPALG_OUTBOUND;
+		flow->master.src = flow->binding.inside;
+		flow->master.dst = flow->binding.remote;
+		flow->master.l4proto = l4->proto;
+		p->c.binding_from_mark++;
+		return 0;
+	}
+	return -1;
+}
+
+/* A 200 OK to REGISTER inbound starts/refreshes; every packet re-stretches. */
+static void keep_registration(struct nat_path *p, const struct nat_flow *flow,
+			      const struct sipalg_result *res)
+{
+	const struct sipalg_facts *f = &res->facts;
+	long left;
+
+	if (!p->registration_timeout || !p->regs || !p->ct)
+		return;
+	if (res->status == SIPALG_OK && !f->is_request && flow->dir == SIPALG_INBOUND &&
+	    strcmp(f->method, "REGISTER") == 0 && f->status_code >= 200 &&
+	    f->status_code < 300 && f->expires >= 0)
+		nat_reg_note(p->regs, &flow->master, f->expires, p->now);
+	left = nat_reg_remaining(p->regs, &flow->master, p->now);
+	if (left <= 0)
+		return;
+	/* a little beyond the expiry: the refresh itself must still pass */
+	left += 30;
+	if (p->registration_timeout_max && (unsigned long)left > p->registration_timeout_max)
+		left = p->registration_timeout_max;
+	if (nat_ct_set_timeout(p->ct, &flow->master, (unsigned)left) == 0)
+		p->c.reg_timeouts_set++;
+	else
+		p->c.reg_timeout_errors++;
+}
+
+static void count_edits(struct nat_path *p, const struct sipalg_result *res)
+{
+	for (unsigned i = 0; i < res->n_edits; i++)
+		if (res->edits[i].kind < SIPALG_EDIT_KIND_MAX)
+			p->c.edits[res->edits[i].kind]++;
+}
+
+static void accept_unchanged(struct nat_path *p, const struct nat_packet *pkt)
+{
+	p->c.unchanged++;
+	nat_verdict_accept(p->verdicts, pkt->id);
+}
+
+void nat_path_packet(void *arg, const struct nat_packet *pkt)
+{
+	struct nat_path *p = arg;
+	struct sipalg_result *res = p->res;
+	const uint8_t *payload;
+	struct nat_l4 l4;
+	struct nat_flow flow;
+	struct rtp_msg mc;
+	struct sipalg_ctx ctx;
+	enum sipalg_status st;
+	long n, newlen;
+	bool tcp;
+
+	p->c.packets++;
+	/* enabled = no: byte for byte, no conntrack questions, no pinholes */
+	if (!p->sw->enabled) {
+		p->c.disabled++;
+		accept_unchanged(p, pkt);
+		return;
+	}
+	/* receive: an IPv4 UDP/TCP packet with its whole payload in hand */
+	if (pkt->truncated) {
+		p->c.truncated++;
+		accept_unchanged(p, pkt);
+		return;
+	}
+	if (!pkt->data || nat_l4_locate(pkt->data, pkt->len, &l4) < 0 ||
+	    (l4.proto == IPPROTO_TCP ? !p->tcp : !p->udp) || l4.payload_len == 0) {
+		p->c.not_ipv4_l4++;
+		accept_unchanged(p, pkt);
+		return;
+	}
+	payload = pkt->data + l4.payload_off;
+	tcp = l4.proto == IPPROTO_TCP;
+	/* TCP: rewrite only segments that hold exactly whole messages */
+	if (tcp && sipalg_message_length(payload, l4.payload_len) != (long)l4.payload_len) {
+		p->c.tcp_partial++;
+		accept_unchanged(p, pkt);
+		return;
+	}
+	/* binding */
+	if (find_flow(p, pkt, &l4, &flow) < 0) {
+		p->c.no_binding++;
+		accept_unchanged(p, pkt);
+		return;
+	}
+	/* engine, with the pinhole layer mapping media ports */
+	mc = (struct rtp_msg){ .table = p->rtp, .master = flow.master,
+			       .binding = flow.binding, .dir = flow.dir, .now = p->now };
+	ctx = (struct sipalg_ctx){ .transport = tcp ? SIPALG_TCP : SIPALG_UDP,
+				   .dir = flow.dir, .binding = flow.binding, .sw = p->sw,
+				   .map_media = p->rtp ? rtp_map_media : NULL, .map_arg = &mc };
+	st = sipalg_process(payload, l4.payload_len, &ctx, res);
+	if ((unsigned)st <= SIPALG_TOO_BIG)
+		p->c.status[st]++;
+	/* pinholes: before the verdict, so they exist when the SDP leaves */
+	if (st == SIPALG_OK && p->rtp)
+		rtp_after_message(&mc, res);
+	keep_registration(p, &flow, res);
+	if (st != SIPALG_OK || res->n_edits == 0) {
+		accept_unchanged(p, pkt);
+		return;
+	}
+	/* splice all edits, then one pktbuff mangle: one checksum pass */
+	n = sipalg_apply(payload, l4.payload_len, res, p->payload_out, OUT_CAP);
+	if (n < 0) {
+		p->c.internal_errors++;
+		accept_unchanged(p, pkt);
+		return;
+	}
+	if (tcp && n != (long)l4.payload_len && !p->ct_in_verdict) {
+		/* no conntrack glue: the kernel could not shift sequence numbers */
+		p->c.tcp_len_refused++;
+		accept_unchanged(p, pkt);
+		return;
+	}
+	newlen = nat_splice_payload(pkt->data, pkt->len, &l4, p->payload_out, (size_t)n,
+				    p->packet_out, PKT_CAP);
+	if (newlen < 0) {
+		p->c.internal_errors++;
+		accept_unchanged(p, pkt);
+		return;
+	}
+	/* verdict; NFQA_CT makes the kernel record the TCP length change (seqadj) */
+	nat_verdict_payload(p->verdicts, pkt->id, p->packet_out, (size_t)newlen,
+			    tcp && n != (long)l4.payload_len, 0);
+	p->c.rewritten++;
+	count_edits(p, res);
+}

@@ -1,0 +1,65 @@
+/*
+ * packet_path.h - what happens to one queued SIP packet, top to bottom:
+ * receive -> binding -> engine -> pinholes -> splice -> verdict.
+ * Every packet gets exactly one verdict; any internal failure means "accept
+ * unchanged" and a counter.
+ */
+#ifndef SIPALGD_NAT_PACKET_PATH_H
+#define SIPALGD_NAT_PACKET_PATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "sipalg.h"
+#include "rtp.h"
+#include "nfqueue.h"
+#include "verdict.h"
+#include "ct_query.h"
+#include "registration.h"
+
+struct nat_counters {
+	uint64_t packets;
+	uint64_t rewritten;		/* verdicts with a new payload */
+	uint64_t unchanged;		/* accepted as they came */
+	uint64_t disabled;		/* enabled = no: passed byte for byte */
+	uint64_t edits[SIPALG_EDIT_KIND_MAX];
+	uint64_t status[SIPALG_TOO_BIG + 1];	/* engine outcome per message */
+	uint64_t not_ipv4_l4;		/* no IPv4 UDP/TCP payload found */
+	uint64_t truncated;		/* copy shorter than the packet */
+	uint64_t no_binding;		/* no conntrack could be found */
+	uint64_t binding_from_mark;	/* first packet, binding from the nft mark */
+	uint64_t tcp_partial;		/* segment not exactly whole messages */
+	uint64_t tcp_len_refused;	/* would change TCP length without seqadj */
+	uint64_t internal_errors;	/* apply/splice/verdict failed: passed */
+	uint64_t reg_timeouts_set, reg_timeout_errors;
+};
+
+struct nat_path {
+	/* set by the daemon; the pointers stay owned by it */
+	const struct sipalg_switches *sw;
+	struct rtp_table *rtp;		/* NULL: no pinholes (degraded or off) */
+	bool udp, tcp;
+	bool ct_in_verdict;		/* queue has conntrack glue: seqadj works */
+	bool registration_timeout;
+	unsigned registration_timeout_max;
+	struct nat_ct *ct;		/* ctnetlink: lookups, timeouts */
+	struct nat_reg_table *regs;
+	struct nat_verdicts *verdicts;
+	struct nat_counters c;
+	time_t now;			/* set by the loop before a drain */
+	/* scratch, one of each (large) */
+	struct nf_conntrack *ctobj;
+	struct sipalg_result *res;
+	uint8_t *payload_out;
+	uint8_t *packet_out;
+};
+
+/* Allocate the scratch space. 0 or -1. */
+int nat_path_init(struct nat_path *p);
+void nat_path_free(struct nat_path *p);
+
+/* nat_packet_fn (nfqueue.h): arg is the struct nat_path. */
+void nat_path_packet(void *arg, const struct nat_packet *pkt);
+
+#endif

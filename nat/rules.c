@@ -1,0 +1,172 @@
+/* rules.c - our nftables table through libnftables; see rules.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <nftables/libnftables.h>
+
+#include "rules.h"
+
+struct text {
+	char *buf;
+	size_t cap, len;
+	bool overflow;
+};
+
+static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= t->cap - t->len)
+		t->overflow = true;
+	else
+		t->len += (size_t)n;
+}
+
+static void port_set(struct text *t, const struct nat_rules_conf *c)
+{
+	add(t, "{ ");
+	for (unsigned i = 0; i < c->n_ports; i++)
+		add(t, "%s%u", i ? ", " : "", c->ports[i]);
+	add(t, " }");
+}
+
+static void helper_rules(struct text *t, const struct nat_rules_conf *c)
+{
+	static const char *const protos[] = { "udp", "tcp" };
+
+	for (int p = 0; p < 2; p++) {
+		if (!(p ? c->tcp : c->udp))
+			continue;
+		add(t, "\t\t%s dport ", protos[p]);
+		port_set(t, c);
+		add(t, " ct helper set \"sip-%s\"\n", protos[p]);
+	}
+}
+
+static void queue_jumps(struct text *t, const struct nat_rules_conf *c)
+{
+	static const char *const protos[] = { "udp", "tcp" };
+	static const char *const ends[] = { "dport", "sport" };
+
+	for (int p = 0; p < 2; p++) {
+		if (!(p ? c->tcp : c->udp))
+			continue;
+		for (int e = 0; e < 2; e++) {
+			add(t, "\t\t%s %s ", protos[p], ends[e]);
+			port_set(t, c);
+			/* First packets: their conntrack is not confirmed yet, so the
+			 * daemon cannot look it up; the mark carries the inside address. */
+			add(t, " ct state new jump sip_queue_new\n");
+			add(t, "\t\t%s %s ", protos[p], ends[e]);
+			port_set(t, c);
+			add(t, " jump sip_queue\n");
+		}
+	}
+}
+
+int nat_rules_text(const struct nat_rules_conf *c, char *buf, size_t cap)
+{
+	struct text t = { .buf = buf, .cap = cap };
+
+	if (!cap)
+		return -1;
+	buf[0] = '\0';
+	add(&t, "table ip " NAT_RULES_TABLE " {\n");
+	if (!c->degraded) {
+		if (c->udp)
+			add(&t, "\tct helper sip-udp {\n\t\ttype \"%s\" protocol udp\n\t\tl3proto ip\n\t}\n",
+			    c->helper_name);
+		if (c->tcp)
+			add(&t, "\tct helper sip-tcp {\n\t\ttype \"%s\" protocol tcp\n\t\tl3proto ip\n\t}\n",
+			    c->helper_name);
+		/* prerouting: flows arriving (forwarded or local); output: the box's own. */
+		add(&t, "\tchain prerouting {\n\t\ttype filter hook prerouting priority filter; policy accept;\n");
+		helper_rules(&t, c);
+		add(&t, "\t}\n");
+		add(&t, "\tchain output {\n\t\ttype filter hook output priority filter; policy accept;\n");
+		helper_rules(&t, c);
+		add(&t, "\t}\n");
+	} else {
+		add(&t, "\tchain sip_queue_new {\n\t}\n\tchain sip_queue {\n\t}\n");
+		/* After srcnat: SNAT done outbound, DNAT and un-SNAT done inbound. */
+		add(&t, "\tchain postrouting {\n\t\ttype filter hook postrouting priority srcnat + 1; policy accept;\n");
+		queue_jumps(&t, c);
+		add(&t, "\t}\n");
+	}
+	add(&t, "}\n");
+	return t.overflow ? -1 : 0;
+}
+
+static int run(const char *cmd, char *err, size_t errlen)
+{
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *msg;
+	int rc;
+
+	if (!nft) {
+		snprintf(err, errlen, "libnftables: cannot create a context");
+		return -1;
+	}
+	nft_ctx_buffer_error(nft);
+	nft_ctx_buffer_output(nft);
+	rc = nft_run_cmd_from_buffer(nft, cmd);
+	if (rc) {
+		msg = nft_ctx_get_error_buffer(nft);
+		snprintf(err, errlen, "nft: %s", msg && *msg ? msg : "failed");
+		/* one line is enough for the log */
+		char *nl = strchr(err, '\n');
+		if (nl)
+			*nl = '\0';
+	}
+	nft_ctx_free(nft);
+	return rc ? -1 : 0;
+}
+
+int nat_rules_install(const struct nat_rules_conf *c, char *err, size_t errlen)
+{
+	static const char head[] = "add table ip " NAT_RULES_TABLE "\n"
+				   "delete table ip " NAT_RULES_TABLE "\n";
+	char *buf;
+	size_t cap = 16384;
+	int ret = -1;
+
+	buf = malloc(cap);
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(buf, head, sizeof(head));
+	if (nat_rules_text(c, buf + sizeof(head) - 1, cap - sizeof(head) + 1)) {
+		snprintf(err, errlen, "nft ruleset too long (%u ports)", c->n_ports);
+		goto out;
+	}
+	if (run(buf, err, errlen))
+		goto out;
+	if (c->degraded &&
+	    (nat_rules_add_queue_rule("sip_queue_new", c->queue_num, true, err, errlen) ||
+	     nat_rules_add_queue_rule("sip_queue", c->queue_num, false, err, errlen))) {
+		char e2[64];
+
+		nat_rules_remove(e2, sizeof(e2));
+		goto out;
+	}
+	ret = 0;
+out:
+	free(buf);
+	return ret;
+}
+
+int nat_rules_remove(char *err, size_t errlen)
+{
+	/* add first: deleting an absent table is an error, absent is fine here */
+	return run("add table ip " NAT_RULES_TABLE "\ndelete table ip " NAT_RULES_TABLE "\n",
+		   err, errlen);
+}

@@ -1,0 +1,49 @@
+/*
+ * rules.h - the daemon's own nftables table `ip sipalgd`, installed at start
+ * and removed at exit (libnftables). The operator's NAT stays theirs.
+ *
+ * Helper mode: `ct helper` objects of our userspace helper, attached to new
+ * flows to the SIP ports in prerouting and output. Load it only after the
+ * helper is registered: the kernel refuses a `ct helper` of unknown type.
+ *
+ * Degraded mode (no nfnetlink_cthelper): SIP packets go to the queue from a
+ * postrouting chain after srcnat, where both directions are fully translated.
+ * The queue rule is the xtables NFQUEUE target (nft's own `queue` is not
+ * built on every kernel) and is added with libnftnl (rules_compat.c).
+ */
+#ifndef SIPALGD_NAT_RULES_H
+#define SIPALGD_NAT_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NAT_RULES_TABLE "sipalgd"
+
+struct nat_rules_conf {
+	const char *helper_name;
+	uint16_t queue_num;
+	const uint16_t *ports;
+	unsigned n_ports;
+	bool udp, tcp;
+	bool degraded;
+};
+
+/* The ruleset text (as `nft -f` takes it) for c; 0, or -1 if it did not fit. */
+int nat_rules_text(const struct nat_rules_conf *c, char *buf, size_t cap);
+
+/* Replace any old table with ours (one transaction). 0, or -1 with err. */
+int nat_rules_install(const struct nat_rules_conf *c, char *err, size_t errlen);
+
+/* Delete our table; absent is fine. 0, or -1 with err. */
+int nat_rules_remove(char *err, size_t errlen);
+
+/*
+ * rules_compat.c: append to chain `chain` of table ip sipalgd a rule
+ * [optionally: meta mark set ct original saddr] + NFQUEUE num bypass.
+ * nft's grammar cannot cast an address into a mark; the kernel can.
+ */
+int nat_rules_add_queue_rule(const char *chain, uint16_t queue_num, bool mark_orig_saddr,
+			     char *err, size_t errlen);
+
+#endif

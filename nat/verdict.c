@@ -1,0 +1,123 @@
+/* verdict.c - batched NFQUEUE verdicts; see verdict.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <libmnl/libmnl.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+#include "verdict.h"
+
+/* Headroom for one message without payload: nlmsghdr, nfgenmsg, attrs. */
+#define VERDICT_OVERHEAD 128
+
+int nat_verdicts_init(struct nat_verdicts *v, uint16_t queue, size_t cap,
+		      nat_send_fn send, void *send_arg)
+{
+	*v = (struct nat_verdicts){ .cap = cap, .queue = queue,
+				    .send = send, .send_arg = send_arg };
+	if (cap < 65535 + VERDICT_OVERHEAD)
+		return -EINVAL;
+	v->buf = calloc(1, cap);
+	return v->buf ? 0 : -ENOMEM;
+}
+
+void nat_verdicts_free(struct nat_verdicts *v)
+{
+	free(v->buf);
+	v->buf = NULL;
+}
+
+static int send_buffer(struct nat_verdicts *v)
+{
+	int err;
+
+	if (!v->used)
+		return 0;
+	err = v->send(v->send_arg, v->buf, v->used);
+	if (err == -EINTR || err == -EAGAIN || err == -ENOBUFS)
+		err = v->send(v->send_arg, v->buf, v->used);	/* once more: packets wait on these */
+	v->sends++;
+	if (err)
+		v->send_errors++;
+	v->used = 0;
+	return err;
+}
+
+/* Make room for need bytes, sending what is buffered if necessary. */
+static int reserve(struct nat_verdicts *v, size_t need)
+{
+	if (v->cap - v->used >= need)
+		return 0;
+	return send_buffer(v);
+}
+
+static struct nlmsghdr *put_msg(struct nat_verdicts *v, int type)
+{
+	return nfq_nlmsg_put((char *)v->buf + v->used, type, v->queue);
+}
+
+static void commit_msg(struct nat_verdicts *v, struct nlmsghdr *nlh)
+{
+	v->used += MNL_ALIGN(nlh->nlmsg_len);
+}
+
+static int write_pending_accept(struct nat_verdicts *v)
+{
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (!v->accept_pending)
+		return 0;
+	err = reserve(v, VERDICT_OVERHEAD);
+	nlh = put_msg(v, NFQNL_MSG_VERDICT_BATCH);
+	nfq_nlmsg_verdict_put(nlh, (int)v->accept_id, NF_ACCEPT);
+	commit_msg(v, nlh);
+	v->batch_msgs++;
+	v->accept_pending = false;
+	return err;
+}
+
+int nat_verdict_accept(struct nat_verdicts *v, uint32_t id)
+{
+	v->accept_pending = true;
+	v->accept_id = id;
+	return 0;
+}
+
+int nat_verdict_payload(struct nat_verdicts *v, uint32_t id,
+			const void *pkt, size_t len, bool attach_ct,
+			uint32_t ct_timeout)
+{
+	struct nlmsghdr *nlh;
+	int err, err2;
+
+	if (len > 65535)
+		return -EINVAL;
+	err = write_pending_accept(v);
+	err2 = reserve(v, MNL_ALIGN(len) + VERDICT_OVERHEAD);
+	if (!err)
+		err = err2;
+	nlh = put_msg(v, NFQNL_MSG_VERDICT);
+	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
+	nfq_nlmsg_verdict_put_pkt(nlh, pkt, (uint32_t)len);
+	if (attach_ct) {
+		struct nlattr *nest = mnl_attr_nest_start(nlh, NFQA_CT);
+
+		if (ct_timeout)
+			mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(ct_timeout));
+		mnl_attr_nest_end(nlh, nest);
+	}
+	commit_msg(v, nlh);
+	v->payload_msgs++;
+	return err;
+}
+
+int nat_verdicts_flush(struct nat_verdicts *v)
+{
+	int err = write_pending_accept(v);
+	int err2 = send_buffer(v);
+
+	return err ? err : err2;
+}
