@@ -1,0 +1,354 @@
+/*
+ * sdp.c - SDP (RFC 4566) in a SIP body: report every media stream and
+ * rewrite o=, c=, m= ports and a=rtcp: that name the address being replaced.
+ *
+ * A line scanner finds the tokens and their offsets; before planning any
+ * edit, libosip2's sdp_message_parse() must accept the whole SDP, else the
+ * message is left untouched. The scan alone (no allocation) serves the facts
+ * and the messages we do not change.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osipparser2/osip_list.h>
+#include <osipparser2/sdp_message.h>
+
+#include "alg_internal.h"
+
+struct sdp_stream {
+	struct alg_span port;		/* m= port digits */
+	bool has_c, c_ip4;
+	struct alg_span c_addr;		/* media c= address (IN IP4) */
+	struct alg_span rtcp_port;	/* a=rtcp: port, len 0 if absent */
+	struct alg_span rtcp_addr;	/* a=rtcp: IN IP4 address, len 0 if absent */
+	bool dir_set;
+	enum sipalg_media_dir dir;
+	bool rtcp_mux;
+};
+
+struct sdp_scan {
+	bool o_ip4;
+	struct alg_span o_addr;
+	bool has_c, c_ip4;
+	struct alg_span c_addr;
+	bool dir_set;
+	enum sipalg_media_dir dir;
+	unsigned n;
+	struct sdp_stream m[SIPALG_MAX_MEDIA];
+};
+
+/* Split s[0,n) at SP/HT into at most max tokens (offsets relative to base). */
+static int split(const char *s, size_t n, size_t base, struct alg_span *tok, int max)
+{
+	size_t i = 0;
+	int k = 0;
+
+	while (i < n && k < max) {
+		size_t start;
+
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i >= n)
+			break;
+		start = i;
+		while (i < n && s[i] != ' ' && s[i] != '\t')
+			i++;
+		tok[k++] = (struct alg_span){ base + start, i - start };
+	}
+	return k;
+}
+
+/* "IN IP4 addr[/ttl]": the address span, cut at '/'. */
+static bool in_ip4(const char *msg, const struct alg_span *tok, struct alg_span *addr)
+{
+	const char *slash;
+
+	if (!alg_ieq(msg + tok[0].off, tok[0].len, "IN") ||
+	    !alg_ieq(msg + tok[1].off, tok[1].len, "IP4"))
+		return false;
+	*addr = tok[2];
+	slash = memchr(msg + addr->off, '/', addr->len);
+	if (slash)
+		addr->len = (size_t)(slash - (msg + addr->off));
+	return true;
+}
+
+static bool direction(const char *s, size_t n, enum sipalg_media_dir *d)
+{
+	if (alg_ieq(s, n, "sendrecv"))
+		*d = SIPALG_SENDRECV;
+	else if (alg_ieq(s, n, "sendonly"))
+		*d = SIPALG_SENDONLY;
+	else if (alg_ieq(s, n, "recvonly"))
+		*d = SIPALG_RECVONLY;
+	else if (alg_ieq(s, n, "inactive"))
+		*d = SIPALG_INACTIVE;
+	else
+		return false;
+	return true;
+}
+
+static void scan_attr(const struct alg_plan *p, struct sdp_scan *sc, size_t off, size_t n)
+{
+	const char *s = p->msg + off;
+	struct sdp_stream *m = sc->n ? &sc->m[sc->n - 1] : NULL;
+	enum sipalg_media_dir d;
+
+	if (direction(s, n, &d)) {
+		if (m) {
+			m->dir = d;
+			m->dir_set = true;
+		} else {
+			sc->dir = d;
+			sc->dir_set = true;
+		}
+	} else if (m && alg_ieq(s, n, "rtcp-mux")) {
+		m->rtcp_mux = true;
+	} else if (m && n > 5 && alg_ieq(s, 5, "rtcp:")) {
+		struct alg_span tok[4];
+		int k = split(s + 5, n - 5, off + 5, tok, 4);
+
+		if (k >= 1)
+			m->rtcp_port = tok[0];
+		if (k == 4 && in_ip4(p->msg, tok + 1, &m->rtcp_addr))
+			;
+		else
+			m->rtcp_addr = (struct alg_span){ 0, 0 };
+	}
+}
+
+static int scan_line(struct alg_plan *p, struct sdp_scan *sc, size_t off, size_t n)
+{
+	const char *s = p->msg + off;
+	struct alg_span tok[6];
+	struct sipalg_media *fm;
+	int k;
+
+	if (n < 2 || s[1] != '=')
+		return 0;
+	off += 2;
+	n -= 2;
+	switch (s[0]) {
+	case 'o':
+		if (sc->n == 0 && split(s + 2, n, off, tok, 6) == 6)
+			sc->o_ip4 = in_ip4(p->msg, tok + 3, &sc->o_addr);
+		break;
+	case 'c':
+		if (split(s + 2, n, off, tok, 3) != 3)
+			break;
+		if (sc->n) {
+			struct sdp_stream *m = &sc->m[sc->n - 1];
+
+			if (!m->has_c) {
+				m->has_c = true;
+				m->c_ip4 = in_ip4(p->msg, tok, &m->c_addr);
+			}
+		} else if (!sc->has_c) {
+			sc->has_c = true;
+			sc->c_ip4 = in_ip4(p->msg, tok, &sc->c_addr);
+		}
+		break;
+	case 'm':
+		if (sc->n + p->res->facts.n_media >= SIPALG_MAX_MEDIA)
+			return alg_fail(p, SIPALG_TOO_BIG, "too many SDP m-lines");
+		k = split(s + 2, n, off, tok, 3);
+		memset(&sc->m[sc->n], 0, sizeof(sc->m[0]));
+		fm = &p->res->facts.media[p->res->facts.n_media + sc->n];
+		memset(fm, 0, sizeof(*fm));
+		if (k >= 1) {
+			size_t l = tok[0].len < sizeof(fm->type) - 1 ? tok[0].len : sizeof(fm->type) - 1;
+			memcpy(fm->type, p->msg + tok[0].off, l);
+		}
+		if (k >= 2) {
+			const char *slash = memchr(p->msg + tok[1].off, '/', tok[1].len);
+
+			sc->m[sc->n].port = tok[1];
+			if (slash)	/* port/number-of-ports */
+				sc->m[sc->n].port.len = (size_t)(slash - (p->msg + tok[1].off));
+		}
+		if (k >= 3) {
+			size_t l = tok[2].len < sizeof(fm->proto) - 1 ? tok[2].len : sizeof(fm->proto) - 1;
+			memcpy(fm->proto, p->msg + tok[2].off, l);
+		}
+		sc->n++;
+		break;
+	case 'a':
+		scan_attr(p, sc, off, n);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* The effective connection address of stream i: media c=, else session c=. */
+static bool stream_addr(const struct alg_plan *p, const struct sdp_scan *sc, unsigned i,
+			struct in_addr *ip)
+{
+	const struct sdp_stream *m = &sc->m[i];
+
+	if (m->has_c)
+		return m->c_ip4 && alg_ipv4_parse(p->msg + m->c_addr.off, m->c_addr.len, ip);
+	return sc->has_c && sc->c_ip4 &&
+	       alg_ipv4_parse(p->msg + sc->c_addr.off, sc->c_addr.len, ip);
+}
+
+static void fill_facts(struct alg_plan *p, const struct sdp_scan *sc)
+{
+	struct sipalg_facts *f = &p->res->facts;
+	struct in_addr ip;
+	unsigned i;
+
+	f->has_sdp = true;
+	if (sc->o_ip4 && alg_ipv4_parse(p->msg + sc->o_addr.off, sc->o_addr.len, &ip))
+		f->sdp_origin.ip = ip;
+	for (i = 0; i < sc->n; i++) {
+		const struct sdp_stream *m = &sc->m[i];
+		struct sipalg_media *fm = &f->media[f->n_media + i];
+		uint16_t port = 0;
+
+		if (stream_addr(p, sc, i, &ip)) {
+			fm->addr.ip = ip;
+			fm->hold_zero_addr = ip.s_addr == 0;
+		}
+		alg_port_parse(p->msg + m->port.off, m->port.len, &port);
+		fm->addr.port = port;
+		fm->disabled = port == 0;
+		fm->rtcp_port = port < 65535 && port ? (uint16_t)(port + 1) : 0;
+		if (m->rtcp_port.len) {
+			uint16_t rp;
+
+			fm->rtcp_explicit = true;
+			if (alg_port_parse(p->msg + m->rtcp_port.off, m->rtcp_port.len, &rp))
+				fm->rtcp_port = rp;
+		}
+		fm->rtcp_mux = m->rtcp_mux;
+		fm->dir = m->dir_set ? m->dir : sc->dir_set ? sc->dir : SIPALG_SENDRECV;
+	}
+}
+
+/* libosip2 must accept the SDP before any byte of it changes. */
+static int validate(struct alg_plan *p, struct alg_span sdp, unsigned n_media)
+{
+	sdp_message_t *msg = NULL;
+	char *copy = malloc(sdp.len + 1);
+	int ok;
+
+	if (!copy)
+		return alg_fail(p, SIPALG_UNPARSABLE, "out of memory");
+	memcpy(copy, p->msg + sdp.off, sdp.len);
+	copy[sdp.len] = '\0';
+	ok = sdp_message_init(&msg) == 0 && sdp_message_parse(msg, copy) == 0 &&
+	     (unsigned)osip_list_size(&msg->m_medias) == n_media;
+	if (msg)
+		sdp_message_free(msg);
+	free(copy);
+	return ok ? 0 : alg_fail(p, SIPALG_UNPARSABLE, "SDP unparsable");
+}
+
+static bool span_is_from(const struct alg_plan *p, struct alg_span sp)
+{
+	struct in_addr ip;
+
+	return sp.len && alg_ipv4_parse(p->msg + sp.off, sp.len, &ip) &&
+	       ip.s_addr == p->from.ip.s_addr;
+}
+
+static int edit_ip(struct alg_plan *p, struct alg_span sp, struct in_addr ip,
+		   enum sipalg_edit_kind kind)
+{
+	char text[INET_ADDRSTRLEN];
+
+	alg_format_hostport(text, sizeof(text), ip, false, SIPALG_DEFAULT_PORT);
+	return alg_edit_add(p, sp.off, sp.len, text, kind);
+}
+
+static int edit_port(struct alg_plan *p, struct alg_span sp, uint16_t port,
+		     enum sipalg_edit_kind kind)
+{
+	char text[8];
+
+	snprintf(text, sizeof(text), "%u", (unsigned)port);
+	return alg_edit_add(p, sp.off, sp.len, text, kind);
+}
+
+static int rewrite_stream(struct alg_plan *p, const struct sdp_scan *sc, unsigned base,
+			  unsigned i)
+{
+	const struct sdp_stream *m = &sc->m[i];
+	const struct sipalg_switches *sw = p->sw;
+	unsigned idx = base + i;
+	const struct sipalg_media *fm = &p->res->facts.media[idx];
+	struct sipalg_addr out = p->to;
+	uint16_t out_rtcp = 0;
+	bool mapped = false;
+	struct in_addr ip;
+
+	if (!stream_addr(p, sc, i, &ip) || ip.s_addr != p->from.ip.s_addr || fm->hold_zero_addr)
+		goto rtcp_addr;
+	if (!fm->disabled && sw->sdp_media_port && p->ctx->map_media) {
+		if (!alg_port_parse(p->msg + m->port.off, m->port.len, &out.port))
+			return alg_fail(p, SIPALG_UNPARSABLE, "bad m= port");
+		mapped = p->ctx->map_media(p->ctx->map_arg, p->ctx->dir, &p->res->facts,
+					   idx, fm, &out, &out_rtcp) == 0;
+		if (!mapped)
+			out = p->to;
+	}
+	if (mapped && edit_port(p, m->port, out.port, SIPALG_EDIT_SDP_MEDIA_PORT) < 0)
+		return -1;
+	if (m->has_c && sw->sdp_connection &&
+	    edit_ip(p, m->c_addr, out.ip, SIPALG_EDIT_SDP_CONNECTION) < 0)
+		return -1;
+	if (mapped && sw->sdp_rtcp && m->rtcp_port.len &&
+	    edit_port(p, m->rtcp_port, out_rtcp, SIPALG_EDIT_SDP_RTCP) < 0)
+		return -1;
+rtcp_addr:
+	if (sw->sdp_rtcp && span_is_from(p, m->rtcp_addr))
+		return edit_ip(p, m->rtcp_addr, out.ip, SIPALG_EDIT_SDP_RTCP);
+	return 0;
+}
+
+static bool any_sdp_switch(const struct sipalg_switches *sw)
+{
+	return sw->sdp_origin || sw->sdp_connection || sw->sdp_media_port || sw->sdp_rtcp;
+}
+
+int alg_sdp_process(struct alg_plan *p, struct alg_span sdp)
+{
+	struct sdp_scan sc;
+	size_t pos = sdp.off, end = sdp.off + sdp.len;
+	unsigned i, base = p->res->facts.n_media;
+
+	memset(&sc, 0, sizeof(sc));
+	while (pos < end) {
+		const char *lf = memchr(p->msg + pos, '\n', end - pos);
+		size_t stop = lf ? (size_t)(lf - p->msg) : end;
+		size_t n = stop - pos;
+
+		if (n && p->msg[pos + n - 1] == '\r')
+			n--;
+		if (scan_line(p, &sc, pos, n) < 0)
+			return -1;
+		pos = stop + 1;
+	}
+	fill_facts(p, &sc);
+	if (p->plan && any_sdp_switch(p->sw) && alg_mentions_from_ip(p, sdp)) {
+		if (validate(p, sdp, sc.n) < 0)
+			return -1;
+		if (p->sw->sdp_origin && sc.o_ip4 && span_is_from(p, sc.o_addr) &&
+		    edit_ip(p, sc.o_addr, p->to.ip, SIPALG_EDIT_SDP_ORIGIN) < 0)
+			return -1;
+		if (p->sw->sdp_connection && sc.has_c && sc.c_ip4 && span_is_from(p, sc.c_addr) &&
+		    edit_ip(p, sc.c_addr, p->to.ip, SIPALG_EDIT_SDP_CONNECTION) < 0)
+			return -1;
+		/* Every stream's facts are in place before the first callback. */
+		p->res->facts.n_media += sc.n;
+		for (i = 0; i < sc.n; i++)
+			if (rewrite_stream(p, &sc, base, i) < 0)
+				return -1;
+		return 0;
+	}
+	p->res->facts.n_media += sc.n;
+	return 0;
+}

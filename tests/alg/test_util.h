@@ -1,0 +1,17 @@
+/* test_util.h - helpers shared by the engine's tests (files, addresses, diffs). */
+#ifndef TEST_UTIL_H
+#define TEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sipalg.h"
+
+/* Whole file into a malloc'd buffer (NULL + errno on failure). */
+uint8_t *tu_read_file(const char *path, size_t *len);
+/* "a.b.c.d:port" (port optional = 5060); 1 ok, 0 bad (inih's convention). */
+int tu_parse_addr(const char *s, struct sipalg_addr *a);
+/* Print the first differing lines of two texts, CR shown as \r. */
+void tu_print_diff(const uint8_t *exp, size_t elen, const uint8_t *got, size_t glen);
+
+#endif
