@@ -1,0 +1,462 @@
+/*
+ * run.c - sipalgd's run loop: setup (helper or degraded mode, queue, rules,
+ * pinholes, status socket, privileges), one ppoll loop, clean exit.
+ *
+ * Signals only set flags; they are blocked except inside ppoll, so a signal
+ * is acted on at the next turn of the loop and never in the middle of a packet.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/timerfd.h>
+
+#include "config.h"
+#include "cthelper.h"
+#include "ct_query.h"
+#include "expect_nl.h"
+#include "log.h"
+#include "nfqueue.h"
+#include "packet_path.h"
+#include "privdrop.h"
+#include "registration.h"
+#include "rules.h"
+#include "run.h"
+#include "status.h"
+#include "verdict.h"
+
+#define DRAIN_MAX	1024		/* messages per wake-up before timers get a turn */
+#define VERDICT_BUF	(512 * 1024)	/* one sendto for a whole drain, usually */
+#define REG_FLOWS_MAX	4096
+
+static volatile sig_atomic_t got_term, got_hup;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+struct daemon {
+	const char *config_path;
+	struct sipalgd_config cfg;
+	bool degraded;
+	bool helper_registered, rules_installed;
+	struct nat_helper_conf helper;
+	struct nat_rules_conf rules;
+	struct nat_queue *q;
+	struct nat_verdicts verdicts;
+	struct nat_ct *ct;
+	struct nat_reg_table *regs;
+	struct rtp_nl *rtpnl;
+	struct rtp_table *rtp;
+	struct nat_path path;
+	int status_fd, timer_fd;
+	time_t started;
+};
+
+static void fill_netfilter_confs(struct daemon *d)
+{
+	d->helper = (struct nat_helper_conf){
+		.name = d->cfg.helper_name, .queue_num = d->cfg.queue_num,
+		.udp = d->cfg.udp, .tcp = d->cfg.tcp,
+		.max_expected = d->cfg.max_expected,
+		.expect_timeout = d->cfg.expect_policy_timeout,
+	};
+	d->rules = (struct nat_rules_conf){
+		.helper_name = d->cfg.helper_name, .queue_num = d->cfg.queue_num,
+		.ports = d->cfg.sip_ports, .n_ports = d->cfg.n_sip_ports,
+		.udp = d->cfg.udp, .tcp = d->cfg.tcp, .degraded = d->degraded,
+	};
+}
+
+static const char degraded_text[] =
+	"DEGRADED: kernel has no nfnetlink_cthelper (CONFIG_NF_CT_NETLINK_HELPER) - "
+	"no RTP/RTCP expectations possible; SIP is rewritten from plain NFQUEUE rules, "
+	"media gets through only where the phones' own traffic opens it";
+
+/* Helper mode when the kernel can; degraded only when the config allows it. */
+static int setup_helper(struct daemon *d)
+{
+	char err[256];
+	int rc = nat_helper_register(&d->helper, err, sizeof(err));
+
+	if (rc == 0) {
+		d->helper_registered = true;
+		log_info("conntrack helper \"%s\" registered (%s%s%s), queue %u",
+			 d->cfg.helper_name, d->cfg.udp ? "udp" : "",
+			 d->cfg.udp && d->cfg.tcp ? "+" : "", d->cfg.tcp ? "tcp" : "",
+			 d->cfg.queue_num);
+		return 0;
+	}
+	if (rc != NAT_HELPER_UNSUPPORTED) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	log_warnx("this kernel has no nfnetlink_cthelper: load module nfnetlink_cthelper "
+		  "(CONFIG_NF_CT_NETLINK_HELPER); without it no RTP expectations are possible");
+	if (!d->cfg.degraded_ok) {
+		log_warnx("refusing to start: set degraded_ok = yes in [netfilter] to run "
+			  "without expectations");
+		return -1;
+	}
+	d->degraded = true;
+	log_warnx("%s", degraded_text);
+	return 0;
+}
+
+static int setup(struct daemon *d)
+{
+	char err[512];
+	int e = 0;
+
+	fill_netfilter_confs(d);
+	if (setup_helper(d) < 0)
+		return -1;
+	fill_netfilter_confs(d);
+	d->q = nat_queue_open(d->cfg.queue_num, d->cfg.queue_maxlen, d->cfg.rcvbuf_bytes,
+			      true, err, sizeof(err));
+	if (!d->q) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (!nat_queue_has_ct(d->q))
+		log_warnx("queue %u: kernel has no conntrack glue (CONFIG_NETFILTER_NETLINK_GLUE_CT): "
+			  "bindings come from ctnetlink lookups, TCP messages keep their length",
+			  d->cfg.queue_num);
+	if (nat_verdicts_init(&d->verdicts, d->cfg.queue_num, VERDICT_BUF,
+			      nat_queue_send, d->q) < 0) {
+		log_warnx("verdict buffer: out of memory");
+		return -1;
+	}
+	d->ct = nat_ct_open();
+	if (!d->ct) {
+		log_warn("ctnetlink socket");
+		return -1;
+	}
+	d->regs = nat_reg_new(REG_FLOWS_MAX);
+	if (!d->degraded) {
+		d->rtpnl = rtp_nl_open(&e);
+		if (!d->rtpnl) {
+			log_warnx("ctnetlink socket for expectations: %s", strerror(-e));
+			return -1;
+		}
+		d->rtp = rtp_table_new(&d->cfg.rtp, &rtp_nl_ops, d->rtpnl);
+	}
+	if (!d->regs || (!d->degraded && !d->rtp) || nat_path_init(&d->path) < 0) {
+		log_warnx("out of memory");
+		return -1;
+	}
+	d->path.sw = &d->cfg.sw;
+	d->path.rtp = d->rtp;
+	d->path.udp = d->cfg.udp;
+	d->path.tcp = d->cfg.tcp;
+	d->path.ct_in_verdict = nat_queue_has_ct(d->q);
+	d->path.registration_timeout = d->cfg.registration_timeout;
+	d->path.registration_timeout_max = d->cfg.registration_timeout_max;
+	d->path.ct = d->ct;
+	d->path.regs = d->regs;
+	d->path.verdicts = &d->verdicts;
+	if (d->cfg.install_rules) {
+		if (nat_rules_install(&d->rules, err, sizeof(err)) < 0) {
+			log_warnx("install table ip " NAT_RULES_TABLE ": %s", err);
+			return -1;
+		}
+		d->rules_installed = true;
+		log_info("nft table ip " NAT_RULES_TABLE " installed (%s)",
+			 d->degraded ? "NFQUEUE after srcnat" : "ct helper rules");
+	}
+	d->status_fd = status_listen(d->cfg.status_socket, err, sizeof(err));
+	if (d->status_fd < 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->timer_fd < 0 ||
+	    timerfd_settime(d->timer_fd, 0, &(struct itimerspec){
+				    .it_interval = { .tv_sec = 1 }, .it_value = { .tv_sec = 1 } },
+			    NULL) < 0) {
+		log_warn("timerfd");
+		return -1;
+	}
+	return 0;
+}
+
+static void cleanup(struct daemon *d)
+{
+	char err[256];
+
+	/* Rules first: no new flow gets our helper once we stop answering. */
+	if (d->rules_installed && nat_rules_remove(err, sizeof(err)) < 0)
+		log_warnx("remove table ip " NAT_RULES_TABLE ": %s", err);
+	if (d->q)
+		nat_verdicts_flush(&d->verdicts);
+	/* Disabled, the kernel passes helped flows without queueing (DESIGN.md fact 6). */
+	if (d->helper_registered && nat_helper_disable(&d->helper, err, sizeof(err)) < 0)
+		log_warnx("%s", err);
+	if (d->rtp)
+		rtp_table_free(d->rtp);
+	if (d->rtpnl)
+		rtp_nl_close(d->rtpnl);
+	nat_path_free(&d->path);
+	if (d->regs)
+		nat_reg_free(d->regs);
+	if (d->ct)
+		nat_ct_close(d->ct);
+	nat_verdicts_free(&d->verdicts);
+	if (d->q)
+		nat_queue_close(d->q);
+	status_close(d->status_fd, d->cfg.status_socket);
+	if (d->timer_fd >= 0)
+		close(d->timer_fd);
+}
+
+/* ---- status report ---- */
+
+static void report(void *arg, FILE *out)
+{
+	struct daemon *d = arg;
+	const struct nat_counters *c = &d->path.c;
+	const struct nat_queue_stats *qs = nat_queue_stats(d->q);
+	const struct rtp_stats *rs = d->rtp ? rtp_table_stats(d->rtp) : NULL;
+	uint64_t qdrop = 0, udrop = 0;
+
+	if (d->degraded)
+		fprintf(out, "mode: %s\n", degraded_text);
+	else
+		fprintf(out, "mode: helper \"%s\" (nfnetlink_cthelper), queue %u\n",
+			d->cfg.helper_name, d->cfg.queue_num);
+	fprintf(out, "alg: %s\n", d->cfg.sw.enabled ? "enabled" : "DISABLED (enabled = no: packets pass byte for byte)");
+	fprintf(out, "uptime: %lds\n", (long)(time(NULL) - d->started));
+	fprintf(out, "conntrack attached to queued packets: %s\n",
+		nat_queue_has_ct(d->q) ? "yes" : "no (ctnetlink lookups; TCP length kept)");
+	fprintf(out, "\n[packets]\n");
+	fprintf(out, "packets %llu\nrewritten %llu\nunchanged %llu\ndisabled_passed %llu\n",
+		(unsigned long long)c->packets, (unsigned long long)c->rewritten,
+		(unsigned long long)c->unchanged, (unsigned long long)c->disabled);
+	fprintf(out, "\n[rewrites by kind]\n");
+	for (int k = 0; k < SIPALG_EDIT_KIND_MAX; k++)
+		fprintf(out, "%s %llu\n", sipalg_edit_kind_str((enum sipalg_edit_kind)k),
+			(unsigned long long)c->edits[k]);
+	fprintf(out, "\n[messages by engine status]\n");
+	for (int s = 0; s <= SIPALG_TOO_BIG; s++)
+		fprintf(out, "%s %llu\n", sipalg_status_str((enum sipalg_status)s),
+			(unsigned long long)c->status[s]);
+	fprintf(out, "\n[passed unchanged because]\n");
+	fprintf(out, "not_ipv4_udp_tcp %llu\ntruncated_copy %llu\nno_binding %llu\n"
+		"binding_from_mark %llu\ntcp_partial_segment %llu\ntcp_length_change_refused %llu\n"
+		"internal_errors %llu\n",
+		(unsigned long long)c->not_ipv4_l4, (unsigned long long)c->truncated,
+		(unsigned long long)c->no_binding, (unsigned long long)c->binding_from_mark,
+		(unsigned long long)c->tcp_partial, (unsigned long long)c->tcp_len_refused,
+		(unsigned long long)c->internal_errors);
+	fprintf(out, "\n[queue]\n");
+	fprintf(out, "received %llu\nsocket_overruns %llu\nverdict_errors %llu\n"
+		"verdict_send_errors %llu\nverdict_sends %llu\nbatch_verdicts %llu\n"
+		"payload_verdicts %llu\nparse_errors %llu\n",
+		(unsigned long long)qs->received, (unsigned long long)qs->enobufs,
+		(unsigned long long)qs->verdict_errors,
+		(unsigned long long)d->verdicts.send_errors,
+		(unsigned long long)d->verdicts.sends,
+		(unsigned long long)d->verdicts.batch_msgs,
+		(unsigned long long)d->verdicts.payload_msgs,
+		(unsigned long long)qs->parse_errors);
+	if (nat_queue_kernel_drops(d->cfg.queue_num, &qdrop, &udrop) == 0)
+		fprintf(out, "kernel_queue_dropped %llu\nkernel_user_dropped %llu\n",
+			(unsigned long long)qdrop, (unsigned long long)udrop);
+	fprintf(out, "\n[registrations]\nflows %u\ntimeouts_set %llu\ntimeout_errors %llu\n",
+		nat_reg_count(d->regs), (unsigned long long)c->reg_timeouts_set,
+		(unsigned long long)c->reg_timeout_errors);
+	fprintf(out, "\n[expectations]\n");
+	if (!rs) {
+		fprintf(out, "none possible (degraded mode)\n");
+		return;
+	}
+	fprintf(out, "created %llu\nfailed %llu\nremoved %llu\ndelete_failed %llu\n"
+		"ports_exhausted %llu\nports_in_use %u\nlast_error %d\n",
+		(unsigned long long)rs->expect_created, (unsigned long long)rs->expect_failed,
+		(unsigned long long)rs->expect_removed,
+		(unsigned long long)rs->expect_delete_failed,
+		(unsigned long long)rs->ports_exhausted, rs->ports_in_use, rs->last_error);
+	fprintf(out, "\n[dialogs]\nlive %u\ncreated %llu\nremoved %llu\nrefused %llu\n",
+		rs->dialogs_live, (unsigned long long)rs->dialogs_created,
+		(unsigned long long)rs->dialogs_removed, (unsigned long long)rs->dialogs_refused);
+	rtp_table_dump(d->rtp, out);
+}
+
+/* ---- SIGHUP ---- */
+
+static bool ports_differ(const struct sipalgd_config *a, const struct sipalgd_config *b)
+{
+	return a->n_sip_ports != b->n_sip_ports || a->udp != b->udp || a->tcp != b->tcp ||
+	       memcmp(a->sip_ports, b->sip_ports, a->n_sip_ports * sizeof(a->sip_ports[0]));
+}
+
+/* Name the keys a running daemon cannot take over. */
+static void log_restart_keys(const struct sipalgd_config *o, const struct sipalgd_config *n)
+{
+#define NEEDS_RESTART(cond, key) \
+	do { if (cond) log_warnx("reload: " key " changed - takes effect after a restart"); } while (0)
+	NEEDS_RESTART(o->queue_num != n->queue_num, "[netfilter] queue");
+	NEEDS_RESTART(strcmp(o->helper_name, n->helper_name), "[netfilter] helper");
+	NEEDS_RESTART(o->install_rules != n->install_rules, "[netfilter] install_rules");
+	NEEDS_RESTART(o->degraded_ok != n->degraded_ok, "[netfilter] degraded_ok");
+	NEEDS_RESTART(o->queue_maxlen != n->queue_maxlen, "[netfilter] queue_maxlen");
+	NEEDS_RESTART(o->rcvbuf_bytes != n->rcvbuf_bytes, "[netfilter] rcvbuf");
+	NEEDS_RESTART(o->max_expected != n->max_expected, "[limits] max_expected");
+	NEEDS_RESTART(o->expect_policy_timeout != n->expect_policy_timeout,
+		      "[limits] expect_policy_timeout");
+	NEEDS_RESTART(strcmp(o->user, n->user), "[general] user");
+	NEEDS_RESTART(strcmp(o->status_socket, n->status_socket), "[general] status_socket");
+	NEEDS_RESTART(o->log_syslog != n->log_syslog, "[general] log");
+#undef NEEDS_RESTART
+}
+
+static void reload(struct daemon *d)
+{
+	struct sipalgd_config n;
+	char err[640];
+
+	if (config_load(d->config_path, &n, err, sizeof(err)) < 0) {
+		log_warnx("reload refused, running config kept: %s", err);
+		return;
+	}
+	n.foreground = d->cfg.foreground;
+	log_restart_keys(&d->cfg, &n);
+	/* Live: engine switches, pinhole limits, registration stretch, log level. */
+	d->cfg.sw = n.sw;
+	if (d->rtp && rtp_table_reconfigure(d->rtp, &n.rtp) < 0)
+		log_warnx("reload: [media] not applied (rtp layer refused it)");
+	else
+		d->cfg.rtp = n.rtp;
+	d->cfg.registration_timeout = n.registration_timeout;
+	d->cfg.registration_timeout_max = n.registration_timeout_max;
+	d->path.registration_timeout = n.registration_timeout;
+	d->path.registration_timeout_max = n.registration_timeout_max;
+	d->cfg.log_level = n.log_level;
+	log_setlevel(n.log_level);
+	/* Ports and transports: swap our nft table (CAP_NET_ADMIN suffices). */
+	if (ports_differ(&d->cfg, &n)) {
+		if (d->rules_installed && (n.tcp && !d->cfg.tcp) && !d->degraded) {
+			log_warnx("reload: tcp switched on - the helper has no TCP registration until a restart");
+		} else {
+			memcpy(d->cfg.sip_ports, n.sip_ports, sizeof(n.sip_ports));
+			d->cfg.n_sip_ports = n.n_sip_ports;
+			d->cfg.udp = n.udp;
+			d->cfg.tcp = n.tcp;
+			d->path.udp = n.udp;
+			d->path.tcp = n.tcp;
+			fill_netfilter_confs(d);
+			d->rules.degraded = d->degraded;
+			if (d->rules_installed && nat_rules_install(&d->rules, err, sizeof(err)) < 0)
+				log_warnx("reload: new SIP ports not installed: %s", err);
+		}
+	}
+	log_info("configuration reloaded from %s (ALG %s)", d->config_path,
+		 d->cfg.sw.enabled ? "enabled" : "disabled");
+}
+
+/* ---- loop ---- */
+
+static void on_queue(struct daemon *d)
+{
+	d->path.now = time(NULL);
+	if (nat_queue_drain(d->q, DRAIN_MAX, nat_path_packet, &d->path) < 0)
+		log_warn("queue %u receive", d->cfg.queue_num);
+	/* Every packet of the drain got its verdict queued: send them all. */
+	if (nat_verdicts_flush(&d->verdicts) < 0)
+		log_warn("queue %u verdicts", d->cfg.queue_num);
+}
+
+static void on_timer(struct daemon *d)
+{
+	uint64_t ticks;
+	time_t now = time(NULL);
+
+	if (read(d->timer_fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	if (d->rtp)
+		rtp_expire(d->rtp, now);
+	nat_reg_expire(d->regs, now);
+}
+
+static int loop(struct daemon *d, const sigset_t *unblocked)
+{
+	struct pollfd pfd[3] = {
+		{ .fd = nat_queue_fd(d->q), .events = POLLIN },
+		{ .fd = d->timer_fd, .events = POLLIN },
+		{ .fd = d->status_fd, .events = POLLIN },
+	};
+
+	while (!got_term) {
+		if (got_hup) {
+			got_hup = 0;
+			reload(d);
+		}
+		if (ppoll(pfd, 3, NULL, unblocked) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("ppoll");
+			return -1;
+		}
+		if (pfd[0].revents & (POLLIN | POLLERR))
+			on_queue(d);
+		if (pfd[1].revents & POLLIN)
+			on_timer(d);
+		if (pfd[2].revents & POLLIN)
+			status_serve(d->status_fd, report, d);
+	}
+	log_info("signal received: exiting");
+	return 0;
+}
+
+int daemon_run(const char *config_path, struct sipalgd_config *cfg)
+{
+	static struct daemon d;	/* large (engine result scratch): not on the stack */
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, unblocked;
+	char err[256];
+	int rc = -1;
+
+	memset(&d, 0, sizeof(d));
+	d.config_path = config_path;
+	d.cfg = *cfg;
+	d.status_fd = d.timer_fd = -1;
+	d.started = time(NULL);
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &unblocked);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);	/* a status client that went away */
+
+	if (setup(&d) < 0)
+		goto out;
+	if (d.cfg.user[0]) {
+		if (privdrop(d.cfg.user, err, sizeof(err)) < 0) {
+			log_warnx("%s", err);
+			goto out;
+		}
+		log_info("running as %s with CAP_NET_ADMIN only", d.cfg.user);
+	}
+	if (!d.cfg.foreground && daemon(0, 0) < 0) {
+		log_warn("daemon");
+		goto out;
+	}
+	log_info("sipalgd running: %s, queue %u, ALG %s", d.degraded ? "DEGRADED mode" : "helper mode",
+		 d.cfg.queue_num, d.cfg.sw.enabled ? "enabled" : "disabled");
+	rc = loop(&d, &unblocked);
+out:
+	cleanup(&d);
+	return rc;
+}
