@@ -83,7 +83,10 @@ uint16_t port_pool_alloc(struct port_pool *p, uint16_t wanted, void *owner)
 	}
 	/* "Next free pair above it": from the wanted port when in range, else
 	 * from where the previous search stopped. */
-	start = s >= 0 ? (unsigned)s : p->next_hint;
+	if (s >= 0)
+		start = (unsigned)s + (wanted & 1u);	/* an odd port's pair starts below it */
+	else
+		start = p->next_hint;
 	for (i = 0; i < p->n_pairs; i++) {
 		unsigned slot = (start + i) % p->n_pairs;
 

@@ -1,0 +1,262 @@
+/* expect_nl.c - see expect_nl.h. */
+#include "expect_nl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+
+struct rtp_nl {
+	struct mnl_socket *sock;
+	uint32_t portid;
+	uint32_t seq;
+	struct rtp_nl_stats stats;
+};
+
+/* One tuple as libnetfilter_conntrack wants it (addresses and ports in network order). */
+static struct nf_conntrack *tuple_ct(uint32_t src, uint32_t dst, uint8_t proto,
+				     uint16_t sport, uint16_t dport)
+{
+	struct nf_conntrack *ct = nfct_new();
+
+	if (!ct)
+		return NULL;
+	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+	nfct_set_attr_u32(ct, ATTR_IPV4_SRC, src);
+	nfct_set_attr_u32(ct, ATTR_IPV4_DST, dst);
+	nfct_set_attr_u8(ct, ATTR_L4PROTO, proto);
+	nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(sport));
+	nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(dport));
+	return ct;
+}
+
+static struct nlmsghdr *put_header(void *buf, uint16_t msg, uint16_t flags, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK_EXP << 8) | msg;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return nlh;
+}
+
+/*
+ * Master, tuple and (for NEW) mask, timeout and zone, via the library.
+ * The expected tuple carries 0 where the mask says "any".
+ */
+static int put_library_part(struct nlmsghdr *nlh, const struct rtp_expect *e, bool full)
+{
+	struct nf_conntrack *master, *expected, *mask = NULL;
+	struct nf_expect *exp;
+	int ret = -ENOMEM;
+
+	master = tuple_ct(e->master.src.ip.s_addr, e->master.dst.ip.s_addr,
+			  e->master.l4proto, e->master.src.port, e->master.dst.port);
+	expected = tuple_ct(e->src_any_addr ? 0 : e->src.ip.s_addr, e->dst.ip.s_addr,
+			    e->l4proto, e->src_any_port ? 0 : e->src.port, e->dst.port);
+	/* The kernel keeps only the source part of a mask; the destination is
+	 * always exact but the tuple parser wants it present. */
+	if (full)
+		mask = tuple_ct(e->src_any_addr ? 0 : 0xffffffffu, 0xffffffffu, e->l4proto,
+				e->src_any_port ? 0 : 0xffff, 0xffff);
+	exp = nfexp_new();
+	if (!master || !expected || (full && !mask) || !exp)
+		goto out;
+	nfexp_set_attr(exp, ATTR_EXP_EXPECTED, expected);
+	if (full) {
+		nfexp_set_attr(exp, ATTR_EXP_MASTER, master);
+		nfexp_set_attr(exp, ATTR_EXP_MASK, mask);
+		nfexp_set_attr_u32(exp, ATTR_EXP_TIMEOUT, e->timeout);
+	}
+	if (e->master.zone)
+		nfexp_set_attr_u16(exp, ATTR_EXP_ZONE, e->master.zone);
+	ret = nfexp_nlmsg_build(nlh, exp) < 0 ? -EINVAL : 0;
+out:
+	if (exp)
+		nfexp_destroy(exp);
+	if (master)
+		nfct_destroy(master);
+	if (expected)
+		nfct_destroy(expected);
+	if (mask)
+		nfct_destroy(mask);
+	return ret;
+}
+
+/*
+ * CTA_EXPECT_NAT { CTA_EXPECT_NAT_DIR, CTA_EXPECT_NAT_TUPLE }: the kernel's
+ * tuple parser needs source AND destination address and port, so the tuple is
+ * (nat_to -> 0.0.0.0:0); only its source part becomes exp->saved_addr/proto.
+ */
+static bool put_nat(struct nlmsghdr *nlh, size_t cap, const struct rtp_expect *e)
+{
+	struct nlattr *nat, *tuple, *ip, *proto;
+
+	if (!(nat = mnl_attr_nest_start_check(nlh, cap, CTA_EXPECT_NAT)))
+		return false;
+	if (!mnl_attr_put_u32_check(nlh, cap, CTA_EXPECT_NAT_DIR, htonl((uint32_t)e->nat_dir)))
+		return false;
+	if (!(tuple = mnl_attr_nest_start_check(nlh, cap, CTA_EXPECT_NAT_TUPLE)))
+		return false;
+	if (!(ip = mnl_attr_nest_start_check(nlh, cap, CTA_TUPLE_IP)) ||
+	    !mnl_attr_put_u32_check(nlh, cap, CTA_IP_V4_SRC, e->nat_to.ip.s_addr) ||
+	    !mnl_attr_put_u32_check(nlh, cap, CTA_IP_V4_DST, 0))
+		return false;
+	mnl_attr_nest_end(nlh, ip);
+	if (!(proto = mnl_attr_nest_start_check(nlh, cap, CTA_TUPLE_PROTO)) ||
+	    !mnl_attr_put_u8_check(nlh, cap, CTA_PROTO_NUM, e->l4proto) ||
+	    !mnl_attr_put_u16_check(nlh, cap, CTA_PROTO_SRC_PORT, htons(e->nat_to.port)) ||
+	    !mnl_attr_put_u16_check(nlh, cap, CTA_PROTO_DST_PORT, 0))
+		return false;
+	mnl_attr_nest_end(nlh, proto);
+	mnl_attr_nest_end(nlh, tuple);
+	mnl_attr_nest_end(nlh, nat);
+	return true;
+}
+
+long rtp_nl_build_new(void *buf, size_t cap, const struct rtp_expect *e, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (!buf || !e || cap < RTP_NL_MSG_MAX)
+		return -ENOSPC;
+	memset(buf, 0, RTP_NL_MSG_MAX);
+	/* No NLM_F_EXCL: sending an unchanged expectation again refreshes its
+	 * timeout (ctnetlink_change_expect) instead of failing with EEXIST. */
+	nlh = put_header(buf, IPCTNL_MSG_EXP_NEW, NLM_F_CREATE, seq);
+	err = put_library_part(nlh, e, true);
+	if (err)
+		return err;
+	if (e->nat && !put_nat(nlh, cap, e))
+		return -ENOSPC;
+	if (e->fn && e->fn[0] && !mnl_attr_put_strz_check(nlh, cap, CTA_EXPECT_FN, e->fn))
+		return -ENOSPC;
+	if (!mnl_attr_put_u32_check(nlh, cap, CTA_EXPECT_CLASS, htonl(e->class)))
+		return -ENOSPC;
+	return (long)nlh->nlmsg_len;
+}
+
+long rtp_nl_build_delete(void *buf, size_t cap, const struct rtp_expect *e, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (!buf || !e || cap < RTP_NL_MSG_MAX)
+		return -ENOSPC;
+	memset(buf, 0, RTP_NL_MSG_MAX);
+	nlh = put_header(buf, IPCTNL_MSG_EXP_DELETE, 0, seq);
+	/* By tuple: the kernel deletes the expectation this tuple matches
+	 * under its mask - ours, since the planner never has two alike. */
+	err = put_library_part(nlh, e, false);
+	if (err)
+		return err;
+	if (e->id && !mnl_attr_put_u32_check(nlh, cap, CTA_EXPECT_ID, htonl(e->id)))
+		return -ENOSPC;
+	return (long)nlh->nlmsg_len;
+}
+
+struct rtp_nl *rtp_nl_open(int *err)
+{
+	struct rtp_nl *nl = calloc(1, sizeof(*nl));
+
+	if (!nl) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	nl->sock = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		*err = -errno;
+		if (nl->sock)
+			mnl_socket_close(nl->sock);
+		free(nl);
+		return NULL;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (uint32_t)time(NULL);
+	*err = 0;
+	return nl;
+}
+
+void rtp_nl_close(struct rtp_nl *nl)
+{
+	if (!nl)
+		return;
+	mnl_socket_close(nl->sock);
+	free(nl);
+}
+
+const struct rtp_nl_stats *rtp_nl_stats(const struct rtp_nl *nl)
+{
+	return &nl->stats;
+}
+
+/* Send one request and wait for its ACK: 0 or -errno. */
+static int transact(struct rtp_nl *nl, const void *msg, size_t len, uint32_t seq)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	ssize_t n;
+	int ret;
+
+	if (mnl_socket_sendto(nl->sock, msg, len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, NULL, NULL);
+		if (ret < 0)
+			return -errno;
+		if (ret == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+static int nl_expect_create(void *arg, struct rtp_expect *e)
+{
+	struct rtp_nl *nl = arg;
+	char msg[RTP_NL_MSG_MAX];
+	uint32_t seq = ++nl->seq;
+	long len = rtp_nl_build_new(msg, sizeof(msg), e, seq);
+	int err = len < 0 ? (int)len : transact(nl, msg, (size_t)len, seq);
+
+	if (err) {
+		nl->stats.create_failed++;
+		nl->stats.last_error = err;
+	} else {
+		nl->stats.created++;
+	}
+	return err;
+}
+
+static int nl_expect_delete(void *arg, const struct rtp_expect *e)
+{
+	struct rtp_nl *nl = arg;
+	char msg[RTP_NL_MSG_MAX];
+	uint32_t seq = ++nl->seq;
+	long len = rtp_nl_build_delete(msg, sizeof(msg), e, seq);
+	int err = len < 0 ? (int)len : transact(nl, msg, (size_t)len, seq);
+
+	if (err) {
+		nl->stats.delete_failed++;
+		nl->stats.last_error = err;
+	} else {
+		nl->stats.deleted++;
+	}
+	return err;
+}
+
+const struct rtp_kernel_ops rtp_nl_ops = {
+	.expect_create = nl_expect_create,
+	.expect_delete = nl_expect_delete,
+};

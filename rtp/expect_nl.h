@@ -1,0 +1,43 @@
+/*
+ * expect_nl.h - struct rtp_kernel_ops over ctnetlink: create and delete
+ * conntrack expectations with NAT.
+ *
+ * libnetfilter_conntrack 1.0.9 (Debian 12) serialises an expectation's
+ * master, tuple, mask, timeout, flags, zone and helper name but silently drops
+ * its NAT tuple/direction, expect function and class (DESIGN.md fact 5).
+ * So the message is built with nfexp_nlmsg_build() and the rest appended with
+ * libmnl: CTA_EXPECT_NAT { DIR, TUPLE }, CTA_EXPECT_FN, CTA_EXPECT_CLASS.
+ */
+#ifndef SIPALGD_RTP_EXPECT_NL_H
+#define SIPALGD_RTP_EXPECT_NL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rtp.h"
+
+#define RTP_NL_MSG_MAX 1024	/* one expectation message fits easily */
+
+struct rtp_nl_stats {
+	uint64_t created, create_failed, deleted, delete_failed;
+	int last_error;		/* -errno of the last failure, 0 if none */
+};
+
+struct rtp_nl;
+
+/* A ctnetlink socket; NULL with *err = -errno on failure. */
+struct rtp_nl *rtp_nl_open(int *err);
+void rtp_nl_close(struct rtp_nl *nl);
+const struct rtp_nl_stats *rtp_nl_stats(const struct rtp_nl *nl);
+
+/* The ops for rtp_table_new(); their arg is the struct rtp_nl *. */
+extern const struct rtp_kernel_ops rtp_nl_ops;
+
+/*
+ * Message builders, public so tests can check the bytes without a kernel.
+ * buf needs RTP_NL_MSG_MAX bytes. Return the message length or -errno.
+ */
+long rtp_nl_build_new(void *buf, size_t cap, const struct rtp_expect *e, uint32_t seq);
+long rtp_nl_build_delete(void *buf, size_t cap, const struct rtp_expect *e, uint32_t seq);
+
+#endif

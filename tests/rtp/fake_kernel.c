@@ -1,0 +1,125 @@
+/* fake_kernel.c - see fake_kernel.h. */
+#include "fake_kernel.h"
+
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+static bool same_tuple(const struct rtp_expect *a, const struct rtp_expect *b)
+{
+	return a->master.src.ip.s_addr == b->master.src.ip.s_addr &&
+	       a->master.src.port == b->master.src.port &&
+	       a->dst.ip.s_addr == b->dst.ip.s_addr && a->dst.port == b->dst.port &&
+	       a->src_any_addr == b->src_any_addr &&
+	       (a->src_any_addr || a->src.ip.s_addr == b->src.ip.s_addr) &&
+	       a->src_any_port == b->src_any_port &&
+	       (a->src_any_port || a->src.port == b->src.port);
+}
+
+/* Same destination, overlapping sources: the kernel's expect_clash (EBUSY). */
+static bool clashes(const struct rtp_expect *a, const struct rtp_expect *b)
+{
+	bool src_overlap = a->src_any_addr || b->src_any_addr ||
+			   a->src.ip.s_addr == b->src.ip.s_addr;
+	bool port_overlap = a->src_any_port || b->src_any_port || a->src.port == b->src.port;
+
+	return a->dst.ip.s_addr == b->dst.ip.s_addr && a->dst.port == b->dst.port &&
+	       src_overlap && port_overlap;
+}
+
+static void log_call(struct fake_kernel *k, char op, const struct rtp_expect *e)
+{
+	if (k->n_calls < sizeof(k->calls) / sizeof(k->calls[0])) {
+		k->calls[k->n_calls].op = op;
+		k->calls[k->n_calls].e = *e;
+		k->n_calls++;
+	}
+}
+
+static int fake_create(void *arg, struct rtp_expect *e)
+{
+	struct fake_kernel *k = arg;
+	unsigned i;
+
+	log_call(k, 'C', e);
+	if (k->fail_create)
+		return k->fail_create;
+	for (i = 0; i < k->n_live; i++) {
+		if (same_tuple(&k->live[i], e)) {
+			k->live[i] = *e;	/* refresh */
+			return 0;
+		}
+		if (clashes(&k->live[i], e))
+			return -EBUSY;
+	}
+	if (k->n_live == FAKE_MAX)
+		return -ENOMEM;
+	k->live[k->n_live++] = *e;
+	return 0;
+}
+
+static int fake_delete(void *arg, const struct rtp_expect *e)
+{
+	struct fake_kernel *k = arg;
+	unsigned i;
+
+	log_call(k, 'D', e);
+	for (i = 0; i < k->n_live; i++) {
+		if (same_tuple(&k->live[i], e)) {
+			k->live[i] = k->live[--k->n_live];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const struct rtp_kernel_ops fake_ops = {
+	.expect_create = fake_create,
+	.expect_delete = fake_delete,
+};
+
+void fake_reset(struct fake_kernel *k)
+{
+	memset(k, 0, sizeof(*k));
+}
+
+const struct rtp_expect *fake_find_dst(const struct fake_kernel *k, const char *ip,
+				       unsigned port)
+{
+	struct in_addr a;
+	unsigned i;
+
+	inet_pton(AF_INET, ip, &a);
+	for (i = 0; i < k->n_live; i++)
+		if (k->live[i].dst.ip.s_addr == a.s_addr && k->live[i].dst.port == port)
+			return &k->live[i];
+	return NULL;
+}
+
+const struct rtp_expect *fake_find_src(const struct fake_kernel *k, const char *ip,
+				       unsigned port)
+{
+	struct in_addr a;
+	unsigned i;
+
+	inet_pton(AF_INET, ip, &a);
+	for (i = 0; i < k->n_live; i++)
+		if (!k->live[i].src_any_addr && !k->live[i].src_any_port &&
+		    k->live[i].src.ip.s_addr == a.s_addr && k->live[i].src.port == port)
+			return &k->live[i];
+	return NULL;
+}
+
+void fake_consume_all(struct fake_kernel *k)
+{
+	k->n_live = 0;
+}
+
+unsigned fake_count(const struct fake_kernel *k, char op)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < k->n_calls; i++)
+		n += k->calls[i].op == op;
+	return n;
+}
