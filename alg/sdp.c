@@ -232,13 +232,20 @@ static void fill_facts(struct alg_plan *p, const struct sdp_scan *sc)
 static int validate(struct alg_plan *p, struct alg_span sdp, unsigned n_media)
 {
 	sdp_message_t *msg = NULL;
-	char *copy = malloc(sdp.len + 1);
+	char *copy = malloc(sdp.len + 3);
+	size_t n = sdp.len;
 	int ok;
 
 	if (!copy)
 		return alg_fail(p, SIPALG_UNPARSABLE, "out of memory");
-	memcpy(copy, p->msg + sdp.off, sdp.len);
-	copy[sdp.len] = '\0';
+	memcpy(copy, p->msg + sdp.off, n);
+	/* A multipart SDP part loses its last CRLF to the delimiter (RFC 2046);
+	 * libosip2 wants every line terminated. */
+	if (n && copy[n - 1] != '\n') {
+		copy[n++] = '\r';
+		copy[n++] = '\n';
+	}
+	copy[n] = '\0';
 	ok = sdp_message_init(&msg) == 0 && sdp_message_parse(msg, copy) == 0 &&
 	     (unsigned)osip_list_size(&msg->m_medias) == n_media;
 	if (msg)

@@ -43,10 +43,14 @@ def build(path):
                 parts["out"] = []
             continue
         parts[cur].append(line)
-    for k in ("in", "out", "trailer"):
-        while parts[k] and parts[k][-1] == "":
-            parts[k].pop()
+    # The file's final newline leaves one empty string on the last section;
+    # any other empty line is part of the message (the end of its headers).
+    last = "trailer" if parts["trailer"] else ("out" if parts["out"] is not None else "in")
+    if parts[last] and parts[last][-1] == "":
+        parts[last].pop()
     ini = "\n".join(parts["ini"]).strip() + "\n"
+    for line in ini.split("\n"):
+        assert len(line) < 200, f"{path}: ini lines must stay under inih's 200 bytes"
     eol = "\n" if re.search(r"^eol\s*=\s*lf", ini, re.M) else "\r\n"
     trailer = "".join(l + eol for l in parts["trailer"]).encode()
 
