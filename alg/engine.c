@@ -102,6 +102,10 @@ static int rewrite_elements(struct alg_plan *p, const struct alg_hdr *h)
 	size_t pos = 0;
 	int r;
 
+	/* Cheap pre-filter: a value that does not mention the address as text
+	 * holds nothing to rewrite (inet_pton accepts only the dotted form). */
+	if (!alg_mentions_from_ip(p, h->value))
+		return 0;
 	while ((r = alg_elem_next(p, h->value, &pos, &elem)) > 0) {
 		if (h->kind == ALG_H_VIA)
 			r = alg_rewrite_via(p, elem);
@@ -336,15 +340,17 @@ enum sipalg_status sipalg_process(const uint8_t *msg, size_t len,
 	alg_osip_init_once();
 	setup(&p, msg, len, ctx, res);
 	run(&p);
-	if (p.fail != SIPALG_OK) {
+	/* Disabled wins over any parse verdict: the caller asked for nothing. */
+	if (!ctx->sw->enabled) {
+		res->status = SIPALG_DISABLED;
+		res->reason = "ALG disabled";
+		res->n_edits = 0;
+		res->delta = 0;
+	} else if (p.fail != SIPALG_OK) {
 		res->status = p.fail;
 		res->reason = p.reason;
 		res->n_edits = 0;
 		res->delta = 0;
-	} else if (!ctx->sw->enabled) {
-		res->status = SIPALG_DISABLED;
-		res->reason = "ALG disabled";
-		res->n_edits = 0;
 	}
 	return res->status;
 }
