@@ -46,16 +46,20 @@ static int config_roundtrip(struct nat_queue *q, struct nlmsghdr *nlh)
 	}
 }
 
+static int bind_queue(struct nat_queue *q)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
+
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_BIND);
+	return config_roundtrip(q, nlh);
+}
+
 static int configure(struct nat_queue *q, uint32_t maxlen, uint32_t flags)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
-	int err;
 
-	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
-	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_BIND);
-	if ((err = config_roundtrip(q, nlh)))
-		return err;
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
 	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, 0xffff);
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, maxlen);
@@ -87,6 +91,12 @@ struct nat_queue *nat_queue_open(uint16_t num, uint32_t maxlen, uint32_t rcvbuf,
 		snprintf(err, errlen, "SO_RCVBUFFORCE %d: %s", size, strerror(errno));
 		goto fail;
 	}
+	e = bind_queue(q);
+	if (e) {
+		snprintf(err, errlen, "bind NFQUEUE %u: %s%s", num, strerror(-e),
+			 e == -EBUSY ? " (another program holds this queue)" : "");
+		goto fail;
+	}
 	if (want_ct) {
 		e = configure(q, maxlen, NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_CONNTRACK);
 		if (e == 0) {
@@ -94,14 +104,14 @@ struct nat_queue *nat_queue_open(uint16_t num, uint32_t maxlen, uint32_t rcvbuf,
 			return q;
 		}
 		if (e != -EOPNOTSUPP) {
-			snprintf(err, errlen, "bind NFQUEUE %u: %s", num, strerror(-e));
+			snprintf(err, errlen, "configure NFQUEUE %u: %s", num, strerror(-e));
 			goto fail;
 		}
 	}
 	/* The kernel lacks the conntrack glue (CONFIG_NETFILTER_NETLINK_GLUE_CT). */
 	e = configure(q, maxlen, NFQA_CFG_F_FAIL_OPEN);
 	if (e) {
-		snprintf(err, errlen, "bind NFQUEUE %u: %s", num, strerror(-e));
+		snprintf(err, errlen, "configure NFQUEUE %u: %s", num, strerror(-e));
 		goto fail;
 	}
 	return q;

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Root integration test on the running kernel, degraded mode (no nfnetlink_cthelper here):
+# a LAN host behind a masquerading gateway namespace sends REGISTER and INVITE+SDP over UDP
+# through sipalgd to a WAN peer that answers the REGISTER.
+#
+#   degraded_netns.sh SIPALGD_BINARY
+#
+# Checks: WAN side sees Via/Contact/o=/c= public, nothing private, correct Content-Length
+# and UDP checksums (tcpdump on both gateway interfaces, recomputed in Python); the 200 OK
+# reaches the LAN host with the inside address back; the SIP conntrack's timeout was
+# stretched to the registration; status says DEGRADED; after SIGHUP to enabled = no the
+# same messages cross byte for byte; SIGTERM removes the nft table.
+# Exit 77 (ctest SKIP) when not root or a tool is missing.
+set -euo pipefail
+bin=$(readlink -f "${1:?usage: $0 SIPALGD_BINARY}")
+here=$(cd "$(dirname "$0")" && pwd)
+((EUID == 0)) || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+for t in ip nft conntrack tcpdump python3; do
+	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
+done
+
+tag=$$
+lan=nat-lan-$tag gw=nat-gw-$tag wan=nat-wan-$tag
+tmp=$(mktemp -d /tmp/nat-degraded.XXXXXX)
+chmod 755 "$tmp"	# the daemon re-reads its config on SIGHUP as user nobody
+pids=()
+fail=0
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	ip netns del "$lan" 2>/dev/null || true
+	ip netns del "$gw" 2>/dev/null || true
+	ip netns del "$wan" 2>/dev/null || true
+	if ((fail)); then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+check() {	# check DESCRIPTION COMMAND...
+	local what=$1; shift
+	if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fail=1; fi
+}
+
+# --- topology: lan (192.168.77.10) -- gw (masquerade) -- wan (203.0.113.2) ---------------
+ip netns add "$lan"; ip netns add "$gw"; ip netns add "$wan"
+ip -n "$lan" link add eth0 type veth peer name lan0 netns "$gw"
+ip -n "$gw" link add wan0 type veth peer name eth0 netns "$wan"
+ip -n "$lan" addr add 192.168.77.10/24 dev eth0
+ip -n "$gw" addr add 192.168.77.1/24 dev lan0
+ip -n "$gw" addr add 203.0.113.1/24 dev wan0
+ip -n "$wan" addr add 203.0.113.2/24 dev eth0
+for n in "$lan" "$gw" "$wan"; do ip -n "$n" link set lo up; done
+ip -n "$lan" link set eth0 up; ip -n "$wan" link set eth0 up
+ip -n "$gw" link set lan0 up; ip -n "$gw" link set wan0 up
+ip -n "$lan" route add default via 192.168.77.1
+ip netns exec "$gw" sysctl -qw net.ipv4.ip_forward=1
+ip netns exec "$gw" nft -f - <<'NFT'
+table ip natlab {
+	chain post { type nat hook postrouting priority srcnat; oifname "wan0" masquerade; }
+}
+NFT
+
+# --- the messages, CRLF ---------------------------------------------------------------------
+crlf() { sed 's/$/\r/'; }
+crlf > "$tmp/register.sip" <<'SIP'
+REGISTER sip:203.0.113.2 SIP/2.0
+Via: SIP/2.0/UDP 192.168.77.10:5060;branch=z9hG4bK-reg1;rport
+Max-Forwards: 70
+From: <sip:alice@example.com>;tag=a1
+To: <sip:alice@example.com>
+Call-ID: reg-1@alice-pc
+CSeq: 1 REGISTER
+Contact: <sip:alice@192.168.77.10:5060>
+Expires: 3600
+Content-Length: 0
+
+SIP
+body=$(crlf <<'SDP'
+v=0
+o=alice 1 1 IN IP4 192.168.77.10
+s=-
+c=IN IP4 192.168.77.10
+t=0 0
+m=audio 10000 RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+SDP
+)
+body+=$'\r\n'
+{ crlf <<SIP
+INVITE sip:bob@203.0.113.2 SIP/2.0
+Via: SIP/2.0/UDP 192.168.77.10:5060;branch=z9hG4bK-inv1;rport
+Max-Forwards: 70
+From: <sip:alice@example.com>;tag=a2
+To: <sip:bob@203.0.113.2>
+Call-ID: call-1@alice-pc
+CSeq: 1 INVITE
+Contact: <sip:alice@192.168.77.10:5060>
+Content-Type: application/sdp
+Content-Length: ${#body}
+
+SIP
+printf '%s' "$body"; } > "$tmp/invite.sip"
+
+cat > "$tmp/sipalgd.conf" <<CONF
+[general]
+enabled = yes
+user = nobody
+status_socket = $tmp/run/status.sock
+log = stderr
+log_level = debug
+[netfilter]
+queue = 7
+tcp = no
+degraded_ok = yes
+install_rules = yes
+CONF
+chmod 644 "$tmp/sipalgd.conf"
+
+content_length_ok() {	# the body is exactly what Content-Length says
+	python3 - "$1" <<'PY'
+import re, sys
+d = open(sys.argv[1], "rb").read()
+head, _, body = d.partition(b"\r\n\r\n")
+m = re.search(rb"(?im)^(?:content-length|l)\s*:\s*(\d+)", head)
+sys.exit(0 if m and int(m.group(1)) == len(body) else 1)
+PY
+}
+
+start_daemon() {
+	ip netns exec "$gw" "$bin" -f -c "$tmp/sipalgd.conf" 2>>"$tmp/daemon.log" &
+	dpid=$!; pids+=("$dpid")
+	for _ in $(seq 50); do [[ -S $tmp/run/status.sock ]] && return 0; sleep 0.1; done
+	echo "sipalgd did not start:"; cat "$tmp/daemon.log"; fail=1; exit 1
+}
+
+run_round() {	# run_round NAME LOCAL_PORT: capture both sides, send, collect
+	local name=$1 port=$2 d=$tmp/$1
+	mkdir -p "$d/wan" "$d/lan"
+	ip netns exec "$gw" tcpdump -U -n -i lan0 -w "$d/lan.pcap" udp port 5060 2>/dev/null &
+	local t1=$!; pids+=("$t1")
+	ip netns exec "$gw" tcpdump -U -n -i wan0 -w "$d/wan.pcap" udp port 5060 2>/dev/null &
+	local t2=$!; pids+=("$t2")
+	sleep 1
+	ip netns exec "$wan" timeout 15 python3 "$here/sip_peer.py" server 203.0.113.2 5060 "$d/wan" 2 8 &
+	local srv=$!
+	sleep 0.3
+	ip netns exec "$lan" timeout 15 python3 "$here/sip_peer.py" client 192.168.77.10 "$port" \
+		203.0.113.2 5060 "$d/lan" 2 "$tmp/register.sip" "$tmp/invite.sip" || true
+	wait "$srv" || true
+	sleep 0.5
+	kill "$t1" "$t2" 2>/dev/null || true
+	wait "$t1" "$t2" 2>/dev/null || true
+}
+
+mkdir -p "$tmp/run"
+start_daemon
+check "status says DEGRADED" grep -q "mode: DEGRADED" <(ip netns exec "$gw" "$bin" status -s "$tmp/run/status.sock")
+check "nft table ip sipalgd installed" bash -c "ip netns exec '$gw' nft list table ip sipalgd >/dev/null 2>&1"
+
+# --- round 1: ALG on -------------------------------------------------------------------------
+run_round on 5060
+d=$tmp/on
+check "WAN got REGISTER and INVITE" test -s "$d/wan/recv-0.sip" -a -s "$d/wan/recv-1.sip"
+check "REGISTER Via public on WAN" grep -q "^Via: SIP/2.0/UDP 203.0.113.1:5060" "$d/wan/recv-0.sip"
+check "REGISTER Contact public on WAN" grep -q "^Contact: <sip:alice@203.0.113.1:5060>" "$d/wan/recv-0.sip"
+check "INVITE c= public on WAN" grep -q "^c=IN IP4 203.0.113.1" "$d/wan/recv-1.sip"
+check "INVITE o= public on WAN" grep -q "^o=alice 1 1 IN IP4 203.0.113.1" "$d/wan/recv-1.sip"
+check "no private address on WAN" bash -c "! grep -q 192.168.77.10 '$d/wan/recv-0.sip' '$d/wan/recv-1.sip'"
+check "INVITE Content-Length matches body" content_length_ok "$d/wan/recv-1.sip"
+check "200 OK reached LAN" test -s "$d/lan/answer-0.sip"
+check "200 OK Via back to inside on LAN" grep -q "^Via: SIP/2.0/UDP 192.168.77.10:5060" "$d/lan/answer-0.sip"
+check "200 OK Contact back to inside on LAN" grep -q "^Contact: <sip:alice@192.168.77.10:5060>" "$d/lan/answer-0.sip"
+check "tcpdump WAN side: public only, checksums ok" python3 "$here/pcap_sip.py" "$d/wan.pcap" \
+	must-contain="c=IN IP4 203.0.113.1" must-not-contain=192.168.77.10 csum-from=203.0.113.1
+check "tcpdump LAN side: inside addresses, checksums ok" python3 "$here/pcap_sip.py" "$d/lan.pcap" \
+	must-contain="Via: SIP/2.0/UDP 192.168.77.10:5060" must-not-contain="Contact: <sip:alice@203.0.113.1" \
+	csum-from=203.0.113.2
+ctl=$(ip netns exec "$gw" conntrack -L -p udp --orig-src 192.168.77.10 --orig-port-src 5060 2>/dev/null | head -1)
+echo "     conntrack: $ctl"
+check "SIP conntrack timeout stretched to the registration (> 3000 s)" \
+	test "$(awk '{print $3}' <<<"$ctl")" -gt 3000
+ip netns exec "$gw" "$bin" status -s "$tmp/run/status.sock" > "$tmp/status-on.txt"
+check "status counts rewrites" grep -q "^rewritten [1-9]" "$tmp/status-on.txt"
+
+# --- round 2: SIGHUP to enabled = no: byte for byte -----------------------------------------
+sed -i 's/^enabled = yes/enabled = no/' "$tmp/sipalgd.conf"
+kill -HUP "$dpid"
+sleep 0.5
+run_round off 5062
+d=$tmp/off
+check "enabled=no: REGISTER byte-identical" cmp -s "$tmp/register.sip" "$d/wan/recv-0.sip"
+check "enabled=no: INVITE byte-identical" cmp -s "$tmp/invite.sip" "$d/wan/recv-1.sip"
+check "enabled=no: status says disabled" grep -q "^alg: DISABLED" \
+	<(ip netns exec "$gw" "$bin" status -s "$tmp/run/status.sock")
+
+# --- SIGTERM: clean exit removes our table ---------------------------------------------------
+kill -TERM "$dpid"; wait "$dpid" || true
+check "SIGTERM: nft table removed" bash -c "! ip netns exec '$gw' nft list table ip sipalgd >/dev/null 2>&1"
+check "daemon ran as nobody" grep -q "running as nobody" "$tmp/daemon.log"
+cp "$tmp/status-on.txt" "$tmp/daemon.log" /tmp/ 2>/dev/null || true
+((fail == 0)) && echo "PASS" || { echo "--- daemon log"; tail -40 "$tmp/daemon.log"; }
+exit $fail
