@@ -1,0 +1,96 @@
+/* nat_binding: NAT binding and direction from hand-built conntrack objects. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+
+#include "binding.h"
+
+static int failures;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); failures++; } } while (0)
+
+static void set_tuple(struct nf_conntrack *ct, int src, int dst, int sport, int dport,
+		      const char *a, const char *b, uint16_t pa, uint16_t pb)
+{
+	nfct_set_attr_u32(ct, src, inet_addr(a));
+	nfct_set_attr_u32(ct, dst, inet_addr(b));
+	nfct_set_attr_u16(ct, sport, htons(pa));
+	nfct_set_attr_u16(ct, dport, htons(pb));
+}
+
+static struct nf_conntrack *make_ct(const char *o_src, uint16_t o_sp, const char *o_dst, uint16_t o_dp,
+				    const char *r_src, uint16_t r_sp, const char *r_dst, uint16_t r_dp,
+				    uint32_t status)
+{
+	struct nf_conntrack *ct = nfct_new();
+
+	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+	nfct_set_attr_u8(ct, ATTR_ORIG_L4PROTO, IPPROTO_UDP);
+	set_tuple(ct, ATTR_ORIG_IPV4_SRC, ATTR_ORIG_IPV4_DST, ATTR_ORIG_PORT_SRC, ATTR_ORIG_PORT_DST,
+		  o_src, o_dst, o_sp, o_dp);
+	set_tuple(ct, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV4_DST, ATTR_REPL_PORT_SRC, ATTR_REPL_PORT_DST,
+		  r_src, r_dst, r_sp, r_dp);
+	nfct_set_attr_u32(ct, ATTR_STATUS, status);
+	return ct;
+}
+
+static int is(const struct sipalg_addr *a, const char *ip, uint16_t port)
+{
+	return a->ip.s_addr == inet_addr(ip) && a->port == port;
+}
+
+int main(void)
+{
+	struct nat_flow f;
+	struct nf_conntrack *ct;
+
+	/* Phone behind masquerade, port changed by SNAT. */
+	ct = make_ct("192.168.1.10", 5060, "203.0.113.2", 5060,
+		     "203.0.113.2", 5060, "203.0.113.1", 61000,
+		     IPS_SRC_NAT | IPS_SRC_NAT_DONE | IPS_CONFIRMED);
+	CHECK(nat_flow_from_ct(ct, false, &f) == 0);
+	CHECK(is(&f.binding.inside, "192.168.1.10", 5060));
+	CHECK(is(&f.binding.public, "203.0.113.1", 61000));
+	CHECK(is(&f.binding.remote, "203.0.113.2", 5060));
+	CHECK(f.dir == SIPALG_OUTBOUND);
+	CHECK(is(&f.master.src, "192.168.1.10", 5060));
+	CHECK(is(&f.master.dst, "203.0.113.2", 5060));
+	CHECK(f.master.l4proto == IPPROTO_UDP);
+	CHECK(nat_flow_from_ct(ct, true, &f) == 0);
+	CHECK(f.dir == SIPALG_INBOUND);
+	CHECK(is(&f.binding.public, "203.0.113.1", 61000));
+	nfct_destroy(ct);
+
+	/* Port forward: the call came in from outside, DNAT only. */
+	ct = make_ct("198.51.100.7", 5080, "203.0.113.1", 5060,
+		     "192.168.1.20", 5060, "198.51.100.7", 5080,
+		     IPS_DST_NAT | IPS_DST_NAT_DONE);
+	CHECK(nat_flow_from_ct(ct, false, &f) == 0);
+	CHECK(is(&f.binding.inside, "192.168.1.20", 5060));
+	CHECK(is(&f.binding.public, "203.0.113.1", 5060));
+	CHECK(is(&f.binding.remote, "198.51.100.7", 5080));
+	CHECK(f.dir == SIPALG_INBOUND);
+	CHECK(nat_flow_from_ct(ct, true, &f) == 0);
+	CHECK(f.dir == SIPALG_OUTBOUND);
+	nfct_destroy(ct);
+
+	/* No NAT at all: public is the inside address, nothing to rewrite. */
+	ct = make_ct("10.0.0.5", 5060, "10.0.0.9", 5060, "10.0.0.9", 5060, "10.0.0.5", 5060, 0);
+	CHECK(nat_flow_from_ct(ct, false, &f) == 0);
+	CHECK(is(&f.binding.public, "10.0.0.5", 5060) && is(&f.binding.inside, "10.0.0.5", 5060));
+	nfct_destroy(ct);
+
+	/* A conntrack without its reply tuple is refused, not guessed. */
+	ct = nfct_new();
+	nfct_set_attr_u8(ct, ATTR_ORIG_L4PROTO, IPPROTO_UDP);
+	nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_SRC, inet_addr("192.168.1.10"));
+	CHECK(nat_flow_from_ct(ct, false, &f) == -1);
+	nfct_destroy(ct);
+
+	CHECK(!nat_ctinfo_is_reply(IP_CT_NEW) && !nat_ctinfo_is_reply(IP_CT_ESTABLISHED));
+	CHECK(nat_ctinfo_is_reply(IP_CT_ESTABLISHED_REPLY) && nat_ctinfo_is_reply(IP_CT_RELATED_REPLY));
+
+	if (failures)
+		fprintf(stderr, "%d failure(s)\n", failures);
+	return failures ? 1 : 0;
+}

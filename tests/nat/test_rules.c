@@ -1,0 +1,43 @@
+/* nat_rules: the nft ruleset text for helper and degraded mode. */
+#include <stdio.h>
+#include <string.h>
+
+#include "rules.h"
+
+static int failures;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); failures++; } } while (0)
+
+int main(void)
+{
+	static const uint16_t ports[] = { 5060, 5080 };
+	struct nat_rules_conf c = { .helper_name = "sipalg", .queue_num = 3, .ports = ports,
+				    .n_ports = 2, .udp = true, .tcp = true };
+	char buf[4096], tiny[64];
+
+	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
+	CHECK(strstr(buf, "table ip sipalgd {") != NULL);
+	CHECK(strstr(buf, "ct helper sip-udp {\n\t\ttype \"sipalg\" protocol udp\n\t\tl3proto ip") != NULL);
+	CHECK(strstr(buf, "ct helper sip-tcp {\n\t\ttype \"sipalg\" protocol tcp") != NULL);
+	CHECK(strstr(buf, "udp dport { 5060, 5080 } ct helper set \"sip-udp\"") != NULL);
+	CHECK(strstr(buf, "tcp dport { 5060, 5080 } ct helper set \"sip-tcp\"") != NULL);
+	CHECK(strstr(buf, "hook prerouting") && strstr(buf, "hook output"));
+	CHECK(!strstr(buf, "\"sip\""));		/* never the kernel's helper */
+	CHECK(!strstr(buf, "sip_queue"));
+
+	c.tcp = false;
+	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
+	CHECK(!strstr(buf, "tcp"));
+
+	c.degraded = true;
+	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
+	CHECK(!strstr(buf, "ct helper"));
+	CHECK(strstr(buf, "hook postrouting priority srcnat + 1") != NULL);
+	CHECK(strstr(buf, "udp dport { 5060, 5080 } ct state new jump sip_queue_new") != NULL);
+	CHECK(strstr(buf, "udp sport { 5060, 5080 } jump sip_queue") != NULL);
+
+	CHECK(nat_rules_text(&c, tiny, sizeof(tiny)) == -1);	/* never a cut ruleset */
+
+	if (failures)
+		fprintf(stderr, "%d failure(s)\n", failures);
+	return failures ? 1 : 0;
+}

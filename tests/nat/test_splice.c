@@ -1,0 +1,135 @@
+/*
+ * nat_splice: replace the payload of hand-built IPv4/UDP and IPv4/TCP packets
+ * through pktbuff and verify lengths and checksums with an independent
+ * RFC 1071 sum written here.
+ */
+#include <arpa/inet.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "splice.h"
+
+static int failures;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); failures++; } } while (0)
+
+/* One's complement sum over buffers; result 0xffff = valid. */
+static uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)(p[n - 1] << 8);
+	return s;
+}
+
+static uint16_t fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static int ip_csum_ok(const uint8_t *pkt)
+{
+	return fold(sum16(0, pkt, (size_t)(pkt[0] & 15) * 4)) == 0xffff;
+}
+
+static int l4_csum_ok(const uint8_t *pkt, size_t len)
+{
+	size_t ihl = (size_t)(pkt[0] & 15) * 4, l4len = len - ihl;
+	uint8_t pseudo[12];
+
+	memcpy(pseudo, pkt + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = pkt[9];
+	pseudo[10] = (uint8_t)(l4len >> 8);
+	pseudo[11] = (uint8_t)l4len;
+	return fold(sum16(sum16(0, pseudo, 12), pkt + ihl, l4len)) == 0xffff;
+}
+
+static size_t build(uint8_t *pkt, uint8_t proto, const char *payload)
+{
+	size_t plen = strlen(payload), hl = proto == IPPROTO_UDP ? 8 : 20;
+	struct iphdr ip = { .version = 4, .ihl = 5, .ttl = 64, .protocol = proto };
+
+	ip.tot_len = htons((uint16_t)(20 + hl + plen));
+	ip.saddr = inet_addr("192.168.1.10");
+	ip.daddr = inet_addr("203.0.113.2");
+	memcpy(pkt, &ip, 20);
+	if (proto == IPPROTO_UDP) {
+		struct udphdr u = { .source = htons(5060), .dest = htons(5060),
+				    .len = htons((uint16_t)(8 + plen)), .check = htons(0x1234) };
+		memcpy(pkt + 20, &u, 8);
+	} else {
+		struct tcphdr t = { .source = htons(5060), .dest = htons(5060),
+				    .seq = htonl(1000), .doff = 5, .ack = 1, .psh = 1,
+				    .window = htons(512), .check = htons(0x1234) };
+		memcpy(pkt + 20, &t, 20);
+	}
+	memcpy(pkt + 20 + hl, payload, plen);
+	return 20 + hl + plen;
+}
+
+static void one(uint8_t proto, const char *before, const char *after)
+{
+	uint8_t pkt[2048], out[2048];
+	size_t len = build(pkt, proto, before), hl = proto == IPPROTO_UDP ? 8 : 20;
+	struct nat_l4 l4;
+	long n;
+
+	CHECK(nat_l4_locate(pkt, len, &l4) == 0);
+	CHECK(l4.proto == proto && l4.sport == 5060 && l4.dport == 5060);
+	CHECK(l4.payload_off == 20 + hl && l4.payload_len == strlen(before));
+	n = nat_splice_payload(pkt, len, &l4, (const uint8_t *)after, strlen(after), out, sizeof(out));
+	CHECK(n == (long)(20 + hl + strlen(after)));
+	if (n <= 0)
+		return;
+	CHECK(ntohs(*(uint16_t *)(void *)(out + 2)) == n);		/* IP total length */
+	CHECK(ip_csum_ok(out));
+	CHECK(l4_csum_ok(out, (size_t)n));
+	CHECK(memcmp(out + 20 + hl, after, strlen(after)) == 0);
+	CHECK(memcmp(out + 12, pkt + 12, 8) == 0);			/* addresses kept */
+	if (proto == IPPROTO_UDP)
+		CHECK(ntohs(*(uint16_t *)(void *)(out + 24)) == 8 + strlen(after));
+	else
+		CHECK(memcmp(out + 24, pkt + 24, 4) == 0);		/* seq unchanged: the kernel shifts it */
+}
+
+int main(void)
+{
+	static const char sip[] = "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.10:5060\r\n\r\n";
+	static const char longer[] = "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.100:61000\r\n\r\n";
+	static const char shorter[] = "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4\r\n\r\n";
+	uint8_t pkt[256];
+	struct nat_l4 l4;
+	size_t len;
+
+	one(IPPROTO_UDP, sip, longer);
+	one(IPPROTO_UDP, sip, shorter);
+	one(IPPROTO_UDP, sip, "odd");		/* odd length: checksum padding */
+	one(IPPROTO_TCP, sip, longer);
+	one(IPPROTO_TCP, sip, shorter);
+
+	/* Refusals: truncated, fragment, not UDP/TCP, UDP length lying. */
+	len = build(pkt, IPPROTO_UDP, sip);
+	CHECK(nat_l4_locate(pkt, len - 1, &l4) == -1);
+	pkt[6] = 0x20;				/* MF */
+	CHECK(nat_l4_locate(pkt, len, &l4) == -1);
+	len = build(pkt, IPPROTO_UDP, sip);
+	pkt[9] = IPPROTO_ICMP;
+	CHECK(nat_l4_locate(pkt, len, &l4) == -1);
+	len = build(pkt, IPPROTO_UDP, sip);
+	pkt[25] ^= 1;				/* UDP length != IP payload */
+	CHECK(nat_l4_locate(pkt, len, &l4) == -1);
+	/* Output buffer too small. */
+	len = build(pkt, IPPROTO_UDP, sip);
+	CHECK(nat_l4_locate(pkt, len, &l4) == 0);
+	CHECK(nat_splice_payload(pkt, len, &l4, (const uint8_t *)longer, strlen(longer), pkt, 40) == -1);
+
+	if (failures)
+		fprintf(stderr, "%d failure(s)\n", failures);
+	return failures ? 1 : 0;
+}
