@@ -308,7 +308,9 @@ struct replay {
 	const struct replay_opts *o;
 	const struct sipalgd_config *cfg;
 	struct nat nat;
-	struct vline v;
+	struct vline v;			/* -v: addresses, or why copied */
+	struct vline notes;		/* -v: NAT and SIP details */
+	struct vline media;		/* -v: pinhole notes of this message */
 	struct sipalg_result res;
 	uint8_t sip_out[SIPALG_MAX_MSG];
 	uint16_t pool_min, pool_max;	/* media ports, inclusive */
@@ -368,7 +370,7 @@ static int replay_map_media(void *arg, enum sipalg_dir dir,
 		const struct nat_owner *oc;
 
 		if (!o) {
-			vadd(&r->v, " [media %u: public port %u has no mapping: stream left]",
+			vadd(&r->media, " [media %u: public port %u has no mapping: stream left]",
 			     idx, m->addr.port);
 			return -1;
 		}
@@ -385,12 +387,12 @@ static int replay_map_media(void *arg, enum sipalg_dir dir,
 	if (pub < 0) {
 		pub = pool_alloc_pair(r, m->addr.port);
 		if (pub < 0) {
-			vadd(&r->v, " [media %u: port pool %u-%u exhausted: stream left]",
+			vadd(&r->media, " [media %u: port pool %u-%u exhausted: stream left]",
 			     idx, r->pool_min, r->pool_max);
 			return -1;
 		}
 		nat_add(&r->nat, IPPROTO_UDP, m->addr.ip, m->addr.port, (uint16_t)pub);
-		vadd(&r->v, " [media %u: pinhole %s:%u -> public %u]", idx,
+		vadd(&r->media, " [media %u: pinhole %s:%u -> public %u]", idx,
 		     ipstr(m->addr.ip, a), m->addr.port, pub);
 	}
 	rtcp = pub;
@@ -418,11 +420,43 @@ static void verbose_edits(struct replay *r, const uint8_t *msg)
 	for (unsigned i = 0; i < res->n_edits; i++) {
 		const struct sipalg_edit *e = &res->edits[i];
 
-		vadd(&r->v, "%s %s ", i ? "," : "", sipalg_edit_kind_str(e->kind));
-		vadd_text(&r->v, msg + e->off, e->len);
-		vadd(&r->v, " -> ");
-		vadd_text(&r->v, (const uint8_t *)e->text, strlen(e->text));
+		vadd(&r->notes, "%s %s ", i ? "," : "", sipalg_edit_kind_str(e->kind));
+		vadd_text(&r->notes, msg + e->off, e->len);
+		vadd(&r->notes, " -> ");
+		vadd_text(&r->notes, (const uint8_t *)e->text, strlen(e->text));
 	}
+}
+
+/* Rewrites left alone by configuration, so -v readers do not wonder. */
+static void verbose_switched_off(struct replay *r)
+{
+	const struct sipalg_switches *sw = &r->cfg->sw;
+	const struct {
+		bool on;
+		enum sipalg_edit_kind kind;
+	} kinds[] = {
+		{ sw->request_uri, SIPALG_EDIT_REQUEST_URI },
+		{ sw->via, SIPALG_EDIT_VIA },
+		{ sw->contact, SIPALG_EDIT_CONTACT },
+		{ sw->record_route, SIPALG_EDIT_RECORD_ROUTE },
+		{ sw->route, SIPALG_EDIT_ROUTE },
+		{ sw->from_to, SIPALG_EDIT_FROM_TO },
+		{ sw->sdp_origin, SIPALG_EDIT_SDP_ORIGIN },
+		{ sw->sdp_connection, SIPALG_EDIT_SDP_CONNECTION },
+		{ sw->sdp_media_port, SIPALG_EDIT_SDP_MEDIA_PORT },
+		{ sw->sdp_rtcp, SIPALG_EDIT_SDP_RTCP },
+	};
+	bool first = true;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (kinds[i].on)
+			continue;
+		vadd(&r->notes, "%s%s", first ? " (switched off: " : ", ",
+		     sipalg_edit_kind_str(kinds[i].kind));
+		first = false;
+	}
+	if (!first)
+		vadd(&r->notes, ")");
 }
 
 enum outcome { COPIED, NAT_ONLY, SIP_REWRITTEN, SIP_UNCHANGED };
@@ -448,45 +482,50 @@ static size_t rewrite_sip(struct replay *r, const uint8_t *payload, size_t plen,
 	long n;
 
 	*newp = payload;
+	r->media.n = 0;
+	r->media.s[0] = '\0';
 	if (tcp) {
 		long whole = sipalg_message_length(payload, plen);
 
 		if (whole != (long)plen) {
-			vadd(&r->v, " | TCP segment is not exactly one SIP message: payload left");
+			vadd(&r->notes, " | TCP segment is not exactly one SIP message: payload left");
 			return plen;
 		}
 	}
 	sipalg_process(payload, plen, &ctx, res);
 	r->sip_seen = res->status != SIPALG_NOT_SIP;
 	if (res->status != SIPALG_OK) {
-		vadd(&r->v, " | SIP %s: %s", sipalg_status_str(res->status),
+		vadd(&r->notes, " | SIP %s: %s", sipalg_status_str(res->status),
 		     res->reason ? res->reason : "left alone");
 		return plen;
 	}
 	if (res->facts.is_request)
-		vadd(&r->v, " | SIP %s", res->facts.method);
+		vadd(&r->notes, " | SIP %s", res->facts.method);
 	else
-		vadd(&r->v, " | SIP %d (%s)", res->facts.status_code, res->facts.method);
+		vadd(&r->notes, " | SIP %d (%s)", res->facts.status_code, res->facts.method);
 	if (res->n_edits == 0) {
-		vadd(&r->v, ": nothing to rewrite");
+		vadd(&r->notes, ": nothing to rewrite%s", r->media.s);
+		verbose_switched_off(r);
 		return plen;
 	}
 	if (tcp && res->delta != 0) {
-		vadd(&r->v, ": TCP rewrite would change the length by %+ld "
+		vadd(&r->notes, ": TCP rewrite would change the length by %+ld "
 		     "(sequence numbers are not modelled): payload left", res->delta);
 		return plen;
 	}
 	if ((long)plen + res->delta > (long)room) {
-		vadd(&r->v, ": rewritten packet would exceed 65535 bytes: payload left");
+		vadd(&r->notes, ": rewritten packet would exceed 65535 bytes: payload left");
 		return plen;
 	}
 	n = sipalg_apply(payload, plen, res, r->sip_out, sizeof(r->sip_out));
 	if (n < 0) {
-		vadd(&r->v, ": rewrite does not fit: payload left");
+		vadd(&r->notes, ": rewrite does not fit: payload left");
 		return plen;
 	}
-	vadd(&r->v, ":");
+	vadd(&r->notes, ":");
 	verbose_edits(r, payload);
+	vadd(&r->notes, "%s", r->media.s);
+	verbose_switched_off(r);
 	*newp = r->sip_out;
 	return (size_t)n;
 }
@@ -596,7 +635,7 @@ static enum outcome replay_packet(struct replay *r, int dlt,
 			return COPIED;
 		}
 		if (created && pub != sport)
-			vadd(&r->v, " [port %u taken: NAT to %u]", sport, pub);
+			vadd(&r->notes, " [port %u taken: NAT to %u]", sport, pub);
 	} else if (dst_in) {
 		dir = SIPALG_INBOUND;
 		b.inside = (struct sipalg_addr){ iph.ip_dst, dport };
@@ -607,7 +646,7 @@ static enum outcome replay_packet(struct replay *r, int dlt,
 			return COPIED;
 		}
 		if (created)
-			vadd(&r->v, " [no earlier outbound flow: mapped as a port forward, public %u]", pub);
+			vadd(&r->notes, " [no earlier outbound flow: mapped as a port forward, public %u]", pub);
 	} else if (iph.ip_dst.s_addr == r->o->public_ip.s_addr) {
 		const struct nat_owner *o = nat_reverse(&r->nat, proto, dport);
 
@@ -639,7 +678,7 @@ static enum outcome replay_packet(struct replay *r, int dlt,
 		nlen = rewrite_sip(r, payload, plen, proto == IPPROTO_TCP, dir, &b, room, &newp);
 		sip = r->sip_seen;
 	} else if (sip_port && plen > 0) {
-		vadd(&r->v, " | %s not helped (config): payload left",
+		vadd(&r->notes, " | %s not helped (config): payload left",
 		     proto == IPPROTO_UDP ? "UDP" : "TCP");
 	}
 
@@ -682,7 +721,7 @@ static enum outcome replay_packet(struct replay *r, int dlt,
 			memcpy(ol4, &uh, sizeof(uh));
 		}
 		if (!sum_ok)
-			vadd(&r->v, " [input UDP checksum was wrong (offload?): recomputed]");
+			vadd(&r->notes, " [input UDP checksum was wrong (offload?): recomputed]");
 	} else {
 		struct tcphdr th;
 		memcpy(&th, ol4, sizeof(th));
@@ -694,7 +733,7 @@ static enum outcome replay_packet(struct replay *r, int dlt,
 		th.th_sum = htons(l4_checksum(&oiph, proto, ol4, ol4len));
 		memcpy(ol4, &th, sizeof(th));
 		if (!sum_ok)
-			vadd(&r->v, " [input TCP checksum was wrong (offload?): recomputed]");
+			vadd(&r->notes, " [input TCP checksum was wrong (offload?): recomputed]");
 	}
 	ohdr->caplen = (uint32_t)((long)caplen + delta);
 	ohdr->len = (uint32_t)((long)hdr->len + delta);
@@ -797,8 +836,8 @@ int replay_run(const struct replay_opts *o, struct replay_stats *st,
 			goto out;
 		}
 		st->packets++;
-		r->v.n = 0;
-		r->v.s[0] = '\0';
+		r->v.n = r->notes.n = 0;
+		r->v.s[0] = r->notes.s[0] = '\0';
 		r->dirstr = "--";
 		r->sip_seen = false;
 		if (hdr->caplen + 65536ul > obuf_size) {
@@ -818,8 +857,8 @@ int replay_run(const struct replay_opts *o, struct replay_stats *st,
 		}
 		pcap_dump((u_char *)out, &ohdr, obuf);
 		if (o->verbose)
-			fprintf(vout, "%llu %s%s\n", (unsigned long long)st->packets,
-				r->dirstr, r->v.s);
+			fprintf(vout, "%llu %s%s%s\n", (unsigned long long)st->packets,
+				r->dirstr, r->v.s, r->notes.s);
 	}
 	if (pcap_dump_flush(out) < 0 || ferror(pcap_dump_file(out))) {
 		snprintf(err, errlen, "%s: write error: %s", o->out_path, strerror(errno));

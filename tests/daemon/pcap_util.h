@@ -1,0 +1,54 @@
+/*
+ * pcap_util.h - the tests' own packet builder and reader: hand-made IPv4
+ * UDP/TCP packets under several link types written with pcap_dump, and the
+ * replay's output read back with its checksums verified independently of
+ * daemon/replay.c.
+ */
+#ifndef SIPALGD_TEST_PCAP_UTIL_H
+#define SIPALGD_TEST_PCAP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+struct pkt_spec {
+	const char *src;
+	uint16_t sport;
+	const char *dst;
+	uint16_t dport;
+	uint8_t proto;		/* IPPROTO_UDP (default when 0) or IPPROTO_TCP */
+	const char *payload;	/* text; NULL = none */
+	bool zero_csum;		/* UDP checksum 0 ("none") */
+	bool bad_csum;		/* a wrong transport checksum */
+	bool fragment;		/* MF set */
+	bool arp;		/* not IPv4 at all (an ARP frame, or junk) */
+};
+
+/* Link header + IPv4 + UDP/TCP + payload into out; returns the length. */
+size_t pkt_build(int dlt, const struct pkt_spec *s, uint8_t *out, size_t cap);
+
+/* Write n packets to path with link type dlt. 0 or -1. */
+int pcap_write_specs(const char *path, int dlt, const struct pkt_spec *s, size_t n);
+
+struct pkt_view {
+	uint8_t *data;		/* the whole captured frame */
+	size_t caplen, len;
+	bool ipv4;		/* parsed as IPv4 UDP/TCP, not a fragment */
+	struct in_addr src, dst;
+	uint16_t sport, dport;
+	uint8_t proto;
+	uint16_t ip_len_field, udp_len_field, l4_csum_field;
+	bool ip_csum_ok, l4_csum_ok;	/* l4_csum_ok: also true for a 0 UDP checksum */
+	const uint8_t *payload;
+	size_t plen;
+};
+
+/* Read every packet of path. Returns the count, or -1; *dlt set. free_views() after. */
+long pcap_read_views(const char *path, int *dlt, struct pkt_view **views);
+void free_views(struct pkt_view *v, long n);
+
+/* Ones' complement checksum, written anew for the tests (RFC 1071). */
+uint16_t test_inet_csum(const void *data, size_t len, uint32_t initial);
+
+#endif

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Replay every capture of the shared corpus (when present) through sipalgd:
+# no crash, exit 0, the same number of packets out as in, and for outbound
+# SIP no inside address left in Via/Contact/c=/o= and a right Content-Length
+# (pcap_check). The inside network of each capture is chosen by hand in
+# corpus_pcaps.txt (looked up with tcpdump -r).
+#   replay_corpus.sh SIPALGD PCAP_CHECK LIST CORPUS_DIR
+set -u
+sipalgd=$1 pcap_check=$2 list=$3 corpus=$4
+[[ -d $corpus ]] || { echo "no corpus at $corpus: skipped"; exit 77; }
+tmp=$(mktemp -d /tmp/sipalgd-corpus-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail=0 ran=0
+while read -r file inside strict; do
+	[[ -z $file || $file == \#* ]] && continue
+	in=$corpus/$file
+	[[ -f $in ]] || { echo "absent: $file"; continue; }
+	out=$tmp/out.pcap
+	"$sipalgd" --replay "$in" --out "$out" --inside "$inside" --public 198.51.100.1 \
+		-v > "$tmp/v.txt" 2> "$tmp/err.txt"
+	rc=$?
+	if [[ $rc != 0 ]]; then
+		echo "FAIL: $file: exit $rc: $(tail -3 "$tmp/err.txt")"; fail=1; continue
+	fi
+	if ! "$pcap_check" "$in" "$out" "$inside" 198.51.100.1 "${strict:-lax}"; then
+		echo "FAIL: $file"; fail=1
+	fi
+	ran=$((ran + 1))
+done < "$list"
+[[ $ran -gt 0 ]] || { echo "no listed capture present: skipped"; exit 77; }
+echo "corpus: $ran captures replayed"
+exit $fail

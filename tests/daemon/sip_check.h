@@ -1,0 +1,34 @@
+/*
+ * sip_check.h - what the replay's acceptance asks of every rewritten message,
+ * checked with the tests' own small scanner (not the engine): Content-Length
+ * matches the body, and no Via/Contact/c=/o= line names an inside address.
+ */
+#ifndef SIPALGD_TEST_SIP_CHECK_H
+#define SIPALGD_TEST_SIP_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+/* Does msg look like a SIP message (request or response start line)? */
+bool sip_looks_like(const uint8_t *msg, size_t len);
+
+/* 0 if Content-Length (or l:) equals the body length; -1 with why. */
+int sip_check_content_length(const uint8_t *msg, size_t len, char *why, size_t n);
+
+/* 1 and the offending line in what if a Via/Contact header or an SDP c=/o=
+ * line names an address inside net/mask; else 0. */
+int sip_find_inside_leak(const uint8_t *msg, size_t len, struct in_addr net,
+			 struct in_addr mask, char *what, size_t n);
+
+/* Port of the idx-th SDP m= line, or -1. */
+long sdp_media_port(const uint8_t *msg, size_t len, unsigned idx);
+
+/* Does the first header named name (case-insensitive, full name) contain needle? */
+bool sip_header_has(const uint8_t *msg, size_t len, const char *name, const char *needle);
+
+/* Does the body (after the blank line) contain needle? */
+bool sip_body_has(const uint8_t *msg, size_t len, const char *needle);
+
+#endif
