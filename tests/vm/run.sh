@@ -43,6 +43,12 @@ done
 [[ $mem =~ ^[0-9]+$ && $smp =~ ^[0-9]+$ && $timeout =~ ^[0-9]+$ ]] ||
 	die "--mem, --smp and --timeout take whole numbers"
 ((EUID == 0)) || die "must run as root (qemu reads the whole host root for the guest)"
+for d in ${rw_dirs[@]+"${rw_dirs[@]}"}; do
+	[[ $d != / ]] || die "--rw / would let the guest write all over the host; name the directories"
+	[[ $d != *$'\n'* ]] || die "--rw paths must not contain a newline"
+done
+# Parents before children, so a nested --rw is mounted on top of its parent's share.
+((${#rw_dirs[@]} < 2)) || mapfile -t rw_dirs < <(printf "%s\n" "${rw_dirs[@]}" | LC_ALL=C sort -u)
 
 # --- host preparation (serialised: two runs must not fetch or build at once) -------------------
 mkdir -p "$cache"
@@ -66,37 +72,44 @@ kernel_package() {
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ { print $2; exit }'
 }
 
-# Downloads and unpacks the kernel once per version into $cache/kernel-<ver>; prints <ver>.
+apt_update() { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true; }
+
+# Downloads and unpacks kernel package $1 into $cache/kernel-<ver> (once per version).
+fetch_kernel() {
+	local pkg=$1 ver=${1#linux-image-} dir tmp
+	dir=$cache/kernel-$ver tmp=$cache/kernel-$ver.partial
+	[[ -e $dir/.complete ]] && return 0
+	echo "vm/run.sh: fetching $pkg into $dir" >&2
+	rm -rf "$dir" "$tmp" "$cache/deb"
+	mkdir -p "$cache/deb"
+	(cd "$cache/deb" && apt-get download -q "$pkg" >&2) || { rm -rf "$cache/deb"; return 1; }
+	dpkg-deb -x "$cache"/deb/"$pkg"_*.deb "$tmp" || return 1
+	rm -rf "$cache/deb"
+	if [[ ! -f $tmp/boot/vmlinuz-$ver || ! -d $tmp/lib/modules/$ver ]]; then
+		echo "vm/run.sh: $pkg has no boot/vmlinuz-$ver or lib/modules/$ver" >&2
+		return 1
+	fi
+	depmod -b "$tmp" "$ver" || return 1 # the package ships no modules.dep (its postinst makes it)
+	mv "$tmp" "$dir" && touch "$dir/.complete"
+}
+
+# Prints the kernel version to boot: the one linux-image-amd64 depends on now (apt lists are
+# refreshed when they lack it or its file is gone from the mirror), else the newest cached one.
 ensure_kernel() {
-	local pkg ver dir tmp
+	local pkg dir
 	pkg=$(kernel_package)
-	if [[ -z $pkg ]]; then
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
+	[[ -n $pkg ]] || { apt_update; pkg=$(kernel_package); }
+	if [[ -n $pkg ]] && ! fetch_kernel "$pkg"; then
+		apt_update
 		pkg=$(kernel_package)
+		[[ -n $pkg ]] && ! fetch_kernel "$pkg" && pkg=
 	fi
-	if [[ -z $pkg ]]; then # offline and no lists: fall back to the newest cached kernel
-		dir=$(ls -d "$cache"/kernel-*/.complete 2>/dev/null | sort -V | tail -n1)
-		[[ -n $dir ]] || die "cannot find the linux-image-amd64 kernel package (apt-get update failed?)"
-		dir=${dir%/.complete}; echo "${dir##*/kernel-}"; return
-	fi
-	ver=${pkg#linux-image-}
-	dir=$cache/kernel-$ver
-	if [[ ! -e $dir/.complete ]]; then
-		echo "vm/run.sh: fetching $pkg into $dir" >&2
-		rm -rf "$dir" "$cache/deb"
-		mkdir -p "$cache/deb"
-		(cd "$cache/deb" && apt-get download -q "$pkg" >&2) || die "apt-get download $pkg failed"
-		tmp=$dir.partial
-		rm -rf "$tmp"
-		dpkg-deb -x "$cache"/deb/"$pkg"_*.deb "$tmp"
-		[[ -f $tmp/boot/vmlinuz-$ver && -d $tmp/lib/modules/$ver ]] ||
-			die "$pkg has no boot/vmlinuz-$ver or lib/modules/$ver"
-		depmod -b "$tmp" "$ver" # the package ships no modules.dep (the postinst makes it)
-		rm -rf "$cache/deb"
-		mv "$tmp" "$dir"
-		touch "$dir/.complete"
-	fi
-	echo "$ver"
+	if [[ -n $pkg ]]; then echo "${pkg#linux-image-}"; return 0; fi
+	dir=$(ls -d "$cache"/kernel-*/.complete 2>/dev/null | sort -V | tail -n1)
+	[[ -n $dir ]] || die "cannot fetch the kernel package of linux-image-amd64 (apt-get download failed; offline?)"
+	dir=${dir%/.complete}
+	echo "vm/run.sh: using the cached ${dir##*/} (could not fetch the current one)" >&2
+	echo "${dir##*/kernel-}"
 }
 
 # The uncompressed ELF kernel inside a bzImage. qemu boots it directly through its PVH entry
@@ -170,6 +183,17 @@ kernel=$kdir/boot/vmlinux-$kver
 [[ -f $kernel ]] || extract_vmlinux "$kdir/boot/vmlinuz-$kver" "$kernel"
 [[ -f $kernel ]] || kernel=$kdir/boot/vmlinuz-$kver
 flock -u 9
+exec 9>&-
+
+# The guest has its own tmpfs on these: host files there are invisible unless shared with --rw.
+hidden_in_guest() {
+	local p=$1 d
+	for d in ${rw_dirs[@]+"${rw_dirs[@]}"}; do [[ $p == "$d" || $p == "$d"/* ]] && return 1; done
+	[[ $p == /tmp || $p == /tmp/* || $p == /run || $p == /run/* || $p == /var/tmp || $p == /var/tmp/* ]]
+}
+if hidden_in_guest "$(pwd -P)"; then
+	echo "vm/run.sh: warning: the cwd $(pwd -P) is on a guest tmpfs; the command starts in / (share it with --rw)" >&2
+fi
 
 # --- one run ------------------------------------------------------------------------------
 [[ $kdir != *[[:space:]]* ]] || die "the cache path must not contain white space: $kdir"
@@ -193,10 +217,7 @@ trap 'exit 143' TERM
 	printf 'VM_KVER=%q\nVM_MODDIR=%q\nVM_CWD=%q\nVM_HOSTNAME=%q\n' \
 		"$kver" "$kdir/lib/modules/$kver" "$PWD" "vm-$(hostname -s 2>/dev/null || echo host)"
 } >"$tmp/env"
-for d in ${rw_dirs[@]+"${rw_dirs[@]}"}; do
-	[[ $d != *$'\n'* ]] || die "--rw paths must not contain a newline"
-	echo "$d"
-done >"$tmp/rw.list"
+printf '%s\n' ${rw_dirs[@]+"${rw_dirs[@]}"} >"$tmp/rw.list"
 {
 	echo "export SIPALGD_VM=1"
 	printf 'exec'; printf ' %q' "$@"; printf '\n'
@@ -219,7 +240,8 @@ for i in "${!rw_dirs[@]}"; do
 done
 
 start=$(date +%s.%N)
-qemu-system-x86_64 -nodefaults -no-user-config -nographic -no-reboot \
+# pdeathsig: if run.sh itself is SIGKILLed (no trap runs), the kernel still kills qemu.
+setpriv --pdeathsig KILL -- qemu-system-x86_64 -nodefaults -no-user-config -nographic -no-reboot \
 	-accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 quiet loglevel=0 panic=-1 rdinit=/init ${VM_KERNEL_ARGS:-}" \
