@@ -442,12 +442,15 @@ int daemon_run(const char *config_path, struct sipalgd_config *cfg)
 
 	if (setup(&d) < 0)
 		goto out;
-	if (d.cfg.user[0]) {
+	if (d.cfg.user[0] && geteuid() == 0) {
 		if (privdrop(d.cfg.user, err, sizeof(err)) < 0) {
 			log_warnx("%s", err);
 			goto out;
 		}
 		log_info("running as %s with CAP_NET_ADMIN only", d.cfg.user);
+	} else if (geteuid() != 0) {
+		/* e.g. systemd DynamicUser= with AmbientCapabilities=CAP_NET_ADMIN */
+		log_info("started unprivileged (uid %u): no privilege drop needed", (unsigned)geteuid());
 	}
 	if (!d.cfg.foreground && daemon(0, 0) < 0) {
 		log_warn("daemon");

@@ -2,7 +2,7 @@
 """A tiny SIP-over-UDP peer for the nat tests (no SIP stack, just bytes).
 
   sip_peer.py server BIND_IP PORT OUTDIR COUNT TIMEOUT
-      receive COUNT datagrams, save each as OUTDIR/recv-N.sip; answer a REGISTER
+      bind, create OUTDIR/ready, receive COUNT datagrams, save each as OUTDIR/recv-N.sip; answer a REGISTER
       with a 200 OK (Contact and expires=3600, Via copied) sent back to the source.
   sip_peer.py client BIND_IP PORT DEST_IP DEST_PORT OUTDIR TIMEOUT FILE...
       send each FILE from BIND_IP:PORT, save any answers as OUTDIR/answer-N.sip.
@@ -30,6 +30,7 @@ def ok_for(register: bytes) -> bytes:
 def server(bind_ip, port, outdir, count, timeout):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((bind_ip, int(port)))
+    open(os.path.join(outdir, "ready"), "w").close()  # the sender waits for this
     deadline = time.time() + float(timeout)
     n = 0
     while n < int(count) and time.time() < deadline:

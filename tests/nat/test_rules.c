@@ -1,11 +1,36 @@
 /* nat_rules: the nft ruleset text for helper and degraded mode. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules.h"
 
 static int failures;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); failures++; } } while (0)
+
+/* configs/sipalgd.nft must be what the daemon installs by default. */
+static void shipped_file_matches(void)
+{
+	static const uint16_t port = 5060;
+	struct nat_rules_conf c = { .helper_name = "sipalg", .ports = &port, .n_ports = 1,
+				    .udp = true, .tcp = true };
+	char want[4096], got[4096], line[512];
+	size_t n = 0;
+	FILE *f = fopen(SHIPPED_NFT, "r");
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '#' && line[0] != '\n' && n + strlen(line) < sizeof(got)) {
+			memcpy(got + n, line, strlen(line));
+			n += strlen(line);
+		}
+	got[n] = '\0';
+	fclose(f);
+	CHECK(nat_rules_text(&c, want, sizeof(want)) == 0);
+	CHECK(strcmp(want, got) == 0);
+}
 
 int main(void)
 {
@@ -36,6 +61,7 @@ int main(void)
 	CHECK(strstr(buf, "udp sport { 5060, 5080 } jump sip_queue") != NULL);
 
 	CHECK(nat_rules_text(&c, tiny, sizeof(tiny)) == -1);	/* never a cut ruleset */
+	shipped_file_matches();
 
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
