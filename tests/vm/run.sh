@@ -197,7 +197,12 @@ fi
 
 # --- one run ------------------------------------------------------------------------------
 [[ $kdir != *[[:space:]]* ]] || die "the cache path must not contain white space: $kdir"
+# A run that was SIGKILLed leaves its temp dir (its qemu died with it: pdeathsig below).
+for d in "${TMPDIR:-/tmp}"/vm-run.*; do
+	[[ -f $d/owner ]] && ! kill -0 "$(cat "$d/owner")" 2>/dev/null && rm -rf "$d"
+done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vm-run.XXXXXX")
+echo $$ >"$tmp/owner"
 qemu_pid= readers=()
 cleanup() {
 	if [[ -n $qemu_pid ]] && kill -0 "$qemu_pid" 2>/dev/null; then
