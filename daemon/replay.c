@@ -157,6 +157,78 @@ static void nat_free(struct nat *n)
 		free(n->owner[i]);
 }
 
+/* ---- TCP sequence shifts ---------------------------------------------------
+ * A SIP message over TCP that changes length moves every later byte of that
+ * direction. The gateway adds the shift to later sequence numbers on the way
+ * through and takes it off the peer's acknowledgements before they reach the
+ * sender, so each endpoint's acks stay in its peer's original space: in the
+ * output only the rewritten direction's sequence numbers change (as the
+ * kernel's nf_nat_seq_adjust does; SACK blocks are not adjusted here).
+ */
+
+#define TCP_FLOWS	4096
+#define TCP_SHIFTS	64	/* resizing rewrites remembered per direction */
+
+struct tcp_shift {
+	uint32_t pos;	/* original seq of the resized segment */
+	int32_t delta;	/* bytes added (or removed) by it */
+};
+
+struct tcp_dir_shifts {
+	unsigned n;
+	struct tcp_shift s[TCP_SHIFTS];
+};
+
+struct tcp_flow {
+	struct sipalg_addr inside, remote;
+	bool used;
+	struct tcp_dir_shifts dir[2];	/* [SIPALG_OUTBOUND], [SIPALG_INBOUND] */
+};
+
+static bool same_addr(const struct sipalg_addr *a, const struct sipalg_addr *b)
+{
+	return a->ip.s_addr == b->ip.s_addr && a->port == b->port;
+}
+
+/* The flow's slot (existing or free), or NULL when the table is full. */
+static struct tcp_flow *tcp_flow_find(struct tcp_flow *t, const struct sipalg_binding *b)
+{
+	size_t h = nat_hash(IPPROTO_TCP, b->inside.ip, b->inside.port) ^
+		   nat_hash(IPPROTO_TCP, b->remote.ip, b->remote.port);
+
+	for (size_t k = 0; k < TCP_FLOWS; k++) {
+		struct tcp_flow *f = &t[(h + k) % TCP_FLOWS];
+
+		if (!f->used || (same_addr(&f->inside, &b->inside) &&
+				 same_addr(&f->remote, &b->remote)))
+			return f;
+	}
+	return NULL;
+}
+
+/* Shift of a segment starting at seq: every resize strictly before it. */
+static int32_t tcp_offset(const struct tcp_dir_shifts *d, uint32_t seq)
+{
+	int32_t off = 0;
+
+	for (unsigned i = 0; i < d->n; i++)
+		if ((int32_t)(seq - d->s[i].pos) > 0)
+			off += d->s[i].delta;
+	return off;
+}
+
+/* Remember a resize at pos (once: a retransmission is resized alike). */
+static bool tcp_record(struct tcp_dir_shifts *d, uint32_t pos, int32_t delta)
+{
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->s[i].pos == pos)
+			return true;
+	if (d->n == TCP_SHIFTS)
+		return false;
+	d->s[d->n++] = (struct tcp_shift){ pos, delta };
+	return true;
+}
+
 /* ---- the -v line ---------------------------------------------------------- */
 
 struct vline {
@@ -314,6 +386,7 @@ struct replay {
 	struct sipalg_result res;
 	uint8_t sip_out[SIPALG_MAX_MSG];
 	uint16_t pool_min, pool_max;	/* media ports, inclusive */
+	struct tcp_flow *tcp;		/* TCP_FLOWS entries */
 	const char *dirstr;		/* -v: "out", "in" or "--" */
 	bool sip_seen;			/* the engine found a SIP message */
 };
@@ -466,7 +539,7 @@ enum outcome { COPIED, NAT_ONLY, SIP_REWRITTEN, SIP_UNCHANGED };
  * and says under -v what changed or why nothing did.
  */
 static size_t rewrite_sip(struct replay *r, const uint8_t *payload, size_t plen,
-			  bool tcp, enum sipalg_dir dir,
+			  bool tcp, bool can_resize, enum sipalg_dir dir,
 			  const struct sipalg_binding *b, size_t room,
 			  const uint8_t **newp)
 {
@@ -508,9 +581,9 @@ static size_t rewrite_sip(struct replay *r, const uint8_t *payload, size_t plen,
 		verbose_switched_off(r);
 		return plen;
 	}
-	if (tcp && res->delta != 0) {
-		vadd(&r->notes, ": TCP rewrite would change the length by %+ld "
-		     "(sequence numbers are not modelled): payload left", res->delta);
+	if (!can_resize && res->delta != 0) {
+		vadd(&r->notes, ": TCP rewrite would change the length by %+ld and "
+		     "this flow's sequence shifts cannot be tracked: payload left", res->delta);
 		return plen;
 	}
 	if ((long)plen + res->delta > (long)room) {
@@ -665,6 +738,13 @@ static enum outcome replay_packet(struct replay *r, int dlt,
 	b.public = (struct sipalg_addr){ r->o->public_ip, (uint16_t)pub };
 	r->dirstr = dir == SIPALG_OUTBOUND ? "out" : "in";
 
+	struct tcp_flow *flow = NULL;
+	if (proto == IPPROTO_TCP) {
+		flow = tcp_flow_find(r->tcp, &b);
+		if (flow && !flow->used)
+			*flow = (struct tcp_flow){ .inside = b.inside, .remote = b.remote, .used = true };
+	}
+
 	/* SIP payload, when the flow is on a SIP port and its transport is helped. */
 	const uint8_t *payload = l4 + l4hdr, *newp = payload;
 	size_t plen = l4len - l4hdr, nlen = plen;
@@ -675,7 +755,10 @@ static enum outcome replay_packet(struct replay *r, int dlt,
 
 	if (sip_port && helped && plen > 0) {
 		size_t room = 65535 - ihl - l4hdr;
-		nlen = rewrite_sip(r, payload, plen, proto == IPPROTO_TCP, dir, &b, room, &newp);
+		bool can_resize = proto == IPPROTO_UDP ||
+				  (flow && flow->dir[dir].n < TCP_SHIFTS);
+		nlen = rewrite_sip(r, payload, plen, proto == IPPROTO_TCP, can_resize,
+				   dir, &b, room, &newp);
 		sip = r->sip_seen;
 	} else if (sip_port && plen > 0) {
 		vadd(&r->notes, " | %s not helped (config): payload left",
@@ -726,8 +809,17 @@ static enum outcome replay_packet(struct replay *r, int dlt,
 		struct tcphdr th;
 		memcpy(&th, ol4, sizeof(th));
 		bool sum_ok = l4_checksum(&iph, proto, l4, l4len) == 0;
+		uint32_t seq = ntohl(th.th_seq);
 		th.th_sport = htons(sport);
 		th.th_dport = htons(dport);
+		if (flow) {
+			int32_t off = tcp_offset(&flow->dir[dir], seq);
+			if (off)
+				vadd(&r->notes, " [seq %+d]", off);
+			th.th_seq = htonl(seq + (uint32_t)off);
+			if (delta)
+				tcp_record(&flow->dir[dir], seq, (int32_t)delta);
+		}
 		th.th_sum = 0;
 		memcpy(ol4, &th, sizeof(th));
 		th.th_sum = htons(l4_checksum(&oiph, proto, ol4, ol4len));
@@ -814,7 +906,9 @@ int replay_run(const struct replay_opts *o, struct replay_stats *st,
 	r = calloc(1, sizeof(*r));
 	obuf_size = (size_t)snap + 65536;
 	obuf = malloc(obuf_size);
-	if (!r || !obuf || nat_init(&r->nat) < 0) {
+	if (r)
+		r->tcp = calloc(TCP_FLOWS, sizeof(*r->tcp));
+	if (!r || !obuf || !r->tcp || nat_init(&r->nat) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -879,8 +973,10 @@ out:
 		pcap_close(dead);
 	if (in)
 		pcap_close(in);
-	if (r)
+	if (r) {
 		nat_free(&r->nat);
+		free(r->tcp);
+	}
 	free(r);
 	free(obuf);
 	return rc;

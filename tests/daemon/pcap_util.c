@@ -117,7 +117,12 @@ size_t pkt_build(int dlt, const struct pkt_spec *s, uint8_t *out, size_t cap)
 		l4[4] = (uint8_t)((8 + plen) >> 8);
 		l4[5] = (uint8_t)(8 + plen);
 	} else {
-		l4[7] = 1;		/* seq 1 */
+		uint32_t seq = s->seq ? s->seq : 1;
+		l4[4] = (uint8_t)(seq >> 24);
+		l4[5] = (uint8_t)(seq >> 16);
+		l4[6] = (uint8_t)(seq >> 8);
+		l4[7] = (uint8_t)seq;
+		l4[11] = 7;		/* ack 7 */
 		l4[12] = 5 << 4;	/* data offset */
 		l4[13] = 0x18;		/* PSH ACK */
 		l4[14] = 0xff;
@@ -220,6 +225,8 @@ static void view_parse(int dlt, struct pkt_view *v)
 		v->l4_csum_field = (uint16_t)(l4[6] << 8 | l4[7]);
 	} else {
 		v->l4_csum_field = (uint16_t)(l4[16] << 8 | l4[17]);
+		v->seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
+		v->ack = (uint32_t)l4[8] << 24 | (uint32_t)l4[9] << 16 | (uint32_t)l4[10] << 8 | l4[11];
 	}
 	v->l4_csum_ok = (v->proto == IPPROTO_UDP && v->l4_csum_field == 0) ||
 			test_inet_csum(l4, l4len, pseudo_sum(ip, v->proto, l4len)) == 0;

@@ -23,6 +23,7 @@ struct pkt_spec {
 	bool bad_csum;		/* a wrong transport checksum */
 	bool fragment;		/* MF set */
 	bool arp;		/* not IPv4 at all (an ARP frame, or junk) */
+	uint32_t seq;		/* TCP sequence number (0 = 1) */
 };
 
 /* Link header + IPv4 + UDP/TCP + payload into out; returns the length. */
@@ -39,6 +40,7 @@ struct pkt_view {
 	uint16_t sport, dport;
 	uint8_t proto;
 	uint16_t ip_len_field, udp_len_field, l4_csum_field;
+	uint32_t seq, ack;		/* TCP */
 	bool ip_csum_ok, l4_csum_ok;	/* l4_csum_ok: also true for a 0 UDP checksum */
 	const uint8_t *payload;
 	size_t plen;

@@ -71,7 +71,8 @@ static char *msg(const char *head, const char *body)
 enum {
 	P_REG_A, P_REG_A_OK, P_REG_B, P_REG_B_OK, P_INVITE, P_TRYING, P_OK,
 	P_ACK, P_RTP_OUT, P_RTP_IN, P_RTCP_OUT, P_BYE, P_NONSIP, P_BADSUM,
-	P_FRAG, P_INSIDE, P_ARP, P_TCP_SAME, P_TCP_GROW, P_INVITE_IN, P_COUNT
+	P_FRAG, P_INSIDE, P_ARP, P_TCP_SAME, P_TCP_GROW, P_INVITE_IN,
+	P_TCP_GROW2, P_TCP_GROW_OK, P_COUNT
 };
 
 static struct pkt_spec specs[P_COUNT];
@@ -180,6 +181,20 @@ static void build_scenario(void)
 		"Call-ID: tcp-2@192.168.1.9\r\n"
 		"CSeq: 1 REGISTER\r\n"
 		"Contact: <sip:carol@192.168.1.9:5071;transport=tcp>\r\n", "");
+	texts[P_TCP_GROW2] = msg(
+		"OPTIONS sip:" PROXY ";transport=tcp SIP/2.0\r\n"
+		"Via: SIP/2.0/TCP 192.168.1.9:5071;branch=z9hG4bKt3\r\n"
+		"From: <sip:carol@example.org>;tag=t3\r\n"
+		"To: <sip:" PROXY ">\r\n"
+		"Call-ID: tcp-3@192.168.1.9\r\n"
+		"CSeq: 2 OPTIONS\r\n", "");
+	texts[P_TCP_GROW_OK] = msg(
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/TCP 192.168.1.9:5071;branch=z9hG4bKt2\r\n"
+		"From: <sip:carol@example.org>;tag=t2\r\n"
+		"To: <sip:carol@example.org>;tag=p1\r\n"
+		"Call-ID: tcp-2@192.168.1.9\r\n"
+		"CSeq: 1 REGISTER\r\n", "");
 	texts[P_INVITE_IN] = msg(
 		"INVITE sip:alice@" PUB ":5060 SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP " PROXY ":5060;branch=z9hG4bKin1\r\n"
@@ -215,6 +230,12 @@ static void build_scenario(void)
 	specs[P_TCP_SAME] = SPEC(A, 5070, PROXY, 5060, IPPROTO_TCP, texts[P_TCP_SAME]);
 	specs[P_TCP_GROW] = SPEC("192.168.1.9", 5071, PROXY, 5060, IPPROTO_TCP, texts[P_TCP_GROW]);
 	specs[P_INVITE_IN] = SPEC(PROXY, 5060, PUB, 5060, 0, texts[P_INVITE_IN]);
+	/* The next segment of carol's connection: its seq must move by the resize. */
+	specs[P_TCP_GROW2] = SPEC("192.168.1.9", 5071, PROXY, 5060, IPPROTO_TCP, texts[P_TCP_GROW2]);
+	specs[P_TCP_GROW2].seq = 1 + (uint32_t)strlen(texts[P_TCP_GROW]);
+	/* The proxy's answer on it: its own seq space, untouched. */
+	specs[P_TCP_GROW_OK] = SPEC(PROXY, 5060, "192.168.1.9", 5071, IPPROTO_TCP, texts[P_TCP_GROW_OK]);
+	specs[P_TCP_GROW_OK].seq = 5000;
 }
 
 static struct in_addr ip(const char *s)
@@ -280,8 +301,6 @@ static void check_outbound_sip(const char *tag, const struct pkt_view *v, long n
 	for (long i = 0; i < n; i++) {
 		if (!v[i].ipv4 || !is(v[i].src, PUB) || !sip_looks_like(v[i].payload, v[i].plen))
 			continue;
-		if (i == P_TCP_GROW)
-			continue;	/* left as is on purpose: TCP resize not modelled */
 		CHECK(!sip_find_inside_leak(v[i].payload, v[i].plen, net, mask, what, sizeof(what)),
 		      "%s #%ld: inside address left: %s", tag, i, what);
 		CHECK(sip_check_content_length(v[i].payload, v[i].plen, what, sizeof(what)) == 0,
@@ -362,12 +381,23 @@ static void check_untouched(const char *tag, const char *in, const char *out)
 		CHECK(vi[i].caplen == vo[i].caplen && !memcmp(vi[i].data, vo[i].data, vi[i].caplen),
 		      "%s #%d: not copied byte for byte", tag, i);
 	}
-	/* TCP whose rewrite would resize: NAT and checksum only, payload as is. */
+	/* TCP whose rewrite resizes: later segments of that direction move. */
 	if (ni == no) {
-		const struct pkt_view *g = &vo[P_TCP_GROW];
-		CHECK(is(g->src, PUB) && g->sport == 5071 && g->l4_csum_ok &&
-		      same_payload(g, &specs[P_TCP_GROW]),
-		      "%s: TCP resize case: expected NAT only", tag);
+		const struct pkt_view *g = &vo[P_TCP_GROW], *g2 = &vo[P_TCP_GROW2];
+		const struct pkt_view *gok = &vo[P_TCP_GROW_OK];
+		long grow = (long)g->plen - (long)vi[P_TCP_GROW].plen;
+		char why[128];
+
+		CHECK(is(g->src, PUB) && g->sport == 5071 && g->l4_csum_ok && g->seq == 1 &&
+		      sip_header_has(g->payload, g->plen, "Via", PUB ":5071") &&
+		      sip_check_content_length(g->payload, g->plen, why, sizeof(why)) == 0,
+		      "%s: resizing TCP rewrite not applied", tag);
+		CHECK(grow == 2, "%s: TCP REGISTER grew by %ld (expected 2: Via, Contact)", tag, grow);
+		CHECK(g2->seq == vi[P_TCP_GROW2].seq + (uint32_t)grow && g2->ack == vi[P_TCP_GROW2].ack &&
+		      g2->l4_csum_ok, "%s: next TCP segment seq %u (expected %u + %ld)", tag,
+		      g2->seq, vi[P_TCP_GROW2].seq, grow);
+		CHECK(gok->seq == 5000 && gok->ack == vi[P_TCP_GROW_OK].ack && gok->l4_csum_ok &&
+		      is(gok->dst, "192.168.1.9"), "%s: peer's TCP segment changed seq/ack", tag);
 		const struct pkt_view *t = &vo[P_TCP_SAME];
 		CHECK(is(t->src, PUB) && t->l4_csum_ok &&
 		      sip_header_has(t->payload, t->plen, "Via", PUB ":5070"),
