@@ -4,10 +4,11 @@
  * One packet at a time, top to bottom: find IPv4 under the link header,
  * decide the direction from the inside CIDR, look the flow up in the NAT
  * table (masquerade-like, endpoint independent), run the engine on SIP
- * payloads, rebuild the packet with the new addresses, lengths and checksums,
- * write it with the same link type. Anything it does not model (not IPv4,
- * fragments, other protocols, flows that do not cross the NAT, truncated
- * captures) is written byte for byte, with the reason under -v.
+ * payloads, rebuild the packet with the new addresses, lengths, checksums
+ * and (TCP) sequence numbers, write it with the same link type. What it does
+ * not model (not IPv4, fragments, other protocols, flows that do not cross
+ * the NAT, truncated captures) is written byte for byte, with the reason
+ * under -v. Non-SIP packets of flows that cross the NAT get the NAT only.
  */
 #include "replay.h"
 

@@ -9,7 +9,12 @@
  * rewritten OUTBOUND. Packets to an inside host or to the public address come
  * out as they reach the inside: DNAT back through the same NAT table, SIP
  * rewritten INBOUND. SDP media ports are mapped as the pinhole pool would
- * (rtp port_min..port_max, inside port kept when free). See README.md.
+ * (rtp port_min..port_max, inside port kept when free), and the media flows
+ * themselves are NATed to those ports. SIP over TCP is rewritten when a
+ * segment holds exactly one whole message; a change of length shifts the
+ * later sequence numbers of that direction. Ethernet (with VLAN tags), Linux
+ * cooked v1/v2, raw IP and BSD loopback captures are understood; pcapng is
+ * read, classic pcap written. See README.md.
  */
 #ifndef SIPALGD_REPLAY_H
 #define SIPALGD_REPLAY_H
