@@ -56,7 +56,11 @@ bool alg_ieq(const char *s, size_t n, const char *lit);	/* case-insensitive, who
 bool alg_ipv4_parse(const char *s, size_t n, struct in_addr *out);
 bool alg_port_parse(const char *s, size_t n, uint16_t *out);
 bool alg_uint_parse(const char *s, size_t n, uint32_t max, uint32_t *out);
-/* "a.b.c.d" or "a.b.c.d:port" into buf; see sipalg.h for when a port is added. */
+/* Dotted quad / decimal port into buf (16 / 6 bytes incl. NUL); length. */
+size_t alg_format_ipv4(char *buf, struct in_addr ip);
+size_t alg_format_port(char *buf, uint16_t port);
+/* "a.b.c.d" or "a.b.c.d:port" into buf (cap >= 22); a port is written when
+ * the original had one or the new port is not 5060. */
 void alg_format_hostport(char *buf, size_t cap, struct in_addr ip,
 			 bool had_port, uint16_t port);
 /* Copy msg[sp] into buf (cap bytes incl. NUL), CR/LF turned into spaces so

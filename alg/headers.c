@@ -7,7 +7,6 @@
  * and parsed by libosip2; only if that succeeds, and libosip2's host/port
  * agree with the token our scanner located, is the token replaced.
  */
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -228,7 +227,7 @@ static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_our
 	    v.len && alg_port_parse(p->msg + v.off, v.len, &port) && port == p->from.port) {
 		char ptext[8];
 
-		snprintf(ptext, sizeof(ptext), "%u", (unsigned)p->to.port);
+		alg_format_port(ptext, p->to.port);
 		if (alg_edit_add(p, v.off, v.len, ptext, SIPALG_EDIT_VIA) < 0)
 			return -1;
 	}

@@ -7,10 +7,18 @@
 
 #include "alg_internal.h"
 
+/* RFC 3261 token characters (runs for every byte of every header name). */
 static bool is_token_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || (c && strchr("-.!%*_+`'~", c));
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	switch (c) {
+	case '-': case '.': case '!': case '%': case '*':
+	case '_': case '+': case '`': case '\'': case '~':
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* End of the line starting at pos: offset of its LF, or len if none. */
@@ -108,34 +116,35 @@ int alg_scan_start(struct alg_plan *p, struct alg_start *st)
 	return scan_request(p, st, pos, end - pos);
 }
 
-struct hdr_name {
-	const char *name;
-	enum alg_hdr_kind kind;
-};
-
-/* Long and compact (RFC 3261 7.3.3) forms of the headers the engine reads. */
-static const struct hdr_name hdr_names[] = {
-	{ "via", ALG_H_VIA }, { "v", ALG_H_VIA },
-	{ "contact", ALG_H_CONTACT }, { "m", ALG_H_CONTACT },
-	{ "from", ALG_H_FROM }, { "f", ALG_H_FROM },
-	{ "to", ALG_H_TO }, { "t", ALG_H_TO },
-	{ "route", ALG_H_ROUTE },
-	{ "record-route", ALG_H_RECORD_ROUTE },
-	{ "content-length", ALG_H_CONTENT_LENGTH }, { "l", ALG_H_CONTENT_LENGTH },
-	{ "content-type", ALG_H_CONTENT_TYPE }, { "c", ALG_H_CONTENT_TYPE },
-	{ "call-id", ALG_H_CALL_ID }, { "i", ALG_H_CALL_ID },
-	{ "cseq", ALG_H_CSEQ },
-	{ "expires", ALG_H_EXPIRES },
-};
-
+/* Long and compact (RFC 3261 7.3.3) forms of the headers the engine reads;
+ * dispatched on length first, since this runs for every header line. */
 static enum alg_hdr_kind hdr_kind(const char *s, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++)
-		if (alg_ieq(s, n, hdr_names[i].name))
-			return hdr_names[i].kind;
-	return ALG_H_OTHER;
+	switch (n) {
+	case 1:
+		switch (s[0] | 0x20) {
+		case 'v': return ALG_H_VIA;
+		case 'm': return ALG_H_CONTACT;
+		case 'f': return ALG_H_FROM;
+		case 't': return ALG_H_TO;
+		case 'l': return ALG_H_CONTENT_LENGTH;
+		case 'c': return ALG_H_CONTENT_TYPE;
+		case 'i': return ALG_H_CALL_ID;
+		default: return ALG_H_OTHER;
+		}
+	case 2: return alg_ieq(s, n, "to") ? ALG_H_TO : ALG_H_OTHER;
+	case 3: return alg_ieq(s, n, "via") ? ALG_H_VIA : ALG_H_OTHER;
+	case 4: return alg_ieq(s, n, "from") ? ALG_H_FROM :
+		       alg_ieq(s, n, "cseq") ? ALG_H_CSEQ : ALG_H_OTHER;
+	case 5: return alg_ieq(s, n, "route") ? ALG_H_ROUTE : ALG_H_OTHER;
+	case 7: return alg_ieq(s, n, "contact") ? ALG_H_CONTACT :
+		       alg_ieq(s, n, "call-id") ? ALG_H_CALL_ID :
+		       alg_ieq(s, n, "expires") ? ALG_H_EXPIRES : ALG_H_OTHER;
+	case 12: return alg_ieq(s, n, "record-route") ? ALG_H_RECORD_ROUTE :
+			alg_ieq(s, n, "content-type") ? ALG_H_CONTENT_TYPE : ALG_H_OTHER;
+	case 14: return alg_ieq(s, n, "content-length") ? ALG_H_CONTENT_LENGTH : ALG_H_OTHER;
+	default: return ALG_H_OTHER;
+	}
 }
 
 int alg_hdr_next(struct alg_plan *p, struct alg_hdr_iter *it, struct alg_hdr *h)

@@ -7,7 +7,6 @@
  * message is left untouched. The scan alone (no allocation) serves the facts
  * and the messages we do not change.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +75,8 @@ static bool in_ip4(const char *msg, const struct alg_span *tok, struct alg_span 
 
 static bool direction(const char *s, size_t n, enum sipalg_media_dir *d)
 {
+	if (n != 8)
+		return false;
 	if (alg_ieq(s, n, "sendrecv"))
 		*d = SIPALG_SENDRECV;
 	else if (alg_ieq(s, n, "sendonly"))
@@ -265,9 +266,9 @@ static bool span_is_from(const struct alg_plan *p, struct alg_span sp)
 static int edit_ip(struct alg_plan *p, struct alg_span sp, struct in_addr ip,
 		   enum sipalg_edit_kind kind)
 {
-	char text[INET_ADDRSTRLEN];
+	char text[16];
 
-	alg_format_hostport(text, sizeof(text), ip, false, SIPALG_DEFAULT_PORT);
+	alg_format_ipv4(text, ip);
 	return alg_edit_add(p, sp.off, sp.len, text, kind);
 }
 
@@ -276,7 +277,7 @@ static int edit_port(struct alg_plan *p, struct alg_span sp, uint16_t port,
 {
 	char text[8];
 
-	snprintf(text, sizeof(text), "%u", (unsigned)port);
+	alg_format_port(text, port);
 	return alg_edit_add(p, sp.off, sp.len, text, kind);
 }
 

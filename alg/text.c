@@ -1,6 +1,5 @@
 /* text.c - bounded helpers for the byte-level scanning the engine does. */
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "alg_internal.h"
@@ -19,6 +18,10 @@ bool alg_ieq(const char *s, size_t n, const char *lit)
 {
 	size_t i;
 
+	/* Most calls are misses on the first byte: reject those cheaply (the
+	 * 0x20 bit is the only one case folding can change). */
+	if (n && (s[0] | 0x20) != (lit[0] | 0x20))
+		return false;
 	for (i = 0; i < n; i++)
 		if (lit[i] == '\0' || lower(s[i]) != lower(lit[i]))
 			return false;
@@ -66,18 +69,59 @@ bool alg_port_parse(const char *s, size_t n, uint16_t *out)
 	return true;
 }
 
+/* Decimal digits of v at buf (no NUL); returns how many. */
+static size_t put_uint(char *buf, unsigned v)
+{
+	char tmp[10];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
+size_t alg_format_ipv4(char *buf, struct in_addr ip)
+{
+	const uint8_t *b = (const uint8_t *)&ip.s_addr;	/* network order */
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i)
+			buf[n++] = '.';
+		n += put_uint(buf + n, b[i]);
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+size_t alg_format_port(char *buf, uint16_t port)
+{
+	size_t n = put_uint(buf, port);
+
+	buf[n] = '\0';
+	return n;
+}
+
+/* Formatting by hand: snprintf/inet_ntop cost more than the rest of an edit. */
 void alg_format_hostport(char *buf, size_t cap, struct in_addr ip,
 			 bool had_port, uint16_t port)
 {
-	char ipt[INET_ADDRSTRLEN];
+	size_t n;
 
-	inet_ntop(AF_INET, &ip, ipt, sizeof(ipt));
+	if (cap < 22)	/* "255.255.255.255:65535" */
+		return;
+	n = alg_format_ipv4(buf, ip);
 	/* A port is written when the original had one, or when leaving it out
 	 * would mean 5060 but the new port is something else. */
-	if (had_port || port != SIPALG_DEFAULT_PORT)
-		snprintf(buf, cap, "%s:%u", ipt, (unsigned)port);
-	else
-		snprintf(buf, cap, "%s", ipt);
+	if (had_port || port != SIPALG_DEFAULT_PORT) {
+		buf[n++] = ':';
+		alg_format_port(buf + n, port);
+	}
 }
 
 bool alg_copy_value(const struct alg_plan *p, struct alg_span sp, char *buf, size_t cap)

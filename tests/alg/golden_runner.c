@@ -164,7 +164,7 @@ static bool fact(const struct sipalg_result *r, const struct gcase *c, const cha
 
 static int run_case(const char *dir, const char *name)
 {
-	char path[4096], got_s[64];
+	char path[4096], got_s[300];
 	struct gcase c;
 	size_t in_len = 0, exp_len = 0;
 	uint8_t *in, *exp, *out;
