@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,13 @@ static int cmd_daemon(int argc, char **argv)
 	}
 	if (load(path, &cfg) < 0)
 		return 1;
+	/* The file is fine; this system must also have the user to drop to. */
+	if (cfg.user[0] && !getpwnam(cfg.user)) {
+		fprintf(stderr, "sipalgd: %s: [general] user '%s' does not exist on this system "
+			"(expected an existing account, e.g. adduser --system sipalgd)\n",
+			path, cfg.user);
+		return 1;
+	}
 	if (check) {
 		printf("configuration OK\n");
 		return 0;

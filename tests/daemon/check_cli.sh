@@ -23,6 +23,15 @@ check "-n on a broken config" 1 $rc
 out=$("$sipalgd" -n -c "$tmp/missing.conf" 2>&1); rc=$?
 check "-n on a missing file" 1 $rc
 
+printf '[general]\nuser = no-such-user-sipalgd-test\n' > "$tmp/user.conf"
+out=$("$sipalgd" -n -c "$tmp/user.conf" 2>&1); rc=$?
+check "-n with a user this system lacks" 1 $rc
+[[ $out == *"no-such-user-sipalgd-test' does not exist"* ]] || { echo "FAIL: -n user: '$out'"; fail=1; }
+
+out=$("$sipalgd" status -s "$tmp/no-daemon.sock" 2>&1); rc=$?
+check "status without a daemon" 1 $rc
+[[ $out == *"$tmp/no-daemon.sock"* ]] || { echo "FAIL: status did not name the socket: '$out'"; fail=1; }
+
 "$test_replay" --sample "$tmp/in.pcap" || { echo "FAIL: could not write the sample"; exit 1; }
 n_in=$(tcpdump -nn -r "$tmp/in.pcap" 2>/dev/null | wc -l)
 "$sipalgd" --replay "$tmp/in.pcap" --out "$tmp/out.pcap" --inside 192.168.1.0/24 \
