@@ -6,6 +6,11 @@
       with a 200 OK (Contact and expires=3600, Via copied) sent back to the source.
   sip_peer.py client BIND_IP PORT DEST_IP DEST_PORT OUTDIR TIMEOUT FILE...
       send each FILE from BIND_IP:PORT, save any answers as OUTDIR/answer-N.sip.
+  sip_peer.py tcp-server BIND_IP PORT OUTDIR COUNT TIMEOUT
+      accept one TCP connection, split the stream into messages by Content-Length,
+      save COUNT of them as OUTDIR/recv-N.sip, answer a REGISTER with a 200 OK.
+  sip_peer.py tcp-client BIND_IP PORT DEST_IP DEST_PORT OUTDIR TIMEOUT FILE...
+      connect, send each FILE as its own segment, save the answers (OUTDIR/answer-N.sip).
 Every wait is bounded by TIMEOUT seconds.
 """
 import os
@@ -70,7 +75,87 @@ def client(bind_ip, port, dest_ip, dest_port, outdir, timeout, files):
     return 0
 
 
+def split_messages(buf: bytes):
+    """Whole messages at the start of buf (by Content-Length), and the rest."""
+    out = []
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            return out, buf
+        m = re.search(rb"(?im)^(?:content-length|l)\s*:\s*(\d+)", buf[:end])
+        total = end + 4 + (int(m.group(1)) if m else 0)
+        if len(buf) < total:
+            return out, buf
+        out.append(buf[:total])
+        buf = buf[total:]
+
+
+def tcp_read(conn, outdir, prefix, count, deadline, on_message=None):
+    buf, n = b"", 0
+    while n < count and time.time() < deadline:
+        conn.settimeout(max(0.1, deadline - time.time()))
+        try:
+            data = conn.recv(65535)
+        except socket.timeout:
+            break
+        if not data:
+            break
+        msgs, buf = split_messages(buf + data)
+        for msg in msgs:
+            with open(os.path.join(outdir, "%s-%d.sip" % (prefix, n)), "wb") as f:
+                f.write(msg)
+            n += 1
+            if on_message:
+                on_message(msg)
+    return n
+
+
+def tcp_server(bind_ip, port, outdir, count, timeout):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((bind_ip, int(port)))
+    s.listen(1)
+    open(os.path.join(outdir, "ready"), "w").close()
+    deadline = time.time() + float(timeout)
+    s.settimeout(float(timeout))
+    try:
+        conn, _ = s.accept()
+    except socket.timeout:
+        print("tcp-server: no connection")
+        return 1
+
+    def answer(msg):
+        if msg.startswith(b"REGISTER "):
+            conn.sendall(ok_for(msg))
+    n = tcp_read(conn, outdir, "recv", int(count), deadline, answer)
+    time.sleep(0.5)
+    conn.close()
+    print("tcp-server: received %d" % n)
+    return 0 if n == int(count) else 1
+
+
+def tcp_client(bind_ip, port, dest_ip, dest_port, outdir, timeout, files):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.bind((bind_ip, int(port)))
+    s.settimeout(float(timeout))
+    s.connect((dest_ip, int(dest_port)))
+    for f in files:
+        with open(f, "rb") as fh:
+            s.sendall(fh.read())
+        time.sleep(0.3)  # one message per segment
+    n = tcp_read(s, outdir, "answer", len(files), time.time() + float(timeout))
+    s.close()
+    print("tcp-client: answers %d" % n)
+    return 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) >= 7 and sys.argv[1] == "tcp-server":
+        sys.exit(tcp_server(*sys.argv[2:7]))
+    if len(sys.argv) >= 9 and sys.argv[1] == "tcp-client":
+        sys.exit(tcp_client(*sys.argv[2:8], sys.argv[8:]))
     if len(sys.argv) >= 7 and sys.argv[1] == "server":
         sys.exit(server(*sys.argv[2:7]))
     if len(sys.argv) >= 9 and sys.argv[1] == "client":

@@ -1,29 +1,41 @@
 #!/usr/bin/env bash
-# Root integration test on the running kernel, degraded mode (no nfnetlink_cthelper here):
+# Root integration test of sipalgd in network namespaces:
 # a LAN host behind a masquerading gateway namespace sends REGISTER and INVITE+SDP over UDP
 # through sipalgd to a WAN peer that answers the REGISTER.
 #
-#   degraded_netns.sh SIPALGD_BINARY
+#   netns_alg.sh degraded SIPALGD_BINARY   # this host's kernel: no nfnetlink_cthelper
+#   netns_alg.sh helper SIPALGD_BINARY     # a kernel with it (tests/nat/helper_vm.sh runs
+#                                          # this inside the qemu guest)
 #
-# The daemon runs first as root (drops to nobody), then as the systemd unit runs it
+# The daemon runs first as root (drops to nobody), then as configs/sipalgd.service runs it
 # (uid 65534 with only CAP_NET_ADMIN, via setpriv).
 # Checks: WAN side sees Via/Contact/o=/c= public, nothing private, correct Content-Length
 # and UDP checksums (tcpdump on both gateway interfaces, recomputed in Python); the 200 OK
 # reaches the LAN host with the inside address back; the SIP conntrack's timeout was
-# stretched to the registration; status says DEGRADED; after SIGHUP to enabled = no the
+# stretched to the registration; status names the mode; after SIGHUP to enabled = no the
 # same messages cross byte for byte; SIGTERM removes the nft table.
+# helper mode also: the helper is registered and attached by `ct helper set`, the INVITE's
+# RTP/RTCP expectations show in `conntrack -L expect`, and SIP over TCP with messages that
+# grow is received intact (the kernel shifted the sequence numbers: seqadj).
 # Exit 77 (ctest SKIP) when not root or a tool is missing.
 set -euo pipefail
-bin=$(readlink -f "${1:?usage: $0 SIPALGD_BINARY}")
+mode=${1:?usage: $0 degraded|helper SIPALGD_BINARY}
+bin=$(readlink -f "${2:?usage: $0 degraded|helper SIPALGD_BINARY}")
+[[ $mode == degraded || $mode == helper ]] || { echo "mode must be degraded or helper"; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 ((EUID == 0)) || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 for t in ip nft conntrack tcpdump python3; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
 done
 
+if [[ $mode == helper ]]; then	# a modular kernel (the qemu guest): load what we use
+	modprobe -a nfnetlink_cthelper nfnetlink_queue nf_conntrack_netlink nf_nat nf_nat_sip \
+		nft_ct nft_chain_nat nft_masq 2>/dev/null || true
+fi
+
 tag=$$
 lan=nat-lan-$tag gw=nat-gw-$tag wan=nat-wan-$tag
-tmp=$(mktemp -d /tmp/nat-degraded.XXXXXX)
+tmp=$(mktemp -d /tmp/nat-$mode.XXXXXX)
 chmod 755 "$tmp"	# the daemon re-reads its config on SIGHUP as user nobody
 pids=()
 fail=0
@@ -111,8 +123,8 @@ log = stderr
 log_level = debug
 [netfilter]
 queue = 7
-tcp = no
-degraded_ok = yes
+tcp = $([[ $mode == helper ]] && echo yes || echo no)
+degraded_ok = $([[ $mode == degraded ]] && echo yes || echo no)
 install_rules = yes
 CONF
 chmod 644 "$tmp/sipalgd.conf"
@@ -177,7 +189,13 @@ chown 65534:65534 "$tmp/run"
 start_daemon setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,+net_admin \
 	--ambient-caps=-all,+net_admin --bounding-set=-all,+net_admin
 check "unit-like start: unprivileged with CAP_NET_ADMIN" grep -q "started unprivileged (uid 65534)" "$tmp/daemon.log"
-check "status says DEGRADED" grep -q "mode: DEGRADED" <(ip netns exec "$gw" "$bin" status -s "$tmp/run/status.sock")
+if [[ $mode == degraded ]]; then
+	check "status says DEGRADED" grep -q "mode: DEGRADED" <(ip netns exec "$gw" "$bin" status -s "$tmp/run/status.sock")
+else
+	check "status says helper mode" grep -q '^mode: helper "sipalg"' <(ip netns exec "$gw" "$bin" status -s "$tmp/run/status.sock")
+	check "nft ct helper objects of type sipalg loaded" bash -c \
+		"ip netns exec '$gw' nft list table ip sipalgd | grep -q 'type \"sipalg\" protocol udp'"
+fi
 check "nft table ip sipalgd installed" bash -c "ip netns exec '$gw' nft list table ip sipalgd >/dev/null 2>&1"
 
 # --- round 1: ALG on -------------------------------------------------------------------------
@@ -204,6 +222,46 @@ check "SIP conntrack timeout stretched to the registration (> 3000 s)" \
 	test "$(awk '{print $3}' <<<"$ctl")" -gt 3000
 ip netns exec "$gw" "$bin" status -s "$tmp/run/status.sock" > "$tmp/status-on.txt"
 check "status counts rewrites" grep -q "^rewritten [1-9]" "$tmp/status-on.txt"
+
+if [[ $mode == helper ]]; then
+	# --- expectations: the INVITE's media got RTP and RTCP pinholes ----------------------
+	mport=$(sed -n 's/^m=audio \([0-9]*\) .*/\1/p' "$d/wan/recv-1.sip" | head -1)
+	ip netns exec "$gw" conntrack -L expect > "$tmp/expect.txt" 2>/dev/null || true
+	echo "     WAN m=audio port: ${mport:-none}; conntrack -L expect:"; sed 's/^/       /' "$tmp/expect.txt"
+	check "RTP expectation to the announced public port" grep -q "dport=${mport:-x} " "$tmp/expect.txt"
+	check "RTCP expectation (port+1)" grep -q "dport=$(( ${mport:-0} + 1 )) " "$tmp/expect.txt"
+	check "expectations belong to our helper" grep -q "helper=sipalg" "$tmp/expect.txt"
+
+	# --- SIP over TCP: rewritten messages change length; seqadj must keep the stream whole
+	for i in 1 2; do
+		crlf > "$tmp/reg-tcp-$i.sip" <<SIP
+REGISTER sip:203.0.113.2 SIP/2.0
+Via: SIP/2.0/TCP 192.168.77.10:5070;branch=z9hG4bK-tcp$i
+Max-Forwards: 70
+From: <sip:carol@example.com>;tag=c$i
+To: <sip:carol@example.com>
+Call-ID: tcp-reg@carol-pc
+CSeq: $i REGISTER
+Contact: <sip:carol@192.168.77.10:5070;transport=tcp>
+Expires: 600
+Content-Length: 0
+
+SIP
+	done
+	dt=$tmp/tcp; mkdir -p "$dt/wan" "$dt/lan"
+	ip netns exec "$wan" timeout 20 python3 "$here/sip_peer.py" tcp-server 203.0.113.2 5060 "$dt/wan" 2 10 &
+	srv=$!
+	for _ in $(seq 50); do [[ -e $dt/wan/ready ]] && break; sleep 0.1; done
+	ip netns exec "$lan" timeout 20 python3 "$here/sip_peer.py" tcp-client 192.168.77.10 5070 \
+		203.0.113.2 5060 "$dt/lan" 5 "$tmp/reg-tcp-1.sip" "$tmp/reg-tcp-2.sip" || true
+	wait "$srv" || true
+	check "TCP: both REGISTERs arrived whole" test -s "$dt/wan/recv-1.sip"
+	check "TCP: 2nd REGISTER rewritten after a length change (seqadj)" \
+		grep -q "^Via: SIP/2.0/TCP 203.0.113.1:5070;branch=z9hG4bK-tcp2" "$dt/wan/recv-1.sip"
+	check "TCP: no private address on WAN" bash -c "! grep -q 192.168.77.10 '$dt/wan/'recv-*.sip"
+	check "TCP: both 200 OKs back on LAN, inside address restored" bash -c \
+		"grep -q '^Via: SIP/2.0/TCP 192.168.77.10:5070;branch=z9hG4bK-tcp2' '$dt/lan/answer-1.sip'"
+fi
 
 # --- round 2: SIGHUP to enabled = no: byte for byte -----------------------------------------
 sed -i 's/^enabled = yes/enabled = no/' "$tmp/sipalgd.conf"
