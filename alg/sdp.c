@@ -34,6 +34,7 @@ struct sdp_scan {
 	bool dir_set;
 	enum sipalg_media_dir dir;
 	unsigned n;
+	bool bad_mline;			/* an m= line libosip2 would misread */
 	struct sdp_stream m[SIPALG_MAX_MEDIA];
 };
 
@@ -153,6 +154,11 @@ static int scan_line(struct alg_plan *p, struct sdp_scan *sc, size_t off, size_t
 	case 'm':
 		if (sc->n + p->res->facts.n_media >= SIPALG_MAX_MEDIA)
 			return alg_fail(p, SIPALG_TOO_BIG, "too many SDP m-lines");
+		/* RFC 4566: media SP port SP proto 1*(SP fmt). libosip2 5.3 reads
+		 * past the end of anything shorter or with doubled spaces. */
+		if (split(s + 2, n, off, tok, 4) < 4 || memmem(s + 2, n, "  ", 2) ||
+		    memchr(s + 2, '\t', n))
+			sc->bad_mline = true;
 		k = split(s + 2, n, off, tok, 3);
 		memset(&sc->m[sc->n], 0, sizeof(sc->m[0]));
 		fm = &p->res->facts.media[p->res->facts.n_media + sc->n];
@@ -229,14 +235,21 @@ static void fill_facts(struct alg_plan *p, const struct sdp_scan *sc)
 	}
 }
 
+/* Zero bytes after the copy: libosip2 5.3's SDP parser was seen (fuzzing)
+ * to read a byte or two past the terminating NUL on malformed lines. */
+#define OSIP_SDP_PAD 16
+
 /* libosip2 must accept the SDP before any byte of it changes. */
-static int validate(struct alg_plan *p, struct alg_span sdp, unsigned n_media)
+static int validate(struct alg_plan *p, struct alg_span sdp, const struct sdp_scan *sc)
 {
 	sdp_message_t *msg = NULL;
-	char *copy = malloc(sdp.len + 3);
+	char *copy;
 	size_t n = sdp.len;
 	int ok;
 
+	if (sc->bad_mline)
+		return alg_fail(p, SIPALG_UNPARSABLE, "malformed SDP m= line");
+	copy = calloc(1, sdp.len + 2 + OSIP_SDP_PAD);
 	if (!copy)
 		return alg_fail(p, SIPALG_UNPARSABLE, "out of memory");
 	memcpy(copy, p->msg + sdp.off, n);
@@ -246,9 +259,8 @@ static int validate(struct alg_plan *p, struct alg_span sdp, unsigned n_media)
 		copy[n++] = '\r';
 		copy[n++] = '\n';
 	}
-	copy[n] = '\0';
 	ok = sdp_message_init(&msg) == 0 && sdp_message_parse(msg, copy) == 0 &&
-	     (unsigned)osip_list_size(&msg->m_medias) == n_media;
+	     (unsigned)osip_list_size(&msg->m_medias) == sc->n;
 	if (msg)
 		sdp_message_free(msg);
 	free(copy);
@@ -342,7 +354,7 @@ int alg_sdp_process(struct alg_plan *p, struct alg_span sdp)
 	}
 	fill_facts(p, &sc);
 	if (p->plan && any_sdp_switch(p->sw) && alg_mentions_from_ip(p, sdp)) {
-		if (validate(p, sdp, sc.n) < 0)
+		if (validate(p, sdp, &sc) < 0)
 			return -1;
 		if (p->sw->sdp_origin && sc.o_ip4 && span_is_from(p, sc.o_addr) &&
 		    edit_ip(p, sc.o_addr, p->to.ip, SIPALG_EDIT_SDP_ORIGIN) < 0)
