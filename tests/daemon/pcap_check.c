@@ -5,7 +5,7 @@
  *
  * Always: same packet count and link type; every packet the replay changed
  * has right IP/UDP lengths and checksums, and if its SIP payload changed, a
- * right Content-Length. strict: no outbound SIP message (from PUBLIC) names
+ * right Content-Length, and only lines the ALG may rewrite differ. strict: no outbound SIP message (from PUBLIC) names
  * an inside address in Via/Contact/c=/o=. Exit 0 when all hold.
  */
 #include <arpa/inet.h>
@@ -57,6 +57,12 @@ int main(int argc, char **argv)
 		bool payload_changed = a->plen != b->plen || memcmp(a->payload, b->payload, a->plen);
 		if (payload_changed &&
 		    sip_check_content_length(b->payload, b->plen, what, sizeof(what)) < 0) {
+			fprintf(stderr, "#%ld: %s\n", i + 1, what);
+			bad++;
+		}
+		if (payload_changed &&
+		    sip_only_alg_lines_changed(a->payload, a->plen, b->payload, b->plen,
+					       what, sizeof(what)) < 0) {
 			fprintf(stderr, "#%ld: %s\n", i + 1, what);
 			bad++;
 		}

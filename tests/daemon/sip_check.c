@@ -185,3 +185,54 @@ bool sip_body_has(const uint8_t *m, size_t len, const char *needle)
 
 	return body >= 0 && memmem(m + body, len - (size_t)body, needle, strlen(needle));
 }
+
+static bool alg_line(const uint8_t *m, size_t s, size_t e, bool in_body)
+{
+	static const char *const hdrs[] = {
+		"Via", "v", "Contact", "m", "Record-Route", "Route", "Content-Length", "l",
+	};
+	static const char *const sdp[] = { "o=", "c=", "m=", "a=rtcp:" };
+	size_t v;
+
+	if (in_body) {
+		for (size_t i = 0; i < sizeof(sdp) / sizeof(sdp[0]); i++)
+			if (e - s >= strlen(sdp[i]) && !memcmp(m + s, sdp[i], strlen(sdp[i])))
+				return true;
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+		if (header_is(m, s, e, hdrs[i], &v))
+			return true;
+	return false;
+}
+
+int sip_only_alg_lines_changed(const uint8_t *b, size_t blen,
+			       const uint8_t *a, size_t alen, char *what, size_t n)
+{
+	size_t pb = 0, pa = 0, sb, eb, sa, ea;
+	unsigned line = 0;
+	bool body = false;
+
+	for (;; line++) {
+		bool hb = next_line(b, blen, &pb, &sb, &eb);
+		bool ha = next_line(a, alen, &pa, &sa, &ea);
+
+		if (!hb || !ha) {
+			if (hb != ha) {
+				snprintf(what, n, "line count differs after line %u", line);
+				return -1;
+			}
+			return 0;
+		}
+		bool same = eb - sb == ea - sa && !memcmp(b + sb, a + sa, eb - sb);
+		bool request_line = line == 0 && !(blen >= 8 && !memcmp(b, "SIP/2.0 ", 8));
+		if (!same && !request_line && !alg_line(b, sb, eb, body)) {
+			snprintf(what, n, "line %u changed: '%.*s' -> '%.*s'", line + 1,
+				 (int)(eb - sb), (const char *)b + sb, (int)(ea - sa),
+				 (const char *)a + sa);
+			return -1;
+		}
+		if (eb == sb)
+			body = true;	/* the blank line: SDP from here */
+	}
+}

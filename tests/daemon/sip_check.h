@@ -31,4 +31,13 @@ bool sip_header_has(const uint8_t *msg, size_t len, const char *name, const char
 /* Does the body (after the blank line) contain needle? */
 bool sip_body_has(const uint8_t *msg, size_t len, const char *needle);
 
+/*
+ * "Nothing else changed": before and after have the same lines, and every
+ * line that differs is one the ALG may rewrite (a request's start line,
+ * Via, Contact, Record-Route, Route, Content-Length, SDP o=/c=/m=/a=rtcp:).
+ * 0, or -1 with the first other changed line in what.
+ */
+int sip_only_alg_lines_changed(const uint8_t *before, size_t blen,
+			       const uint8_t *after, size_t alen, char *what, size_t n);
+
 #endif

@@ -291,7 +291,8 @@ static void check_wire(const char *tag, const struct pkt_view *v, long n)
 	}
 }
 
-/* The acceptance: outbound SIP names no inside host, Content-Length right. */
+/* The acceptance: outbound SIP names no inside host, Content-Length right,
+ * and nothing but the ALG's lines changed. */
 static void check_outbound_sip(const char *tag, const struct pkt_view *v, long n)
 {
 	struct in_addr net, mask;
@@ -305,6 +306,10 @@ static void check_outbound_sip(const char *tag, const struct pkt_view *v, long n
 		      "%s #%ld: inside address left: %s", tag, i, what);
 		CHECK(sip_check_content_length(v[i].payload, v[i].plen, what, sizeof(what)) == 0,
 		      "%s #%ld: %s", tag, i, what);
+		CHECK(sip_only_alg_lines_changed((const uint8_t *)specs[i].payload,
+						 strlen(specs[i].payload), v[i].payload,
+						 v[i].plen, what, sizeof(what)) == 0,
+		      "%s #%ld: %s", tag, i, what);
 	}
 }
 
@@ -315,6 +320,19 @@ static void check_scenario(const char *tag, const struct pkt_view *v, long n)
 		return;
 	check_wire(tag, v, n);
 	check_outbound_sip(tag, v, n);
+	/* Inbound too: only the ALG's lines may differ, Content-Length stays right. */
+	for (long i = 0; i < n; i++) {
+		char what[300];
+
+		if (!v[i].ipv4 || !specs[i].payload || !sip_looks_like(v[i].payload, v[i].plen))
+			continue;
+		CHECK(sip_only_alg_lines_changed((const uint8_t *)specs[i].payload,
+						 strlen(specs[i].payload), v[i].payload,
+						 v[i].plen, what, sizeof(what)) == 0,
+		      "%s #%ld: %s", tag, i, what);
+		CHECK(sip_check_content_length(v[i].payload, v[i].plen, what, sizeof(what)) == 0,
+		      "%s #%ld: %s", tag, i, what);
+	}
 
 	/* A's REGISTER leaves from the public address, port kept. */
 	CHECK(is(v[P_REG_A].src, PUB) && v[P_REG_A].sport == 5060 &&
@@ -538,6 +556,15 @@ static void test_checker_self(void)
 	      "checker misses an inside Via");
 	CHECK(sip_check_content_length((const uint8_t *)bad_cl, strlen(bad_cl), what, sizeof(what)) < 0,
 	      "checker misses a wrong Content-Length");
+	const char *before = "INVITE sip:a@1.2.3.4 SIP/2.0\r\nVia: x\r\nFrom: <sip:a@h>\r\n\r\nv=0\r\nc=IN IP4 h\r\n";
+	const char *ok_after = "INVITE sip:a@5.6.7.8 SIP/2.0\r\nVia: y\r\nFrom: <sip:a@h>\r\n\r\nv=0\r\nc=IN IP4 k\r\n";
+	const char *bad_after = "INVITE sip:a@1.2.3.4 SIP/2.0\r\nVia: x\r\nFrom: <sip:a@k>\r\n\r\nv=0\r\nc=IN IP4 h\r\n";
+	CHECK(sip_only_alg_lines_changed((const uint8_t *)before, strlen(before),
+					 (const uint8_t *)ok_after, strlen(ok_after), what, sizeof(what)) == 0,
+	      "diff checker refuses ALG lines: %s", what);
+	CHECK(sip_only_alg_lines_changed((const uint8_t *)before, strlen(before),
+					 (const uint8_t *)bad_after, strlen(bad_after), what, sizeof(what)) < 0,
+	      "diff checker misses a From change");
 	CHECK(replay_parse_cidr("10.1.2.3/8", &net, &mask) == 0 && net.s_addr == htonl(0x0a000000) &&
 	      mask.s_addr == htonl(0xff000000), "CIDR 10.1.2.3/8");
 	CHECK(replay_parse_cidr("10.0.0.1", &net, &mask) == 0 && mask.s_addr == 0xffffffff, "bare address");
