@@ -13,6 +13,30 @@
  *
  * struct sipalg_result is large (fixed arrays, no allocation): keep one per
  * thread, not on a small stack.
+ *
+ * Threads and libosip2: the engine has no state of its own; several threads
+ * may call it at once with their own results. libosip2's parser_init() is
+ * run lazily, exactly once per process (pthread_once), on the first call:
+ * callers need not (but may) call it themselves.
+ *
+ * Cost: no allocation of its own except one copy of an SDP body that is
+ * about to be rewritten; libosip2 allocates while it parses the values the
+ * engine is about to change (and only those: a header that does not even
+ * mention the replaced address as text is never parsed).
+ *
+ * What is rewritten (only addr:port tokens equal to the binding's, absent
+ * port = 5060, IPv4 literals compared with inet_pton; hostnames, other hosts
+ * and IPv6 literals never):
+ *   OUTBOUND inside -> public: Via sent-by, received= (IP), rport= (port, when
+ *     that Via names the inside host by sent-by or received=), maddr= (IP);
+ *     every Contact; Record-Route/Route entries; From/To only with from_to.
+ *     The Request-URI is never rewritten outbound.
+ *   INBOUND public -> inside: the same headers plus the Request-URI.
+ *   A token without a port gets ":port" only if the new port is not 5060.
+ *   SDP: o=, session and media c= (c=0.0.0.0 hold is left alone), m= ports
+ *     and a=rtcp: (port; address when it names the replaced IP).
+ * Anything libosip2 does not accept, among the values about to change, makes
+ * the whole message SIPALG_UNPARSABLE: no partial rewrites.
  */
 #ifndef SIPALG_H
 #define SIPALG_H
@@ -133,6 +157,7 @@ struct sipalg_facts {
 	struct sipalg_media media[SIPALG_MAX_MEDIA];
 	struct sipalg_addr sdp_origin;	/* o= address (port 0) */
 };
+/* Only media[0 .. n_media-1] are filled: entries past n_media are stale. */
 
 struct sipalg_result {
 	enum sipalg_status status;
@@ -149,6 +174,15 @@ struct sipalg_result {
  * Fill *out (address and RTP port) and *out_rtcp; return 0, or -1 to leave
  * the stream as it is. The rtp/ pinhole layer implements it; NULL keeps the
  * address change but the ports as they are.
+ *
+ * Details: called only when switches.sdp_media_port is on, for streams
+ * whose effective c= is the replaced address, not 0.0.0.0, with port != 0;
+ * *out comes preset to the binding's new address and the stream's port.
+ * msg->media[0 .. msg->n_media-1] are all filled before the first call and
+ * m == &msg->media[idx] (original values). On 0: m= gets out->port, a=rtcp:
+ * (if present, and sdp_rtcp on) gets *out_rtcp, a media-level c= and an
+ * a=rtcp: address get out->ip; session c= and o= always get the binding's
+ * address. On -1: that stream's m= and a=rtcp: port stay; c= still changes.
  */
 typedef int (*sipalg_media_map_fn)(void *arg, enum sipalg_dir dir,
 				   const struct sipalg_facts *msg, unsigned idx,
@@ -168,6 +202,11 @@ struct sipalg_ctx {
  * Parse msg and plan the edits. Always fills res; on any status other than
  * SIPALG_OK there are no edits and the message must pass unchanged.
  * Returns res->status.
+ *
+ * switches.enabled off: status SIPALG_DISABLED (whatever the parse found),
+ * no edits, no media callback; the facts are still gathered (cheap: no
+ * libosip2 involved). The body is exactly Content-Length bytes (bytes after
+ * it are kept and not parsed); without Content-Length it is the rest of msg.
  */
 enum sipalg_status sipalg_process(const uint8_t *msg, size_t len,
 				  const struct sipalg_ctx *ctx,
@@ -175,7 +214,8 @@ enum sipalg_status sipalg_process(const uint8_t *msg, size_t len,
 
 /*
  * Splice res's edits into out (capacity cap). Returns the output length, or
- * -1 if it would not fit. With no edits, out is a copy of msg.
+ * -1 if it would not fit. With no edits, out is a copy of msg (out == msg is
+ * allowed then); with edits, out must not overlap msg.
  */
 long sipalg_apply(const uint8_t *msg, size_t len,
 		  const struct sipalg_result *res, uint8_t *out, size_t cap);
@@ -184,6 +224,8 @@ long sipalg_apply(const uint8_t *msg, size_t len,
  * Framing for stream transports: length of the first complete SIP message in
  * buf (headers + Content-Length body), 0 if more bytes are needed, -1 if buf
  * does not start with a SIP message or its Content-Length is missing/invalid.
+ * Leading CRLFs (RFC 5626 keep-alives) come back as a unit of their own:
+ * their count is returned, and sipalg_process() says SIPALG_NOT_SIP for them.
  */
 long sipalg_message_length(const uint8_t *buf, size_t len);
 

@@ -128,8 +128,11 @@ bool alg_copy_value(const struct alg_plan *p, struct alg_span sp, char *buf, siz
 {
 	size_t i;
 
-	if (sp.len >= cap)
+	/* Keep some zero bytes after the NUL: libosip2's parsers have been seen
+	 * to peek just past the terminator of malformed values. */
+	if (sp.len + 16 >= cap)
 		return false;
+	memset(buf + sp.len, 0, 16);
 	for (i = 0; i < sp.len; i++) {
 		char c = p->msg[sp.off + i];
 		buf[i] = (c == '\r' || c == '\n') ? ' ' : c;
