@@ -89,6 +89,17 @@ static int scan_request(struct alg_plan *p, struct alg_start *st, size_t off, si
 	if (!((l[m + 1] | 0x20) >= 'a' && (l[m + 1] | 0x20) <= 'z') ||
 	    !memchr(l + m + 1, ':', last - 1 - (m + 1)))
 		return alg_fail(p, SIPALG_UNPARSABLE, "Request-URI has no scheme");
+	/* RFC 3261 19.1.1: headers ("?...") are not allowed in a Request-URI.
+	 * The user part may hold '?': look after its '@' only. */
+	{
+		size_t u = m + 1, k;
+
+		for (k = m + 1; k < last - 1; k++)
+			if (l[k] == '@')
+				u = k;
+		if (memchr(l + u, '?', last - 1 - u))
+			return alg_fail(p, SIPALG_UNPARSABLE, "Request-URI with headers");
+	}
 	st->is_request = true;
 	st->method = (struct alg_span){ off, m };
 	st->uri = (struct alg_span){ off + m + 1, last - 1 - (m + 1) };
