@@ -1,0 +1,87 @@
+# Calls between baresip phones and the evidence they leave. Sourced by run.sh.
+# shellcheck shell=bash
+
+now() { date +%s.%N; }
+fsub() { python3 -c "import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 3))" "$1" "$2"; }
+
+# uri of a phone's registered account at the lab PBX
+aor() { echo "sip:$1@$PBX_IP${2:+;transport=$2}"; }
+
+# Newest recording of HOST created after marker file $2 (or "-")
+newest_rec() {
+  local f
+  f=$(find "$(phone_dir "$1")/rec" -name '*-dec.wav' -newer "$2" 2>/dev/null | sort | tail -1)
+  echo "${f:--}"
+}
+
+# last CALL_CLOSED reason of a phone
+closed_reason() {
+  grep '"CALL_CLOSED"' "$(phone_dir "$1")/ctrl.log" 2>/dev/null | tail -1 |
+    python3 -c 'import json,sys; l=sys.stdin.read().strip(); print(json.loads(l)["param"] if l else "")'
+}
+
+# call_dial CALLER URI CALLEE: dial and wait (bounded) until both sides are up.
+# Sets CALL_T0 (established on the caller) and CALL_UP=yes|no, CALL_NOTE.
+call_dial() {
+  local caller=$1 uri=$2 callee=$3 nc ne
+  nc=$(phone_count "$caller" CALL_ESTABLISHED)
+  ne=$(phone_count "$callee" CALL_ESTABLISHED)
+  CALL_MARK="$REP_DIR/.mark-$caller-$callee-$(date +%s%N)"
+  touch "$CALL_MARK"
+  phone_cmd "$caller" "dial $uri"
+  CALL_UP=no CALL_NOTE=""
+  if phone_wait "$caller" CALL_ESTABLISHED "${CALL_SETUP_TIMEOUT:-10}" $((nc + 1)) >/dev/null; then
+    CALL_T0=$(now)
+    if phone_wait "$callee" CALL_ESTABLISHED 3 $((ne + 1)) >/dev/null; then
+      CALL_UP=yes
+    else
+      CALL_NOTE="$callee never answered"
+    fi
+  else
+    CALL_T0=$(now)
+    CALL_NOTE="$caller: call not established ($(closed_reason "$caller"))"
+  fi
+}
+
+# call_hangup WHO OTHER: hang up and wait for both sides to close.
+call_hangup() {
+  local who=$1 other=$2 nw no
+  nw=$(phone_count "$who" CALL_CLOSED)
+  no=$(phone_count "$other" CALL_CLOSED)
+  local t=5
+  [[ ${CALL_UP:-no} == yes ]] || t=1
+  CALL_T1=$(now)
+  phone_cmd "$who" hangup
+  phone_wait "$who" CALL_CLOSED "$t" $((nw + 1)) >/dev/null || true
+  phone_wait "$other" CALL_CLOSED "$t" $((no + 1)) >/dev/null || true
+}
+
+# call_judge LABEL A B [min_frac] [extra callcheck meta...]: A and B each must
+# have heard the other's tone. Writes $REP_DIR/LABEL.json, returns its verdict.
+call_judge() {
+  local label=$1 a=$2 b=$3 frac=${4:-0.6}; shift 4 2>/dev/null || shift $#
+  local talk
+  talk=$(fsub "${CALL_T1:-$(now)}" "$CALL_T0")
+  [[ $CALL_UP == yes ]] || talk=0
+  python3 "$LAB_DIR/tools/callcheck.py" --talk "$talk" --min-frac "$frac" \
+    --meta "call=$a->$b" --meta "established=$([[ $CALL_UP == yes ]] && echo true || echo false)" \
+    --meta "note=$CALL_NOTE" \
+    --meta "closed=$(python3 -c 'import json,sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
+        "$a" "$(closed_reason "$a")" "$b" "$(closed_reason "$b")")" \
+    "$@" \
+    "$a:${PHONE_TONE[$b]}:$(newest_rec "$a" "$CALL_MARK")" \
+    "$b:${PHONE_TONE[$a]}:$(newest_rec "$b" "$CALL_MARK")" >"$REP_DIR/$label.json"
+}
+
+# call_simple LABEL CALLER URI CALLEE TALK: a whole call, caller hangs up.
+call_simple() {
+  local label=$1 caller=$2 uri=$3 callee=$4 talk=$5
+  call_dial "$caller" "$uri" "$callee"
+  if [[ $CALL_UP == yes ]]; then
+    sleep "$(python3 -c "print($talk/2)")"
+    expect_sample "$REP_DIR/expect.txt" "$label mid-call"
+    sleep "$(python3 -c "print($talk/2)")"
+  fi
+  call_hangup "$caller" "$callee"
+  call_judge "$label" "$caller" "$callee"
+}

@@ -1,0 +1,36 @@
+# The scenario catalogue: names, in run order, and how many repetitions each
+# gets. Each NAME is implemented by scn_NAME (dashes -> underscores) in
+# scenarios/*.sh; it returns 0 pass, 1 fail, 2 not applicable to this ALG, and
+# leaves its evidence as *.json files in $REP_DIR.
+# shellcheck shell=bash
+SCENARIOS=(
+  call-out          # LAN phone registers through the NAT, calls a WAN phone
+  call-in           # WAN phone calls the registered LAN phone
+  same-port         # two LAN phones on local port 5060, each called from the WAN
+  hairpin           # LAN phone calls LAN phone through the WAN registrar
+  hold-sendonly     # re-INVITE a=sendonly, then resume
+  hold-zero         # re-INVITE c=0.0.0.0 (sipp on the WAN), then resume
+  transfer          # blind transfer (REFER) of the LAN phone to a third phone
+  long-call         # call >> UDP timeout, then incoming call after a REGISTER refresh
+  overlap-ports     # two LAN phones, same RTP port, concurrent calls via one proxy
+  no-record-route   # proxy without Record-Route: ACK/BYE go straight to the phones
+  trunk             # many concurrent calls on one signalling flow (sipp)
+  tcp               # SIP over TCP
+  switches-off      # sipalgd with every switch off == no ALG, byte for byte (sipp)
+  kill-restart      # sipalgd killed mid-call: audio goes on; restarted: new call works
+)
+
+scenario_known() {
+  local s
+  for s in "${SCENARIOS[@]}"; do [[ $s == "$1" ]] && return 0; done
+  return 1
+}
+
+# The long and the deterministic cases get at most 2 repetitions: their
+# evidence does not depend on a race, and they are the slow ones.
+scenario_reps() {
+  case $1 in
+    long-call|switches-off) echo $(($2 < 2 ? $2 : 2)) ;;
+    *) echo "$2" ;;
+  esac
+}

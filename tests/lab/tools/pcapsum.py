@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Summarise the gateway's LAN-side and WAN-side captures for the evidence.
+
+Usage: pcapsum.py LAN.pcap WAN.pcap [--sip-port 5060]
+Prints JSON: per side, SIP requests/responses seen (by method / status code,
+and direction), and media packets (non-SIP UDP) in each direction.  "out" is
+from the LAN towards the WAN.  Plain python3: classic pcap, Ethernet, IPv4.
+"""
+import argparse
+import json
+import re
+import struct
+
+LAN_PREFIX = "192.168."
+GW_WAN = "203.0.113.1"
+START_LINE = re.compile(rb"^(?:SIP/2\.0 (\d{3})|([A-Z]+) \S+ SIP/2\.0)")
+
+
+def packets(path):
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        return
+    with f:
+        hdr = f.read(24)
+        if len(hdr) < 24:
+            return
+        endian = "<" if hdr[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+        while True:
+            rec = f.read(16)
+            if len(rec) < 16:
+                return
+            _, _, incl, _ = struct.unpack(endian + "IIII", rec)
+            data = f.read(incl)
+            if len(data) < incl:
+                return
+            yield data
+
+
+def parse(frame):
+    """-> (proto, src, sport, dst, dport, payload) or None"""
+    if len(frame) < 34 or frame[12:14] != b"\x08\x00":
+        return None
+    ip = frame[14:]
+    ihl = (ip[0] & 0x0F) * 4
+    proto = ip[9]
+    src = ".".join(str(b) for b in ip[12:16])
+    dst = ".".join(str(b) for b in ip[16:20])
+    l4 = ip[ihl:]
+    if proto == 17 and len(l4) >= 8:
+        sport, dport = struct.unpack("!HH", l4[:4])
+        return "udp", src, sport, dst, dport, l4[8:]
+    if proto == 6 and len(l4) >= 20:
+        sport, dport = struct.unpack("!HH", l4[:4])
+        off = (l4[12] >> 4) * 4
+        return "tcp", src, sport, dst, dport, l4[off:]
+    return None
+
+
+def outward(side, src):
+    return src.startswith(LAN_PREFIX) if side == "lan" else src == GW_WAN
+
+
+def summarise(path, side, sip_port):
+    res = {"sip_out": {}, "sip_in": {}, "media_out": 0, "media_in": 0, "packets": 0}
+    for frame in packets(path):
+        p = parse(frame)
+        if not p:
+            continue
+        proto, src, sport, dst, dport, payload = p
+        res["packets"] += 1
+        d = "out" if outward(side, src) else "in"
+        if sip_port in (sport, dport):
+            # TCP segments may hold several messages; count every start line
+            for line in payload.split(b"\r\n"):
+                m = START_LINE.match(line)
+                if m:
+                    key = (m.group(1) or m.group(2)).decode()
+                    res["sip_" + d][key] = res["sip_" + d].get(key, 0) + 1
+        elif proto == "udp":
+            res["media_" + d] += 1
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("lan")
+    ap.add_argument("wan")
+    ap.add_argument("--sip-port", type=int, default=5060)
+    a = ap.parse_args()
+    print(json.dumps({"lan": summarise(a.lan, "lan", a.sip_port),
+                      "wan": summarise(a.wan, "wan", a.sip_port)}))
+
+
+if __name__ == "__main__":
+    main()
