@@ -16,8 +16,19 @@
 #include "replay.h"
 #include "sip_check.h"
 
+/* inside address:port an outbound SDP announced -> the public port it became */
+struct announced {
+	struct in_addr ip;
+	long inside_port, public_port;
+};
+
+#define MAX_ANNOUNCED 256
+
 int main(int argc, char **argv)
 {
+	struct announced ann[MAX_ANNOUNCED];
+	unsigned n_ann = 0;
+	long media_checked = 0;
 	struct pkt_view *vi, *vo;
 	struct in_addr net, mask, pub;
 	int dlt_i, dlt_o, bad = 0;
@@ -33,7 +44,7 @@ int main(int argc, char **argv)
 	strict = strcmp(argv[5], "strict") == 0;
 	ni = pcap_read_views(argv[1], &dlt_i, &vi);
 	no = pcap_read_views(argv[2], &dlt_o, &vo);
-	if (ni < 0 || no < 0 || ni != no || dlt_i != dlt_o) {
+	if (ni <= 0 || no < 0 || ni != no || dlt_i != dlt_o) {
 		fprintf(stderr, "%s: %ld packets (link %d) in, %ld (link %d) out\n",
 			argv[1], ni, dlt_i, no, dlt_o);
 		return 1;
@@ -66,7 +77,28 @@ int main(int argc, char **argv)
 			fprintf(stderr, "#%ld: %s\n", i + 1, what);
 			bad++;
 		}
+		if (strict && b->src.s_addr == pub.s_addr && b->proto == IPPROTO_UDP &&
+		    !sip_looks_like(b->payload, b->plen)) {
+			for (unsigned k = 0; k < n_ann; k++) {
+				if (ann[k].ip.s_addr != a->src.s_addr || ann[k].inside_port != a->sport)
+					continue;
+				media_checked++;
+				if (b->sport != ann[k].public_port) {
+					fprintf(stderr, "#%ld: media from inside port %u left from %u, "
+						"the SDP announced %ld\n", i + 1, a->sport, b->sport,
+						ann[k].public_port);
+					bad++;
+				}
+			}
+		}
 		if (strict && b->src.s_addr == pub.s_addr && sip_looks_like(b->payload, b->plen)) {
+			for (unsigned m = 0; n_ann < MAX_ANNOUNCED; m++) {
+				long pin = sdp_media_port(a->payload, a->plen, m);
+				long pout = sdp_media_port(b->payload, b->plen, m);
+				if (pin < 0 || pout < 0)
+					break;
+				ann[n_ann++] = (struct announced){ a->src, pin, pout };
+			}
 			sip_out++;
 			if (sip_find_inside_leak(b->payload, b->plen, net, mask, what, sizeof(what))) {
 				fprintf(stderr, "#%ld: inside address left: %s\n", i + 1, what);
@@ -74,8 +106,8 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("%s: %ld packets, %ld changed, %ld outbound SIP checked, %d problems\n",
-	       argv[1], no, changed, sip_out, bad);
+	printf("%s: %ld packets, %ld changed, %ld outbound SIP and %ld media packets checked, "
+	       "%d problems\n", argv[1], no, changed, sip_out, media_checked, bad);
 	free_views(vi, ni);
 	free_views(vo, no);
 	return bad ? 1 : 0;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replay every capture of the shared corpus (when present) through sipalgd:
+# Replay every listed capture (the shared corpus, when present) through sipalgd:
 # no crash, exit 0, the same number of packets out as in, and for outbound
 # SIP no inside address left in Via/Contact/c=/o= and a right Content-Length
 # (pcap_check). The inside network of each capture is chosen by hand in
