@@ -32,6 +32,12 @@ void log_init(int to_syslog, int level)
 		openlog("sipalgd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+void log_daemonized(void)
+{
+	if (!log_to_syslog)
+		log_init(1, log_level);
+}
+
 void log_setlevel(int level)
 {
 	log_level = level;

@@ -17,6 +17,8 @@
 /* to_syslog: 0 = stderr, 1 = syslog. level: LOG_ERR .. LOG_DEBUG. */
 void log_init(int to_syslog, int level);
 void log_setlevel(int level);
+/* After daemon(3): stderr is /dev/null now, so stderr logging moves to syslog. */
+void log_daemonized(void);
 int log_getlevel(void);
 
 /* "error", "warning", "info", "debug" -> LOG_*; -1 if unknown. */

@@ -91,8 +91,9 @@ static int cmd_daemon(int argc, char **argv)
 	if (debug)
 		cfg.log_level = LOG_DEBUG;
 	cfg.foreground = foreground;
-	/* In the foreground the terminal (or the journal) is the log. */
-	log_init(foreground ? 0 : cfg.log_syslog, cfg.log_level);
+	/* Setup errors reach the terminal; run.c moves stderr logging to
+	 * syslog once it has daemonized (log_daemonized). */
+	log_init(cfg.log_syslog, cfg.log_level);
 #ifdef SIPALGD_HAVE_RUN
 	return daemon_run(path, &cfg) < 0 ? 1 : 0;
 #else
