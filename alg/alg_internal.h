@@ -112,6 +112,10 @@ int alg_elem_next(const struct alg_plan *p, struct alg_span value, size_t *pos,
  * *val is the (unquoted-as-is) value span; len 0 when it has no value. */
 bool alg_elem_param(const struct alg_plan *p, struct alg_span elem,
 		    const char *name, struct alg_span *val);
+/* The first occurrence of each of names[0..n-1] (n <= 32) in one pass: bit k
+ * of the result set when names[k] was found, its value in vals[k]. */
+unsigned alg_elem_params(const struct alg_plan *p, struct alg_span elem,
+			 const char *const *names, struct alg_span *vals, unsigned n);
 
 /* ---- headers.c: the rewrites of the header section ---- */
 int alg_rewrite_request_uri(struct alg_plan *p, struct alg_span uri);

@@ -211,28 +211,27 @@ static bool param_ipv4_is(const struct alg_plan *p, struct alg_span v, struct in
 
 static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_ours)
 {
-	struct alg_span v;
-	char text[INET_ADDRSTRLEN + 8];
-	bool received_ours = false;
+	static const char *const names[] = { "received", "rport", "maddr" };
+	struct alg_span v[3];
+	char text[24];
+	unsigned found = alg_elem_params(p, elem, names, v, 3);
+	bool received_ours = (found & 1) && param_ipv4_is(p, v[0], p->from.ip);
 	uint16_t port;
 
-	alg_format_hostport(text, sizeof(text), p->to.ip, false, SIPALG_DEFAULT_PORT);
-	if (alg_elem_param(p, elem, "received", &v) && param_ipv4_is(p, v, p->from.ip)) {
-		received_ours = true;
-		if (alg_edit_add(p, v.off, v.len, text, SIPALG_EDIT_VIA) < 0)
-			return -1;
-	}
+	alg_format_ipv4(text, p->to.ip);
+	if (received_ours && alg_edit_add(p, v[0].off, v[0].len, text, SIPALG_EDIT_VIA) < 0)
+		return -1;
 	/* rport= is a port only: change it when this Via is the binding's. */
-	if ((sent_by_ours || received_ours) && alg_elem_param(p, elem, "rport", &v) &&
-	    v.len && alg_port_parse(p->msg + v.off, v.len, &port) && port == p->from.port) {
+	if ((sent_by_ours || received_ours) && (found & 2) && v[1].len &&
+	    alg_port_parse(p->msg + v[1].off, v[1].len, &port) && port == p->from.port) {
 		char ptext[8];
 
 		alg_format_port(ptext, p->to.port);
-		if (alg_edit_add(p, v.off, v.len, ptext, SIPALG_EDIT_VIA) < 0)
+		if (alg_edit_add(p, v[1].off, v[1].len, ptext, SIPALG_EDIT_VIA) < 0)
 			return -1;
 	}
-	if (alg_elem_param(p, elem, "maddr", &v) && param_ipv4_is(p, v, p->from.ip))
-		return alg_edit_add(p, v.off, v.len, text, SIPALG_EDIT_VIA);
+	if ((found & 4) && param_ipv4_is(p, v[2], p->from.ip))
+		return alg_edit_add(p, v[2].off, v[2].len, text, SIPALG_EDIT_VIA);
 	return 0;
 }
 

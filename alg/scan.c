@@ -262,11 +262,12 @@ static size_t params_start(const char *s, size_t n)
 	return n;
 }
 
-bool alg_elem_param(const struct alg_plan *p, struct alg_span elem,
-		    const char *name, struct alg_span *val)
+unsigned alg_elem_params(const struct alg_plan *p, struct alg_span elem,
+			 const char *const *names, struct alg_span *vals, unsigned n)
 {
 	const char *s = p->msg + elem.off;
 	size_t i = params_start(s, elem.len);
+	unsigned found = 0, k;
 
 	while (i < elem.len) {
 		size_t start, stop, eq;
@@ -294,14 +295,23 @@ bool alg_elem_param(const struct alg_plan *p, struct alg_span elem,
 		for (eq = start; eq < stop && s[eq] != '='; eq++)
 			;
 		nm = alg_trim(p->msg, (struct alg_span){ elem.off + start, eq - start });
-		if (alg_ieq(p->msg + nm.off, nm.len, name)) {
-			if (eq < stop)
-				*val = alg_trim(p->msg, (struct alg_span){ elem.off + eq + 1,
-									 stop - eq - 1 });
-			else
-				*val = (struct alg_span){ elem.off + stop, 0 };
-			return true;
+		for (k = 0; k < n; k++) {
+			if (!(found & (1u << k)) && alg_ieq(p->msg + nm.off, nm.len, names[k])) {
+				found |= 1u << k;
+				if (eq < stop)
+					vals[k] = alg_trim(p->msg, (struct alg_span){
+						elem.off + eq + 1, stop - eq - 1 });
+				else
+					vals[k] = (struct alg_span){ elem.off + stop, 0 };
+				break;
+			}
 		}
 	}
-	return false;
+	return found;
+}
+
+bool alg_elem_param(const struct alg_plan *p, struct alg_span elem,
+		    const char *name, struct alg_span *val)
+{
+	return alg_elem_params(p, elem, &name, val, 1) != 0;
 }
