@@ -14,8 +14,9 @@
 #
 # Options: --mem MB (1024)  --smp N (2)  --timeout S (600, whole run incl. boot)
 #          --rw HOSTDIR (repeatable; must exist)  --keep-console (print the guest console log)
-# Environment: VM_KERNEL_ARGS is appended to the kernel command line (e.g. "loglevel=7" with
-# --keep-console to see the boot); VM_TIMING=1 prints boot and wall times. VM_CACHE (default tests/vm/.cache) holds the kernel and the initramfs; the first
+# Environment: VM_KERNEL_ARGS is appended to the kernel command line (e.g. "loglevel=7" or
+# "vm.debug" with --keep-console to see the boot); VM_QEMU_ARGS to qemu's (word-split);
+# VM_TIMING=1 prints boot and wall times. VM_CACHE (default tests/vm/.cache) holds the kernel and the initramfs; the first
 # run downloads the kernel package (~70 MB) with apt-get; later runs are offline.
 set -euo pipefail
 
@@ -244,12 +245,14 @@ for i in "${!rw_dirs[@]}"; do
 		-device "virtio-9p-pci,fsdev=fsrw$i,mount_tag=rw$i")
 done
 
+# The console goes to a file (shown when the guest fails), never into COMMAND's output, so it
+# may carry warnings and errors (loglevel=4: OOM kills, panics) at little cost.
 start=$(date +%s.%N)
 # pdeathsig: if run.sh itself is SIGKILLed (no trap runs), the kernel still kills qemu.
-setpriv --pdeathsig KILL -- qemu-system-x86_64 -nodefaults -no-user-config -nographic -no-reboot \
+setpriv --pdeathsig KILL -- qemu-system-x86_64 -nodefaults -no-user-config -nographic -no-reboot ${VM_QEMU_ARGS:-} \
 	-accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 quiet loglevel=0 panic=-1 rdinit=/init ${VM_KERNEL_ARGS:-}" \
+	-append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init ${VM_KERNEL_ARGS:-}" \
 	-serial "file:$tmp/console.log" -monitor none \
 	-device virtio-serial-pci,id=vser \
 	-chardev "pipe,id=out,path=$(comma "$tmp/stdout")" -device virtserialport,bus=vser.0,chardev=out,name=stdout \
