@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# kernel_check.sh - rtp/'s expectations against a real kernel (root).
+#
+#   tests/rtp/kernel_check.sh --vm [--build DIR]   in a qemu guest (tests/vm/run.sh, stock
+#                                                  Debian 6.1 kernel with nfnetlink_cthelper)
+#   tests/rtp/kernel_check.sh [--build DIR]        here (the kernel must have nfnetlink_cthelper)
+#
+# DIR is a build tree holding tests/rtp/rtp_kcheck (default: build-rtp). In namespaces
+# rtpk-lan (phone 192.168.1.10) / rtpk-gw (masquerade to 203.0.113.1) / rtpk-wan (proxy
+# 203.0.113.5, far phone 203.0.113.20), a throwaway userspace helper is attached to UDP 5060,
+# a master SIP flow is created, and the real rtp table + expect_nl.c open pinholes for a call.
+# Real UDP packets then prove: a far packet to public:P reaches inside:p (DNAT), and the
+# phone's first packet to far:X leaves from public:P (the sibling SNAT), in both orders.
+# P is taken from 12000-12999 while the phone uses 10000+, so only the expectations can
+# produce these ports. Exit 0 when every "check" passes; "finding" lines are comparisons.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=$top/build-rtp
+vm=0
+while (($#)); do
+	case "$1" in
+	--vm) vm=1; shift ;;
+	--build) build=$(cd "${2:?}" && pwd); shift 2 ;;
+	*) echo "usage: $0 [--vm] [--build DIR]" >&2; exit 2 ;;
+	esac
+done
+kc=$build/tests/rtp/rtp_kcheck
+[[ -x $kc ]] || { echo "kernel_check: $kc not built (cmake --build $build --target rtp_kcheck)" >&2; exit 2; }
+if ((vm)); then
+	exec "$top/tests/vm/run.sh" --timeout 300 -- "$here/kernel_check.sh" --build "$build"
+fi
+((EUID == 0)) || { echo "kernel_check: must run as root" >&2; exit 2; }
+
+probe="/usr/bin/python3 $here/udp_probe.py"
+lan="ip netns exec rtpk-lan" gw="ip netns exec rtpk-gw" wan="ip netns exec rtpk-wan"
+fails=0 kc_pid=""
+
+cleanup() {
+	[[ -n $kc_pid ]] && kill "$kc_pid" 2>/dev/null || true
+	for n in lan gw wan; do ip netns del "rtpk-$n" 2>/dev/null || true; done
+	"$kc" helper-del rtpchk 2>/dev/null || true
+	"$kc" helper-del rtpchk1 2>/dev/null || true
+}
+trap cleanup EXIT
+
+check() { # check NAME EXPECTED ACTUAL
+	if [[ $3 == "$2" ]]; then echo "check PASS $1: $3"
+	else echo "check FAIL $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
+}
+
+for m in veth nf_conntrack nf_nat nf_tables nft_ct nft_chain_nat nft_masq \
+	 nf_conntrack_netlink nfnetlink_cthelper nf_nat_sip; do
+	modprobe "$m" 2>/dev/null || echo "note: modprobe $m failed (built in?)"
+done
+uname -r
+
+# --- topology -----------------------------------------------------------------------------
+for n in lan gw wan; do ip netns add "rtpk-$n"; ip -n "rtpk-$n" link set lo up; done
+ip -n rtpk-lan link add eth0 type veth peer name lan netns rtpk-gw
+ip -n rtpk-wan link add eth0 type veth peer name wan netns rtpk-gw
+ip -n rtpk-lan addr add 192.168.1.10/24 dev eth0
+ip -n rtpk-gw addr add 192.168.1.1/24 dev lan
+ip -n rtpk-gw addr add 203.0.113.1/24 dev wan
+ip -n rtpk-wan addr add 203.0.113.5/24 dev eth0
+ip -n rtpk-wan addr add 203.0.113.20/24 dev eth0
+for l in "rtpk-lan eth0" "rtpk-gw lan" "rtpk-gw wan" "rtpk-wan eth0"; do
+	set -- $l; ip -n "$1" link set "$2" up
+done
+ip -n rtpk-lan route add default via 192.168.1.1
+$gw sysctl -qw net.ipv4.ip_forward=1
+
+# Helpers: rtpchk with two expectation classes (0, 1), rtpchk1 with one (class 0 only).
+"$kc" helper-add rtpchk 2
+"$kc" helper-add rtpchk1 1
+$gw nft -f - <<'NFT'
+table ip rtpk {
+	ct helper sipalg-h { type "rtpchk" protocol udp; l3proto ip; }
+	ct helper sipalg-h1 { type "rtpchk1" protocol udp; l3proto ip; }
+	chain pre {
+		type filter hook prerouting priority filter;
+		udp dport 5060 ct helper set "sipalg-h"
+		udp dport 5070 ct helper set "sipalg-h1"
+	}
+	chain prenat { type nat hook prerouting priority dstnat; }
+	chain post { type nat hook postrouting priority srcnat; oifname "wan" masquerade; }
+}
+NFT
+
+# The master SIP flows: phone 5060 -> proxy 5060 (and 5070 -> 5070 for rtpchk1). An
+# exchange on the flow also restarts its 30 s UDP timeout: without a live master the
+# kernel refuses expectations with ENOENT, so every call below refreshes it first.
+master_flow() { # SIP_PORT
+	local rx
+	$wan $probe recv 203.0.113.5 "$1" 6 >/dev/null &
+	rx=$!
+	sleep 1
+	$lan $probe send 192.168.1.10 "$1" 203.0.113.5 "$1" 4 >/dev/null ||
+		echo "note: no reply on the master flow $1"
+	wait "$rx" || true
+}
+for p in 5060 5070; do master_flow $p; done
+echo "--- master flows"
+$gw conntrack -L -p udp 2>/dev/null | grep -E "dport=50[67]0" | sed -n '1,4p'
+check "master carries the helper" "yes" \
+	"$($gw conntrack -L -p udp --orig-port-dst 5060 2>/dev/null | grep -q 'helper=rtpchk' && echo yes || echo no)"
+
+# --- one call through the real pinhole layer ------------------------------------------------
+kc_start() { # FN CLASS SIP_PORT
+	coproc KC { $gw "$kc" call "$1" "$2" 12000 12999 "192.168.1.10:$3" "203.0.113.5:$3" \
+		203.0.113.1 203.0.113.20; }
+	kc_pid=$KC_PID
+}
+kc_cmd() { echo "$1" >&"${KC[1]}"; local r; read -r -t 10 r <&"${KC[0]}" || r="(no answer)"; echo "$r"; }
+kc_stop() { echo quit >&"${KC[1]}" || true; wait "$kc_pid" 2>/dev/null || true; kc_pid=""; }
+expect_count() { $gw conntrack -L expect 2>/dev/null | grep -c 'udp' || true; }
+
+# call NAME FN CLASS SIP_PORT INSIDE_PORT FAR_PORT ORDER(far|phone|wide) MODE(check|finding)
+call() {
+	local name=$1 fn=$2 class=$3 sip=$4 ip=$5 fp=$6 order=$7 mode=$8 r pub a b rx
+	echo "=== $name (fn=$fn class=$class, $order first)"
+	master_flow "$sip"
+	kc_start "$fn" "$class" "$sip"
+	r=$(kc_cmd "offer $ip"); echo "  $r"
+	pub=$(sed -n 's/.*public_port=\([0-9]*\).*/\1/p' <<<"$r")
+	[[ $order == wide ]] || { r=$(kc_cmd "answer $fp"); echo "  $r"; }
+	echo "  conntrack -L expect:"; $gw conntrack -L expect 2>/dev/null | sed 's/^/    /'
+	if [[ $order == phone ]]; then
+		$wan $probe recv 203.0.113.20 "$fp" 6 >/tmp/rtpk.far &
+		rx=$!
+		sleep 1
+		b=$($lan $probe send 192.168.1.10 "$ip" 203.0.113.20 "$fp" 3 || true)
+		wait "$rx" || true; a=$(cat /tmp/rtpk.far)
+		echo "  far saw: $a; phone got: $b"
+		if [[ $mode == check ]]; then
+			check "$name: phone's first packet leaves from public:P" "recv from 203.0.113.1:$pub" "$a"
+			check "$name: far's answer reaches the phone" "reply from 203.0.113.20:$fp" "$b"
+		else
+			echo "finding $name: phone's first packet left as '${a#recv from }' (public pair was $pub)"
+		fi
+	else
+		$lan $probe recv 192.168.1.10 "$ip" 6 >/tmp/rtpk.lan &
+		rx=$!
+		sleep 1
+		b=$($wan $probe send 203.0.113.20 "$fp" 203.0.113.1 "$pub" 3 || true)
+		wait "$rx" || true; a=$(cat /tmp/rtpk.lan)
+		echo "  phone saw: $a; far got: $b"
+		check "$name: far packet to public:P reaches inside:p" "recv from 203.0.113.20:$fp" "$a"
+		check "$name: phone's answer leaves from public:P" "reply from 203.0.113.1:$pub" "$b"
+	fi
+	echo "  media conntrack:"
+	$gw conntrack -L -p udp 2>/dev/null | grep -E "sport=($ip|$fp) " | sed 's/^/    /' || true
+	r=$(kc_cmd bye); echo "  $r"
+	if [[ $mode == check ]]; then
+		check "$name: no expectation left after BYE" 0 "$(expect_count)"
+	fi
+	kc_stop
+}
+
+call far-first sip 1 5060 10000 40000 far check
+call phone-first sip 1 5060 10002 40002 phone check
+call far-before-answer sip 1 5060 10004 40004 wide check
+call follow-master-phone-first nat-follow-master 1 5060 10006 40006 phone finding
+call class0-phone-first sip 0 5060 10008 40008 phone finding
+
+echo "=== helper with one policy, class 1"
+master_flow 5070
+kc_start sip 1 5070
+r=$(kc_cmd "offer 10010"); echo "  $r"
+echo "finding one-policy helper + class 1: $r"
+kc_stop
+
+echo "--- $fails check(s) failed"
+((fails == 0))
