@@ -89,6 +89,13 @@ size_t pkt_build(int dlt, const struct pkt_spec *s, uint8_t *out, size_t cap)
 		return off + 28;
 	}
 	off = link_header(dlt, out, 0x0800);
+	if (s->vlan && dlt == DLT_EN10MB) {
+		static const uint8_t tag[4] = { 0x81, 0x00, 0x00, 0x2a };	/* VLAN 42 */
+		memcpy(out + 12, tag, 4);
+		out[16] = 0x08;
+		out[17] = 0x00;
+		off += 4;
+	}
 	ip = out + off;
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
@@ -170,9 +177,13 @@ static size_t link_len(int dlt, const uint8_t *p, size_t caplen, bool *is_ip)
 
 	switch (dlt) {
 	case DLT_EN10MB:
-		if (caplen < 14)
+		if (caplen < 18)
 			return 0;
 		type = (unsigned)p[12] << 8 | p[13];
+		if (type == 0x8100) {
+			*is_ip = ((unsigned)p[16] << 8 | p[17]) == 0x0800;
+			return 18;
+		}
 		*is_ip = type == 0x0800;
 		return 14;
 	case DLT_LINUX_SLL:

@@ -24,6 +24,7 @@ struct pkt_spec {
 	bool fragment;		/* MF set */
 	bool arp;		/* not IPv4 at all (an ARP frame, or junk) */
 	uint32_t seq;		/* TCP sequence number (0 = 1) */
+	bool vlan;		/* Ethernet: an 802.1Q tag before IPv4 */
 };
 
 /* Link header + IPv4 + UDP/TCP + payload into out; returns the length. */
