@@ -43,6 +43,7 @@ done
 (($#)) || usage
 [[ $mem =~ ^[0-9]+$ && $smp =~ ^[0-9]+$ && $timeout =~ ^[0-9]+$ ]] ||
 	die "--mem, --smp and --timeout take whole numbers"
+[[ ${SIPALGD_VM:-} != 1 ]] || die "already inside the VM (SIPALGD_VM=1): run COMMAND directly"
 ((EUID == 0)) || die "must run as root (qemu reads the whole host root for the guest)"
 for d in ${rw_dirs[@]+"${rw_dirs[@]}"}; do
 	[[ $d != / ]] || die "--rw / would let the guest write all over the host; name the directories"
