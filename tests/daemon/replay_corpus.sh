@@ -11,13 +11,19 @@ sipalgd=$1 pcap_check=$2 list=$3 corpus=$4
 tmp=$(mktemp -d /tmp/sipalgd-corpus-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fail=0 ran=0
-while read -r file inside strict; do
+while read -r file inside strict ports; do
 	[[ -z $file || $file == \#* ]] && continue
 	in=$corpus/$file
 	[[ -f $in ]] || { echo "absent: $file"; continue; }
 	out=$tmp/out.pcap
+	# A capture whose SIP runs on other ports names them: sip_ports=5060,5090
+	conf=()
+	if [[ ${ports:-} == sip_ports=* ]]; then
+		printf '[netfilter]\nsip_ports = %s\n' "${ports#sip_ports=}" > "$tmp/ports.conf"
+		conf=(-c "$tmp/ports.conf")
+	fi
 	"$sipalgd" --replay "$in" --out "$out" --inside "$inside" --public 198.51.100.1 \
-		-v > "$tmp/v.txt" 2> "$tmp/err.txt"
+		"${conf[@]}" -v > "$tmp/v.txt" 2> "$tmp/err.txt"
 	rc=$?
 	if [[ $rc != 0 ]]; then
 		echo "FAIL: $file: exit $rc: $(tail -3 "$tmp/err.txt")"; fail=1; continue
