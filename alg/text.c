@@ -22,12 +22,9 @@ bool alg_ieq(const char *s, size_t n, const char *lit)
 	 * 0x20 bit is the only one case folding can change). */
 	if (n && (s[0] | 0x20) != (lit[0] | 0x20))
 		return false;
-	for (i = 0; i < n; i++) {
-		if (s[i] == lit[i])
-			continue;
-		if (lit[i] == '\0' || lower(s[i]) != lower(lit[i]))
+	for (i = 0; i < n; i++)
+		if (lit[i] == '\0' || (s[i] != lit[i] && lower(s[i]) != lower(lit[i])))
 			return false;
-	}
 	return lit[n] == '\0';
 }
 
