@@ -27,6 +27,7 @@ if ls /sys/module | grep -x nfnetlink_cthelper; then
 else
 	bad "nfnetlink_cthelper not in /sys/module"
 fi
+if out=$(timeout 20 python3 "$(dirname "$0")/cthelper-probe.py" 2>&1); then ok "cthelper: $out"; else bad "cthelper: $out"; fi
 [[ -e /proc/net/netfilter/nfnetlink_queue ]] && ok "/proc/net/netfilter/nfnetlink_queue present" ||
 	bad "no /proc/net/netfilter/nfnetlink_queue"
 
