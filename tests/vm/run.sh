@@ -16,8 +16,10 @@
 #          --rw HOSTDIR (repeatable; must exist)  --keep-console (print the guest console log)
 # Environment: VM_KERNEL_ARGS is appended to the kernel command line (e.g. "loglevel=7" or
 # "vm.debug" with --keep-console to see the boot); VM_QEMU_ARGS to qemu's (word-split);
-# VM_TIMING=1 prints boot and wall times. VM_CACHE (default tests/vm/.cache) holds the kernel and the initramfs; the first
-# run downloads the kernel package (~70 MB) with apt-get; later runs are offline.
+# VM_TIMING=1 prints boot and wall times; VM_CACHE (default tests/vm/.cache) holds the kernel
+# and the initramfs. The first run downloads the kernel package (~70 MB) with apt-get; later
+# runs are offline. stdin is /dev/null; the --rw shares are uncached (writes are synchronous:
+# write bulky data to the guest's /tmp and copy it once).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
