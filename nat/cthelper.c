@@ -62,6 +62,10 @@ int nat_helper_supported(char *err, size_t errlen)
 	return -1;
 }
 
+static const char *const class_names[NAT_HELPER_CLASSES] = {
+	"signalling", "audio", "video", "image",
+};
+
 static int helper_msg(const struct nat_helper_conf *c, uint8_t l4, bool add, uint32_t status,
 		      char *err, size_t errlen)
 {
@@ -83,16 +87,24 @@ static int helper_msg(const struct nat_helper_conf *c, uint8_t l4, bool add, uin
 		/* Mandatory: the kernel answers EINVAL without it (DESIGN.md fact 2). */
 		nfct_helper_attr_set_u32(h, NFCTH_ATTR_PRIV_DATA_LEN, 0);
 		nfct_helper_attr_set_u32(h, NFCTH_ATTR_STATUS, status);
-		p = nfct_helper_policy_alloc();
-		if (!p) {
-			nfct_helper_free(h);
-			snprintf(err, errlen, "out of memory");
-			return -1;
+		/*
+		 * The kernel SIP helper's four classes (signalling, audio, video,
+		 * image): rtp/ files media under class >= 1, which the "sip"
+		 * expect function needs to pair RTP siblings; a class beyond the
+		 * helper's last policy makes ctnetlink answer EINVAL.
+		 */
+		for (int i = 0; i < NAT_HELPER_CLASSES; i++) {
+			p = nfct_helper_policy_alloc();
+			if (!p) {
+				nfct_helper_free(h);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			nfct_helper_policy_attr_set_str(p, NFCTH_ATTR_POLICY_NAME, class_names[i]);
+			nfct_helper_policy_attr_set_u32(p, NFCTH_ATTR_POLICY_TIMEOUT, c->expect_timeout);
+			nfct_helper_policy_attr_set_u32(p, NFCTH_ATTR_POLICY_MAX, c->max_expected);
+			nfct_helper_attr_set(h, NFCTH_ATTR_POLICY1 + i, p);	/* h owns p now */
 		}
-		nfct_helper_policy_attr_set_str(p, NFCTH_ATTR_POLICY_NAME, "media");
-		nfct_helper_policy_attr_set_u32(p, NFCTH_ATTR_POLICY_TIMEOUT, c->expect_timeout);
-		nfct_helper_policy_attr_set_u32(p, NFCTH_ATTR_POLICY_MAX, c->max_expected);
-		nfct_helper_attr_set(h, NFCTH_ATTR_POLICY1, p);	/* h owns p now */
 	}
 	/* CREATE without EXCL: a registration left by a crashed run is updated. */
 	nlh = nfct_helper_nlmsg_build_hdr(buf, add ? NFNL_MSG_CTHELPER_NEW : NFNL_MSG_CTHELPER_DEL,

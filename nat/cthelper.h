@@ -14,11 +14,13 @@ struct nat_helper_conf {
 	const char *name;		/* never "sip": the kernel's helper */
 	uint16_t queue_num;
 	bool udp, tcp;
-	unsigned max_expected;		/* expectation policy, per master flow */
-	unsigned expect_timeout;	/* s */
+	unsigned max_expected;		/* per master flow and class */
+	unsigned expect_timeout;	/* s, every class */
 };
 
 #define NAT_HELPER_UNSUPPORTED	(-2)
+/* Expectation classes (policies) registered: 0 signalling, 1 audio, 2 video, 3 image. */
+#define NAT_HELPER_CLASSES	4
 
 /*
  * Is nfnetlink_cthelper there? A dump request the kernel answers with EINVAL

@@ -35,8 +35,10 @@ fi
 
 tag=$$
 lan=nat-lan-$tag gw=nat-gw-$tag wan=nat-wan-$tag
-tmp=$(mktemp -d /tmp/nat-$mode.XXXXXX)
+# NAT_KEEP_DIR: where to put the work dir (helper_vm.sh shares one with the guest).
+tmp=$(mktemp -d "${NAT_KEEP_DIR:-/tmp}/nat-$mode.XXXXXX")
 chmod 755 "$tmp"	# the daemon re-reads its config on SIGHUP as user nobody
+rundir=/run/nat-alg-$tag	# unix sockets: not on a 9p share (helper_vm.sh)
 pids=()
 fail=0
 cleanup() {
@@ -46,6 +48,7 @@ cleanup() {
 	ip netns del "$lan" 2>/dev/null || true
 	ip netns del "$gw" 2>/dev/null || true
 	ip netns del "$wan" 2>/dev/null || true
+	rm -rf "$rundir"
 	if ((fail)); then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -118,7 +121,7 @@ cat > "$tmp/sipalgd.conf" <<CONF
 [general]
 enabled = yes
 user = nobody
-status_socket = $tmp/run/status.sock
+status_socket = $rundir/status.sock
 log = stderr
 log_level = debug
 [netfilter]
@@ -139,10 +142,12 @@ sys.exit(0 if m and int(m.group(1)) == len(body) else 1)
 PY
 }
 
+status_to() { ip netns exec "$gw" "$bin" status -s "$rundir/status.sock" > "$1" 2>&1 || true; }
+
 start_daemon() {	# start_daemon [PREFIX...]: e.g. setpriv, as the systemd unit runs it
 	local before
 	before=$(grep -c "sipalgd running:" "$tmp/daemon.log" 2>/dev/null || true)
-	rm -f "$tmp/run/status.sock"	# an unprivileged daemon cannot unlink it in a root-owned dir
+	rm -f "$rundir/status.sock"	# an unprivileged daemon cannot unlink it in a root-owned dir
 	ip netns exec "$gw" "$@" "$bin" -f -c "$tmp/sipalgd.conf" 2>>"$tmp/daemon.log" &
 	dpid=$!; pids+=("$dpid")
 	for _ in $(seq 50); do
@@ -171,7 +176,7 @@ run_round() {	# run_round NAME LOCAL_PORT: capture both sides, send, collect
 	wait "$t1" "$t2" 2>/dev/null || true
 }
 
-mkdir -p "$tmp/run"
+mkdir -p "$rundir"
 # configs/sipalgd.nft: syntax accepted here (type "sip" stands in: "sipalg" exists only
 # once registered, which this kernel cannot do).
 check "configs/sipalgd.nft syntax (nft -c)" bash -c \
@@ -180,19 +185,21 @@ check "configs/sipalgd.nft syntax (nft -c)" bash -c \
 # As root with user = nobody: setup, then the drop to nobody keeping CAP_NET_ADMIN.
 start_daemon
 check "root start: dropped to nobody" grep -q "running as nobody with CAP_NET_ADMIN only" "$tmp/daemon.log"
-check "root start: status answers after the drop" grep -q "^packets 0" \
-	<(ip netns exec "$gw" "$bin" status -s "$tmp/run/status.sock")
+status_to "$tmp/status-root.txt"
+check "root start: status answers after the drop" grep -q "^packets 0" "$tmp/status-root.txt"
 kill -TERM "$dpid"; wait "$dpid" || true
 
 # The rest as configs/sipalgd.service runs it: unprivileged user, CAP_NET_ADMIN only.
-chown 65534:65534 "$tmp/run"
+chown 65534:65534 "$rundir"
 start_daemon setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,+net_admin \
 	--ambient-caps=-all,+net_admin --bounding-set=-all,+net_admin
 check "unit-like start: unprivileged with CAP_NET_ADMIN" grep -q "started unprivileged (uid 65534)" "$tmp/daemon.log"
 if [[ $mode == degraded ]]; then
-	check "status says DEGRADED" grep -q "mode: DEGRADED" <(ip netns exec "$gw" "$bin" status -s "$tmp/run/status.sock")
+	status_to "$tmp/status-start.txt"
+	check "status says DEGRADED" grep -q "mode: DEGRADED" "$tmp/status-start.txt"
 else
-	check "status says helper mode" grep -q '^mode: helper "sipalg"' <(ip netns exec "$gw" "$bin" status -s "$tmp/run/status.sock")
+	status_to "$tmp/status-start.txt"
+	check "status says helper mode" grep -q '^mode: helper "sipalg"' "$tmp/status-start.txt"
 	check "nft ct helper objects of type sipalg loaded" bash -c \
 		"ip netns exec '$gw' nft list table ip sipalgd | grep -q 'type \"sipalg\" protocol udp'"
 fi
@@ -220,7 +227,7 @@ ctl=$(ip netns exec "$gw" conntrack -L -p udp --orig-src 192.168.77.10 --orig-po
 echo "     conntrack: $ctl"
 check "SIP conntrack timeout stretched to the registration (> 3000 s)" \
 	test "$(awk '{print $3}' <<<"$ctl")" -gt 3000
-ip netns exec "$gw" "$bin" status -s "$tmp/run/status.sock" > "$tmp/status-on.txt"
+status_to "$tmp/status-on.txt"
 check "status counts rewrites" grep -q "^rewritten [1-9]" "$tmp/status-on.txt"
 
 if [[ $mode == helper ]]; then
@@ -271,12 +278,11 @@ run_round off 5062
 d=$tmp/off
 check "enabled=no: REGISTER byte-identical" cmp -s "$tmp/register.sip" "$d/wan/recv-0.sip"
 check "enabled=no: INVITE byte-identical" cmp -s "$tmp/invite.sip" "$d/wan/recv-1.sip"
-check "enabled=no: status says disabled" grep -q "^alg: DISABLED" \
-	<(ip netns exec "$gw" "$bin" status -s "$tmp/run/status.sock")
+status_to "$tmp/status-off.txt"
+check "enabled=no: status says disabled" grep -q "^alg: DISABLED" "$tmp/status-off.txt"
 
 # --- SIGTERM: clean exit removes our table ---------------------------------------------------
 kill -TERM "$dpid"; wait "$dpid" || true
 check "SIGTERM: nft table removed" bash -c "! ip netns exec '$gw' nft list table ip sipalgd >/dev/null 2>&1"
-cp "$tmp/status-on.txt" "$tmp/daemon.log" /tmp/ 2>/dev/null || true
 ((fail == 0)) && echo "PASS" || { echo "--- daemon log"; tail -40 "$tmp/daemon.log"; }
 exit $fail
