@@ -215,15 +215,21 @@ static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_our
 	struct alg_span v[3];
 	char text[24];
 	unsigned found = alg_elem_params(p, elem, names, v, 3);
-	bool received_ours = (found & 1) && param_ipv4_is(p, v[0], p->from.ip);
-	uint16_t port;
+	bool rport_set = (found & 2) && v[1].len;
+	uint16_t port = 0;
+	bool rport_ours = rport_set && alg_port_parse(p->msg + v[1].off, v[1].len, &port) &&
+			  port == p->from.port;
+	/* received= is an address only; with an rport= beside it, the pair names
+	 * one binding, and another binding's pair (a hairpin through the same
+	 * public address) is left alone. */
+	bool received_ours = (found & 1) && param_ipv4_is(p, v[0], p->from.ip) &&
+			     (!rport_set || rport_ours);
 
 	alg_format_ipv4(text, p->to.ip);
 	if (received_ours && alg_edit_add(p, v[0].off, v[0].len, text, SIPALG_EDIT_VIA) < 0)
 		return -1;
 	/* rport= is a port only: change it when this Via is the binding's. */
-	if ((sent_by_ours || received_ours) && (found & 2) && v[1].len &&
-	    alg_port_parse(p->msg + v[1].off, v[1].len, &port) && port == p->from.port) {
+	if ((sent_by_ours || received_ours) && rport_ours) {
 		char ptext[8];
 
 		alg_format_port(ptext, p->to.port);

@@ -293,8 +293,10 @@ static int edit_port(struct alg_plan *p, struct alg_span sp, uint16_t port,
 	return alg_edit_add(p, sp.off, sp.len, text, kind);
 }
 
+/* *session_ip: the address the first mapped stream without its own c= got,
+ * for the session-level c= those streams inherit. */
 static int rewrite_stream(struct alg_plan *p, const struct sdp_scan *sc, unsigned base,
-			  unsigned i)
+			  unsigned i, struct in_addr *session_ip, bool *session_set)
 {
 	const struct sdp_stream *m = &sc->m[i];
 	const struct sipalg_switches *sw = p->sw;
@@ -314,6 +316,10 @@ static int rewrite_stream(struct alg_plan *p, const struct sdp_scan *sc, unsigne
 					   idx, fm, &out, &out_rtcp) == 0;
 		if (!mapped)
 			out = p->to;
+	}
+	if (mapped && !m->has_c && !*session_set) {
+		*session_ip = out.ip;
+		*session_set = true;
 	}
 	if (mapped && edit_port(p, m->port, out.port, SIPALG_EDIT_SDP_MEDIA_PORT) < 0)
 		return -1;
@@ -339,6 +345,8 @@ int alg_sdp_process(struct alg_plan *p, struct alg_span sdp)
 	struct sdp_scan sc;
 	size_t pos = sdp.off, end = sdp.off + sdp.len;
 	unsigned i, base = p->res->facts.n_media;
+	struct in_addr session_ip = p->to.ip;
+	bool session_set = false;
 
 	memset(&sc, 0, sizeof(sc));
 	while (pos < end) {
@@ -359,14 +367,18 @@ int alg_sdp_process(struct alg_plan *p, struct alg_span sdp)
 		if (p->sw->sdp_origin && sc.o_ip4 && span_is_from(p, sc.o_addr) &&
 		    edit_ip(p, sc.o_addr, p->to.ip, SIPALG_EDIT_SDP_ORIGIN) < 0)
 			return -1;
-		if (p->sw->sdp_connection && sc.has_c && sc.c_ip4 && span_is_from(p, sc.c_addr) &&
-		    edit_ip(p, sc.c_addr, p->to.ip, SIPALG_EDIT_SDP_CONNECTION) < 0)
-			return -1;
 		/* Every stream's facts are in place before the first callback. */
 		p->res->facts.n_media += sc.n;
 		for (i = 0; i < sc.n; i++)
-			if (rewrite_stream(p, &sc, base, i) < 0)
+			if (rewrite_stream(p, &sc, base, i, &session_ip, &session_set) < 0)
 				return -1;
+		/* The session c= follows the media map when a stream that inherits
+		 * it was mapped (a hairpin: the public address leads to another
+		 * inside host than this binding's), else the binding. */
+		if (p->sw->sdp_connection && sc.has_c && sc.c_ip4 && span_is_from(p, sc.c_addr) &&
+		    edit_ip(p, sc.c_addr, session_set ? session_ip : p->to.ip,
+			    SIPALG_EDIT_SDP_CONNECTION) < 0)
+			return -1;
 		return 0;
 	}
 	p->res->facts.n_media += sc.n;

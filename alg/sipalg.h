@@ -181,8 +181,11 @@ struct sipalg_result {
  * msg->media[0 .. msg->n_media-1] are all filled before the first call and
  * m == &msg->media[idx] (original values). On 0: m= gets out->port, a=rtcp:
  * (if present, and sdp_rtcp on) gets *out_rtcp, a media-level c= and an
- * a=rtcp: address get out->ip; session c= and o= always get the binding's
- * address. On -1: that stream's m= and a=rtcp: port stay; c= still changes.
+ * a=rtcp: address get out->ip; the session c= gets the out->ip of the first
+ * mapped stream that has no c= of its own (else the binding's address: they
+ * differ in a hairpin, where the public media address leads to another
+ * inside host); o= always gets the binding's address. On -1: that stream's
+ * m= and a=rtcp: port stay; c= still changes.
  */
 typedef int (*sipalg_media_map_fn)(void *arg, enum sipalg_dir dir,
 				   const struct sipalg_facts *msg, unsigned idx,

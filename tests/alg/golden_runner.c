@@ -20,6 +20,8 @@ struct gcase {
 	struct sipalg_ctx ctx;
 	struct sipalg_switches sw;
 	bool map;
+	bool map_ip_set;
+	struct sipalg_addr map_ip;	/* the fake map's address, else the binding's */
 	unsigned refuse_mask;
 	unsigned map_calls;
 	char errors[2048];
@@ -81,7 +83,10 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 		return tu_parse_addr(value, &c->ctx.binding.remote);
 	else if (strcmp(name, "map") == 0)
 		c->map = strcmp(value, "yes") == 0;
-	else if (strcmp(name, "refuse") == 0)
+	else if (strcmp(name, "map_ip") == 0) {
+		c->map_ip_set = true;
+		return tu_parse_addr(value, &c->map_ip);
+	} else if (strcmp(name, "refuse") == 0)
 		c->refuse_mask |= 1u << atoi(value);
 	else if (strcmp(name, "off") == 0 || strcmp(name, "on") == 0) {
 		char buf[256], *tok, *save = NULL;
@@ -106,7 +111,8 @@ static int fake_map(void *arg, enum sipalg_dir dir, const struct sipalg_facts *m
 	c->map_calls++;
 	if (idx < 32 && (c->refuse_mask & (1u << idx)))
 		return -1;
-	out->ip = dir == SIPALG_OUTBOUND ? c->ctx.binding.public.ip : c->ctx.binding.inside.ip;
+	out->ip = c->map_ip_set ? c->map_ip.ip :
+		  dir == SIPALG_OUTBOUND ? c->ctx.binding.public.ip : c->ctx.binding.inside.ip;
 	out->port = (uint16_t)(m->addr.port + 2000);
 	*out_rtcp = (uint16_t)((m->rtcp_explicit ? m->rtcp_port : m->addr.port + 1) + 2000);
 	return 0;
