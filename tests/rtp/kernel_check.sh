@@ -90,11 +90,18 @@ NFT
 # The master SIP flows: phone 5060 -> proxy 5060 (and 5070 -> 5070 for rtpchk1). An
 # exchange on the flow also restarts its 30 s UDP timeout: without a live master the
 # kernel refuses expectations with ENOENT, so every call below refreshes it first.
+# receiver NS FILE IP PORT: start a bounded receiver, return once it is bound (pid in $rx).
+receiver() {
+	local i
+	: >"$2"
+	ip netns exec "$1" $probe recv "$3" "$4" 8 >"$2" &
+	rx=$!
+	for ((i = 0; i < 100; i++)); do grep -q ready "$2" && return 0; sleep 0.1; done
+	echo "note: receiver $3:$4 not ready after 10 s"
+}
 master_flow() { # SIP_PORT
 	local rx
-	$wan $probe recv 203.0.113.5 "$1" 6 >/dev/null &
-	rx=$!
-	sleep 1
+	receiver rtpk-wan /tmp/rtpk.sip 203.0.113.5 "$1"
 	$lan $probe send 192.168.1.10 "$1" 203.0.113.5 "$1" 4 >/dev/null ||
 		echo "note: no reply on the master flow $1"
 	wait "$rx" || true
@@ -126,11 +133,9 @@ call() {
 	[[ $order == wide ]] || { r=$(kc_cmd "answer $fp"); echo "  $r"; }
 	echo "  conntrack -L expect:"; $gw conntrack -L expect 2>/dev/null | sed 's/^/    /'
 	if [[ $order == phone ]]; then
-		$wan $probe recv 203.0.113.20 "$fp" 6 >/tmp/rtpk.far &
-		rx=$!
-		sleep 1
-		b=$($lan $probe send 192.168.1.10 "$ip" 203.0.113.20 "$fp" 3 || true)
-		wait "$rx" || true; a=$(cat /tmp/rtpk.far)
+		receiver rtpk-wan /tmp/rtpk.far 203.0.113.20 "$fp"
+		b=$($lan $probe send 192.168.1.10 "$ip" 203.0.113.20 "$fp" 4 || true)
+		wait "$rx" || true; a=$(tail -n1 /tmp/rtpk.far)
 		echo "  far saw: $a; phone got: $b"
 		if [[ $mode == check ]]; then
 			check "$name: phone's first packet leaves from public:P" "recv from 203.0.113.1:$pub" "$a"
@@ -139,14 +144,16 @@ call() {
 			echo "finding $name: phone's first packet left as '${a#recv from }' (public pair was $pub)"
 		fi
 	else
-		$lan $probe recv 192.168.1.10 "$ip" 6 >/tmp/rtpk.lan &
-		rx=$!
-		sleep 1
-		b=$($wan $probe send 203.0.113.20 "$fp" 203.0.113.1 "$pub" 3 || true)
-		wait "$rx" || true; a=$(cat /tmp/rtpk.lan)
+		receiver rtpk-lan /tmp/rtpk.lan 192.168.1.10 "$ip"
+		b=$($wan $probe send 203.0.113.20 "$fp" 203.0.113.1 "$pub" 4 || true)
+		wait "$rx" || true; a=$(tail -n1 /tmp/rtpk.lan)
 		echo "  phone saw: $a; far got: $b"
-		check "$name: far packet to public:P reaches inside:p" "recv from 203.0.113.20:$fp" "$a"
-		check "$name: phone's answer leaves from public:P" "reply from 203.0.113.1:$pub" "$b"
+		if [[ $mode == check ]]; then
+			check "$name: far packet to public:P reaches inside:p" "recv from 203.0.113.20:$fp" "$a"
+			check "$name: phone's answer leaves from public:P" "reply from 203.0.113.1:$pub" "$b"
+		else
+			echo "finding $name: phone saw '$a', far got '$b' (public pair was $pub)"
+		fi
 	fi
 	echo "  media conntrack:"
 	$gw conntrack -L -p udp 2>/dev/null | grep -E "sport=($ip|$fp) " | sed 's/^/    /' || true
@@ -160,6 +167,7 @@ call() {
 call far-first sip 1 5060 10000 40000 far check
 call phone-first sip 1 5060 10002 40002 phone check
 call far-before-answer sip 1 5060 10004 40004 wide check
+call follow-master-far-first nat-follow-master 1 5060 10012 40012 far finding
 call follow-master-phone-first nat-follow-master 1 5060 10006 40006 phone finding
 call class0-phone-first sip 0 5060 10008 40008 phone finding
 

@@ -127,6 +127,23 @@ static void wide_switch_keeps_pinholes_wide(void)
 	scene_free(&sc);
 }
 
+static void siblings_only_with_the_sip_function(void)
+{
+	struct rtp_config cfg;
+	const struct rtp_expect *e;
+
+	rtp_config_default(&cfg);
+	snprintf(cfg.expect_fn, sizeof(cfg.expect_fn), "nat-follow-master");
+	scene_init(&sc, &cfg);
+	invite_out("c1", 10000, 0);
+	answer_in("c1", 200, 40000, 0);
+	CHECK_EQ(sc.k.n_live, 2);
+	CHECK(fake_find_src(&sc.k, PHONE_A, 10000) == NULL);
+	e = fake_find_dst(&sc.k, PUBLIC_IP, 10000);
+	CHECK(e && e->fn && !strcmp(e->fn, "nat-follow-master"));
+	scene_free(&sc);
+}
+
 static void rtcp_switch_and_rtcp_attributes(void)
 {
 	struct rtp_config cfg;
@@ -450,6 +467,7 @@ int main(void)
 	RUN(offer_opens_wide_pinholes_before_the_answer);
 	RUN(answer_narrows_and_adds_siblings);
 	RUN(wide_switch_keeps_pinholes_wide);
+	RUN(siblings_only_with_the_sip_function);
 	RUN(rtcp_switch_and_rtcp_attributes);
 	RUN(expectations_off_means_none);
 	RUN(hold_and_resume_keep_media_open);

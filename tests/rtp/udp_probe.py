@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """udp_probe.py - one UDP exchange for the kernel check, bounded in time.
 
-  udp_probe.py recv BIND_IP PORT TIMEOUT      wait for one datagram, print its source,
-                                              answer it from the same socket
+  udp_probe.py recv BIND_IP PORT TIMEOUT      print "ready" once bound, wait for one
+                                              datagram, print its source, answer it
   udp_probe.py send BIND_IP PORT DST_IP DST_PORT TIMEOUT
                                               send from BIND_IP:PORT, print the reply's source
 """
@@ -16,6 +16,9 @@ def main():
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((sys.argv[2], int(sys.argv[3])))
     if mode == "recv":
+        # The caller sends only after this line: a datagram that arrives before
+        # the bind is answered by ICMP and lost (python starts slowly under TCG).
+        print("ready", flush=True)
         s.settimeout(float(sys.argv[4]))
         try:
             data, src = s.recvfrom(2048)
