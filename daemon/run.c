@@ -226,6 +226,7 @@ static void report(void *arg, FILE *out)
 	const struct nat_queue_stats *qs = nat_queue_stats(d->q);
 	const struct rtp_stats *rs = d->rtp ? rtp_table_stats(d->rtp) : NULL;
 	uint64_t qdrop = 0, udrop = 0;
+	unsigned qlen = 0;
 
 	if (d->degraded)
 		fprintf(out, "mode: %s\n", degraded_text);
@@ -249,6 +250,7 @@ static void report(void *arg, FILE *out)
 		fprintf(out, "%s %llu\n", sipalg_status_str((enum sipalg_status)s),
 			(unsigned long long)c->status[s]);
 	fprintf(out, "\n[passed unchanged because]\n");
+	fprintf(out, "no_payload %llu\n", (unsigned long long)c->no_payload);
 	fprintf(out, "not_ipv4_udp_tcp %llu\ntruncated_copy %llu\nno_binding %llu\n"
 		"binding_from_mark %llu\ntcp_partial_segment %llu\ntcp_length_change_refused %llu\n"
 		"internal_errors %llu\n",
@@ -267,9 +269,11 @@ static void report(void *arg, FILE *out)
 		(unsigned long long)d->verdicts.batch_msgs,
 		(unsigned long long)d->verdicts.payload_msgs,
 		(unsigned long long)qs->parse_errors);
-	if (nat_queue_kernel_drops(d->cfg.queue_num, &qdrop, &udrop) == 0)
-		fprintf(out, "kernel_queue_dropped %llu\nkernel_user_dropped %llu\n",
-			(unsigned long long)qdrop, (unsigned long long)udrop);
+	if (nat_queue_kernel_drops(d->cfg.queue_num, &qdrop, &udrop, &qlen) == 0)
+		fprintf(out, "kernel_queue_dropped %llu\nkernel_user_dropped %llu\n"
+			"kernel_queue_len %u of %u (full = fail-open: packets pass un-rewritten, uncounted)\n",
+			(unsigned long long)qdrop, (unsigned long long)udrop, qlen,
+			(unsigned)d->cfg.queue_maxlen);
 	fprintf(out, "\n[registrations]\nflows %u\ntimeouts_set %llu\ntimeout_errors %llu\n",
 		nat_reg_count(d->regs), (unsigned long long)c->reg_timeouts_set,
 		(unsigned long long)c->reg_timeout_errors);

@@ -227,7 +227,7 @@ int nat_queue_send(void *arg, const void *buf, size_t len)
 }
 
 int nat_queue_kernel_drops(uint16_t num, uint64_t *queue_dropped,
-			   uint64_t *user_dropped)
+			   uint64_t *user_dropped, unsigned *queue_len)
 {
 	/* queue_number peer_portid queue_total copy_mode copy_range
 	 * queue_dropped user_dropped id_sequence 1 */
@@ -244,6 +244,7 @@ int nat_queue_kernel_drops(uint16_t num, uint64_t *queue_dropped,
 			   &mode, &range, &qd, &ud) == 7 && qn == num) {
 			*queue_dropped = qd;
 			*user_dropped = ud;
+			*queue_len = total;
 			ret = 0;
 			break;
 		}

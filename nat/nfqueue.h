@@ -61,10 +61,12 @@ const struct nat_queue_stats *nat_queue_stats(const struct nat_queue *q);
 
 /*
  * Kernel counters of queue num from /proc/net/netfilter/nfnetlink_queue:
- * packets the kernel dropped (queue full) and could not deliver to us.
+ * packets the kernel dropped (queue full) and could not deliver to us, and
+ * how many wait now. Fail-open passes (queue full) are counted nowhere by the
+ * kernel: a queue_len near queue_maxlen is the warning sign.
  * Returns 0, or -1 when the queue is not listed.
  */
 int nat_queue_kernel_drops(uint16_t num, uint64_t *queue_dropped,
-			   uint64_t *user_dropped);
+			   uint64_t *user_dropped, unsigned *queue_len);
 
 #endif

@@ -138,8 +138,13 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 		return;
 	}
 	if (!pkt->data || nat_l4_locate(pkt->data, pkt->len, &l4) < 0 ||
-	    (l4.proto == IPPROTO_TCP ? !p->tcp : !p->udp) || l4.payload_len == 0) {
+	    (l4.proto == IPPROTO_TCP ? !p->tcp : !p->udp)) {
 		p->c.not_ipv4_l4++;
+		accept_unchanged(p, pkt);
+		return;
+	}
+	if (l4.payload_len == 0) {
+		p->c.no_payload++;
 		accept_unchanged(p, pkt);
 		return;
 	}

@@ -25,7 +25,8 @@ struct nat_counters {
 	uint64_t disabled;		/* enabled = no: passed byte for byte */
 	uint64_t edits[SIPALG_EDIT_KIND_MAX];
 	uint64_t status[SIPALG_TOO_BIG + 1];	/* engine outcome per message */
-	uint64_t not_ipv4_l4;		/* no IPv4 UDP/TCP payload found */
+	uint64_t not_ipv4_l4;		/* not IPv4 UDP/TCP (or a transport switched off) */
+	uint64_t no_payload;		/* TCP handshake, ACKs, empty datagrams */
 	uint64_t truncated;		/* copy shorter than the packet */
 	uint64_t no_binding;		/* no conntrack could be found */
 	uint64_t binding_from_mark;	/* first packet, binding from the nft mark */

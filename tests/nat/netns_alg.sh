@@ -49,7 +49,7 @@ cleanup() {
 	ip netns del "$gw" 2>/dev/null || true
 	ip netns del "$wan" 2>/dev/null || true
 	rm -rf "$rundir"
-	if ((fail)); then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
+	if ((fail)) || [[ -n ${NAT_KEEP:-} ]]; then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 check() {	# check DESCRIPTION COMMAND...
