@@ -48,6 +48,11 @@ done
 [[ $reps =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --reps takes a positive number" >&2; exit 2; }
 ((EUID == 0)) || { echo "run.sh: must run as root (namespaces, nft, conntrack)" >&2; exit 2; }
 
+# One lab per kernel at a time: the namespace names are fixed. (The guest has
+# its own /tmp, so its half takes its own lock.)
+exec 8>/tmp/sl-lab.lock
+flock -w 10 8 || { echo "run.sh: another lab run holds /tmp/sl-lab.lock" >&2; exit 2; }
+
 source "$LAB_DIR/lib/topo.sh"
 source "$LAB_DIR/lib/alg.sh"
 source "$LAB_DIR/lib/deps.sh"

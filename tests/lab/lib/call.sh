@@ -57,11 +57,12 @@ call_hangup() {
 }
 
 # call_judge LABEL A B [min_frac] [extra callcheck meta...]: A and B each must
-# have heard the other's tone. Writes $REP_DIR/LABEL.json, returns its verdict.
+# have heard the other's tone (for min_frac of the talk time: CALL_T0..CALL_T1,
+# or $CALL_TALK seconds when the caller says how long they should have talked). Writes $REP_DIR/LABEL.json, returns its verdict.
 call_judge() {
   local label=$1 a=$2 b=$3 frac=${4:-0.6}; shift 4 2>/dev/null || shift $#
   local talk
-  talk=$(fsub "${CALL_T1:-$(now)}" "$CALL_T0")
+  talk=${CALL_TALK:-$(fsub "${CALL_T1:-$(now)}" "$CALL_T0")}
   [[ $CALL_UP == yes ]] || talk=0
   python3 "$LAB_DIR/tools/callcheck.py" --talk "$talk" --min-frac "$frac" \
     --meta "call=$a->$b" --meta "established=$([[ $CALL_UP == yes ]] && echo true || echo false)" \

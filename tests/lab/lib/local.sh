@@ -82,6 +82,7 @@ for a in $algs; do
     continue
   fi
   pbx_start rr || true
+  CUR_ALG_UNDER_TEST=$a
   for s in "${scen[@]}"; do
     n=$(scenario_reps "$s" "$reps")
     for ((r = 1; r <= n; r++)); do

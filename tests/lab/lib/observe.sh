@@ -23,7 +23,7 @@ cap_start() {
 
 cap_stop() {
   local p
-  sleep 0.3   # let the last packets reach the file
+  sleep 0.6   # let the last packets reach the file (tcpdump may be scheduled late)
   for p in "${CAP_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${CAP_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   CAP_PIDS=()

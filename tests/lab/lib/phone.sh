@@ -7,7 +7,7 @@ declare -A PHONE_TONE=([l1]=500 [l2]=700 [w1]=900 [w2]=1100)
 declare -A PHONE_PID=() AGENT_PID=()
 PHONE_LIFETIME=${PHONE_LIFETIME:-240}
 
-phone_dir() { echo "$RUN_DIR/phones/$1"; }
+phone_dir() { echo "$REP_DIR/phones/$1"; }
 
 # phone_start HOST [transport udp|tcp] [regint]
 # The account registers at the lab PBX as user HOST and auto-answers.
@@ -44,7 +44,12 @@ CFG
   AGENT_PID[$host]=$!
 }
 
-phone_cmd() { echo "$2" >"$(phone_dir "$1")/cmd"; }
+# Commands go through the agent's FIFO; never block if the agent is gone
+# (a FIFO without a reader would hang the writer forever).
+phone_cmd() {
+  kill -0 "${AGENT_PID[$1]:-0}" 2>/dev/null || return 1
+  timeout 2 bash -c 'echo "$1" >"$2"' _ "$2" "$(phone_dir "$1")/cmd"
+}
 
 # phone_wait HOST EVENT [timeout] [count] -> prints the event JSON, 1 on timeout
 phone_wait() {
@@ -94,8 +99,12 @@ phone_stop() {
     kill -0 "${PHONE_PID[$host]}" 2>/dev/null || break
     sleep 0.1
   done
-  kill "${PHONE_PID[$host]}" 2>/dev/null || true
-  kill "${AGENT_PID[$host]}" 2>/dev/null || true
+  kill "${PHONE_PID[$host]}" "${AGENT_PID[$host]}" 2>/dev/null || true
+  for i in $(seq 1 20); do
+    kill -0 "${PHONE_PID[$host]}" 2>/dev/null || kill -0 "${AGENT_PID[$host]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "${PHONE_PID[$host]}" "${AGENT_PID[$host]}" 2>/dev/null || true
   wait "${PHONE_PID[$host]}" "${AGENT_PID[$host]}" 2>/dev/null || true
   unset "PHONE_PID[$host]" "AGENT_PID[$host]"
 }

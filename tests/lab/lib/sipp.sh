@@ -11,6 +11,17 @@ sipp_bg() {
   LAST_SIPP_PID=$!
 }
 
+# sipp_wait_listening HOST: until something listens on HOST's UDP 5060 (bounded)
+sipp_wait_listening() {
+  local i
+  for ((i = 0; i < 30; i++)); do
+    nsx "$1" ss -lun | grep -q ":5060 " && return 0
+    sleep 0.1
+  done
+  echo "sipp in $1 is not listening on 5060" >>"$REP_DIR/notes.txt"
+  return 1
+}
+
 sipp_stop_all() {
   local p
   for p in "${SIPP_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done

@@ -38,8 +38,8 @@ def main() -> int:
     a = ap.parse_args()
 
     end = time.monotonic() + a.lifetime
-    sock = connect(a.port, time.monotonic() + 15)
     fifo = os.open(a.fifo, os.O_RDWR | os.O_NONBLOCK)  # RDWR: never sees EOF
+    sock = connect(a.port, time.monotonic() + 15)
     log = open(a.log, "a", buffering=1)
     log.write(json.dumps({"t": time.time(), "agent": "connected"}) + "\n")
     rxbuf, cmdbuf, token = b"", b"", 0
