@@ -12,7 +12,7 @@
  *                   the phone's media leaves from exactly the announced port.
  *
  * The pairing only runs for class != 0 and only among the expectations of one
- * master, hence side->master and cfg.expect_class.
+ * master (of any class), hence side->master and cfg.expect_class >= 1.
  */
 #include "rtp_internal.h"
 
@@ -28,7 +28,7 @@ static void expect_base(const struct rtp_table *t, const struct rtp_side *s,
 	e->nat = true;
 	e->fn = t->cfg.expect_fn[0] ? t->cfg.expect_fn : NULL;
 	e->timeout = t->cfg.expect_timeout;
-	e->class = t->cfg.expect_class;
+	e->class = s->class;
 }
 
 /* RTCP is separate unless the phone offered rtcp-mux and the far side did not refuse it. */

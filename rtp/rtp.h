@@ -35,6 +35,11 @@ struct rtp_config {
 	uint32_t expect_class;	/* helper expectation class; must be >= 1 for
 				 * "sip" to pair siblings, and < the helper's
 				 * number of expectation policies */
+	uint32_t expect_classes;	/* streams take classes expect_class ..
+				 * expect_class + expect_classes - 1 in turn:
+				 * the kernel caps each class at max_expected
+				 * (<= 255) per master and evicts the OLDEST
+				 * beyond it - another call's pinhole on a trunk */
 };
 
 void rtp_config_default(struct rtp_config *cfg);

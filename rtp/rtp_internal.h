@@ -38,6 +38,7 @@ struct rtp_side {
 					 * the "sip" expect function pairs siblings
 					 * only among one master's expectations */
 	int out_dir;			/* conntrack direction of outbound packets */
+	uint32_t class;			/* expectation class of all its pinholes */
 	struct rtp_pinhole hole[HOLE_MAX];
 };
 
@@ -71,6 +72,7 @@ struct rtp_table {
 	unsigned n_buckets;		/* power of two */
 	struct rtp_dialog **bucket;
 	struct rtp_stats stats;
+	unsigned next_class;		/* round robin over cfg.expect_classes */
 };
 
 /* dialog_table.c */

@@ -49,6 +49,7 @@ static bool side_open(struct rtp_table *t, struct rtp_msg *mc, struct rtp_dialog
 	s->public_rtcp = (uint16_t)(port + 1);
 	s->master = mc->master;
 	s->out_dir = outbound_dir(mc);
+	s->class = t->cfg.expect_class + t->next_class++ % t->cfg.expect_classes;
 	t->stats.ports_in_use = port_pool_in_use(t->pool);
 	return true;
 }

@@ -20,11 +20,13 @@ void rtp_config_default(struct rtp_config *cfg)
 	cfg->max_streams = 8;
 	strcpy(cfg->expect_fn, "sip");
 	cfg->expect_class = 1;		/* SIP_EXPECT_AUDIO: "sip" pairs only class != 0 */
+	cfg->expect_classes = 3;	/* 1..3: nat/ registers the kernel SIP helper's 4 classes */
 }
 
 static bool config_valid(const struct rtp_config *cfg)
 {
 	return cfg->port_min <= cfg->port_max && cfg->max_dialogs > 0 &&
+	       cfg->expect_classes >= 1 && cfg->expect_classes <= 16 &&
 	       memchr(cfg->expect_fn, 0, sizeof(cfg->expect_fn)) != NULL;
 }
 

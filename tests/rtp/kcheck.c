@@ -134,6 +134,7 @@ static int call(int argc, char **argv)
 	rtp_config_default(&cfg);
 	snprintf(cfg.expect_fn, sizeof(cfg.expect_fn), "%s", strcmp(argv[2], "-") ? argv[2] : "");
 	cfg.expect_class = (uint32_t)atoi(argv[3]);
+	cfg.expect_classes = 1;	/* exactly the class asked for */
 	cfg.port_min = (uint16_t)atoi(argv[4]);
 	cfg.port_max = (uint16_t)atoi(argv[5]);
 	inside = parse_addr(argv[6]);

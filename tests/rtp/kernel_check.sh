@@ -70,8 +70,9 @@ done
 ip -n rtpk-lan route add default via 192.168.1.1
 $gw sysctl -qw net.ipv4.ip_forward=1
 
-# Helpers: rtpchk with two expectation classes (0, 1), rtpchk1 with one (class 0 only).
-"$kc" helper-add rtpchk 2
+# Helpers: rtpchk with four expectation classes (0-3, as nat/ registers sipalgd's),
+# rtpchk1 with one (class 0 only).
+"$kc" helper-add rtpchk 4
 "$kc" helper-add rtpchk1 1
 $gw nft -f - <<'NFT'
 table ip rtpk {
@@ -167,6 +168,7 @@ call() {
 call far-first sip 1 5060 10000 40000 far check
 call phone-first sip 1 5060 10002 40002 phone check
 call far-before-answer sip 1 5060 10004 40004 wide check
+call phone-first-class3 sip 3 5060 10014 40014 phone check
 call follow-master-far-first nat-follow-master 1 5060 10012 40012 far finding
 call follow-master-phone-first nat-follow-master 1 5060 10006 40006 phone finding
 call class0-phone-first sip 0 5060 10008 40008 phone finding

@@ -35,7 +35,7 @@ static void check_inbound(unsigned line, unsigned port, const char *src_ip,
 		CHECK(e->src_any_addr);
 	}
 	CHECK(e->fn && !strcmp(e->fn, "sip"));
-	CHECK_EQ(e->class, 1);
+	CHECK(e->class >= 1 && e->class <= 3);	/* never 0: "sip" pairs only class != 0 */
 	CHECK_EQ(e->l4proto, IPPROTO_UDP);
 	if (check_failures != before)
 		fprintf(stderr, "  (pinhole checked at line %u)\n", line);
@@ -141,6 +141,36 @@ static void siblings_only_with_the_sip_function(void)
 	CHECK(fake_find_src(&sc.k, PHONE_A, 10000) == NULL);
 	e = fake_find_dst(&sc.k, PUBLIC_IP, 10000);
 	CHECK(e && e->fn && !strcmp(e->fn, "nat-follow-master"));
+	scene_free(&sc);
+}
+
+/* Each class holds at most max_expected per master before the kernel evicts
+ * the oldest: streams spread over the configured classes in turn. */
+static void streams_take_classes_in_turn(void)
+{
+	struct rtp_config cfg;
+	static const unsigned want[] = { 1, 2, 3, 1 };
+	unsigned i;
+
+	scene_init(&sc, NULL);
+	for (i = 0; i < 4; i++) {
+		char cid[16];
+
+		snprintf(cid, sizeof(cid), "k%u", i);
+		invite_out(cid, 10000 + 2 * i, 0);
+		CHECK_EQ(fake_find_dst(&sc.k, PUBLIC_IP, 10000 + 2 * i)->class, want[i]);
+		CHECK_EQ(fake_find_dst(&sc.k, PUBLIC_IP, 10001 + 2 * i)->class, want[i]);
+	}
+	scene_free(&sc);
+
+	rtp_config_default(&cfg);
+	cfg.expect_class = 2;
+	cfg.expect_classes = 1;
+	scene_init(&sc, &cfg);
+	invite_out("k0", 10000, 0);
+	invite_out("k1", 10002, 0);
+	CHECK_EQ(fake_find_dst(&sc.k, PUBLIC_IP, 10000)->class, 2);
+	CHECK_EQ(fake_find_dst(&sc.k, PUBLIC_IP, 10002)->class, 2);
 	scene_free(&sc);
 }
 
@@ -468,6 +498,7 @@ int main(void)
 	RUN(answer_narrows_and_adds_siblings);
 	RUN(wide_switch_keeps_pinholes_wide);
 	RUN(siblings_only_with_the_sip_function);
+	RUN(streams_take_classes_in_turn);
 	RUN(rtcp_switch_and_rtcp_attributes);
 	RUN(expectations_off_means_none);
 	RUN(hold_and_resume_keep_media_open);
