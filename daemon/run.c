@@ -456,9 +456,12 @@ int daemon_run(const char *config_path, struct sipalgd_config *cfg)
 		/* e.g. systemd DynamicUser= with AmbientCapabilities=CAP_NET_ADMIN */
 		log_info("started unprivileged (uid %u): no privilege drop needed", (unsigned)geteuid());
 	}
-	if (!d.cfg.foreground && daemon(0, 0) < 0) {
-		log_warn("daemon");
-		goto out;
+	if (!d.cfg.foreground) {
+		if (daemon(0, 0) < 0) {
+			log_warn("daemon");
+			goto out;
+		}
+		log_daemonized();	/* stderr is /dev/null from here */
 	}
 	log_info("sipalgd running: %s, queue %u, ALG %s", d.degraded ? "DEGRADED mode" : "helper mode",
 		 d.cfg.queue_num, d.cfg.sw.enabled ? "enabled" : "disabled");

@@ -9,7 +9,8 @@
 
 struct nat_ct {
 	struct nfct_handle *h;
-	struct nf_conntrack *found;	/* set by the GET callback */
+	struct nf_conntrack *found;	/* filled by the GET callback */
+	bool got;			/* ...and whether it was */
 };
 
 struct nat_ct *nat_ct_open(void)
@@ -39,9 +40,13 @@ static int get_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void
 	struct nat_ct *c = data;
 
 	(void)type;
-	if (c->found)
+	if (c->found) {
 		nfct_copy(c->found, ct, NFCT_CP_OVERRIDE);
-	return NFCT_CB_STOP;
+		c->got = true;
+	}
+	/* CONTINUE, not STOP: the ACK behind the answer must be read too, or
+	 * each query leaves one in the socket until it overflows (ENOBUFS). */
+	return NFCT_CB_CONTINUE;
 }
 
 static void set_orig(struct nf_conntrack *ct, uint8_t proto, uint32_t src, uint16_t sport,
@@ -66,12 +71,14 @@ int nat_ct_lookup(struct nat_ct *c, const struct nat_l4 *l4,
 	/* The kernel finds a conntrack by either direction's tuple. */
 	set_orig(q, l4->proto, l4->daddr, l4->dport, l4->saddr, l4->sport);
 	c->found = out;
+	c->got = false;
 	nfct_callback_register(c->h, NFCT_T_ALL, get_cb, c);
 	ret = nfct_query(c->h, NFCT_Q_GET, q);
 	nfct_callback_unregister(c->h);
 	c->found = NULL;
 	nfct_destroy(q);
-	if (ret < 0 || !nfct_attr_is_set(out, ATTR_REPL_IPV4_SRC))
+	/* out is reused between packets: only an answer to this query counts */
+	if (ret < 0 || !c->got || !nfct_attr_is_set(out, ATTR_REPL_IPV4_SRC))
 		return -1;
 	/* Matching the reply tuple means the packet went the original way. */
 	*reply_dir = !(nfct_get_attr_u32(out, ATTR_REPL_IPV4_SRC) == l4->daddr &&

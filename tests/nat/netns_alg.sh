@@ -23,6 +23,7 @@ mode=${1:?usage: $0 degraded|helper SIPALGD_BINARY}
 bin=$(readlink -f "${2:?usage: $0 degraded|helper SIPALGD_BINARY}")
 [[ $mode == degraded || $mode == helper ]] || { echo "mode must be degraded or helper"; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/netns_topo.sh"
 ((EUID == 0)) || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 for t in ip nft conntrack tcpdump python3; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
@@ -45,9 +46,7 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	ip netns del "$lan" 2>/dev/null || true
-	ip netns del "$gw" 2>/dev/null || true
-	ip netns del "$wan" 2>/dev/null || true
+	topo_down "$lan" "$gw" "$wan"
 	rm -rf "$rundir"
 	if ((fail)) || [[ -n ${NAT_KEEP:-} ]]; then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
 }
@@ -58,23 +57,7 @@ check() {	# check DESCRIPTION COMMAND...
 }
 
 # --- topology: lan (192.168.77.10) -- gw (masquerade) -- wan (203.0.113.2) ---------------
-ip netns add "$lan"; ip netns add "$gw"; ip netns add "$wan"
-ip -n "$lan" link add eth0 type veth peer name lan0 netns "$gw"
-ip -n "$gw" link add wan0 type veth peer name eth0 netns "$wan"
-ip -n "$lan" addr add 192.168.77.10/24 dev eth0
-ip -n "$gw" addr add 192.168.77.1/24 dev lan0
-ip -n "$gw" addr add 203.0.113.1/24 dev wan0
-ip -n "$wan" addr add 203.0.113.2/24 dev eth0
-for n in "$lan" "$gw" "$wan"; do ip -n "$n" link set lo up; done
-ip -n "$lan" link set eth0 up; ip -n "$wan" link set eth0 up
-ip -n "$gw" link set lan0 up; ip -n "$gw" link set wan0 up
-ip -n "$lan" route add default via 192.168.77.1
-ip netns exec "$gw" sysctl -qw net.ipv4.ip_forward=1
-ip netns exec "$gw" nft -f - <<'NFT'
-table ip natlab {
-	chain post { type nat hook postrouting priority srcnat; oifname "wan0" masquerade; }
-}
-NFT
+topo_up "$lan" "$gw" "$wan"
 
 # --- the messages, CRLF ---------------------------------------------------------------------
 crlf() { sed 's/$/\r/'; }
