@@ -13,10 +13,11 @@
 int nat_path_init(struct nat_path *p)
 {
 	p->ctobj = nfct_new();
+	p->ctempty = nfct_new();
 	p->res = malloc(sizeof(*p->res));
 	p->payload_out = malloc(OUT_CAP);
 	p->packet_out = malloc(PKT_CAP);
-	if (!p->ctobj || !p->res || !p->payload_out || !p->packet_out) {
+	if (!p->ctobj || !p->ctempty || !p->res || !p->payload_out || !p->packet_out) {
 		nat_path_free(p);
 		return -1;
 	}
@@ -27,10 +28,12 @@ void nat_path_free(struct nat_path *p)
 {
 	if (p->ctobj)
 		nfct_destroy(p->ctobj);
+	if (p->ctempty)
+		nfct_destroy(p->ctempty);
 	free(p->res);
 	free(p->payload_out);
 	free(p->packet_out);
-	p->ctobj = NULL;
+	p->ctobj = p->ctempty = NULL;
 	p->res = NULL;
 	p->payload_out = p->packet_out = NULL;
 }
@@ -46,7 +49,8 @@ static int find_flow(struct nat_path *p, const struct nat_packet *pkt,
 	bool reply;
 
 	if (pkt->ct && pkt->has_ctinfo) {
-		nfct_set_attr_u32(p->ctobj, ATTR_STATUS, 0);
+		/* ctobj is reused: start from empty so no attribute of the last packet stays */
+		nfct_copy(p->ctobj, p->ctempty, NFCT_CP_OVERRIDE);
 		if (nfct_payload_parse(pkt->ct, pkt->ct_len, AF_INET, p->ctobj) >= 0 &&
 		    nat_flow_from_ct(p->ctobj, nat_ctinfo_is_reply(pkt->ctinfo), flow) == 0)
 			return 0;
@@ -98,29 +102,94 @@ static void keep_registration(struct nat_path *p, const struct nat_flow *flow,
 		p->c.reg_timeout_errors++;
 }
 
-static void count_edits(struct nat_path *p, const struct sipalg_result *res)
-{
-	for (unsigned i = 0; i < res->n_edits; i++)
-		if (res->edits[i].kind < SIPALG_EDIT_KIND_MAX)
-			p->c.edits[res->edits[i].kind]++;
-}
-
 static void accept_unchanged(struct nat_path *p, const struct nat_packet *pkt)
 {
 	p->c.unchanged++;
 	nat_verdict_accept(p->verdicts, pkt->id);
 }
 
+/* Edits planned per kind for one packet; added to the counters once it leaves rewritten. */
+struct edit_tally {
+	unsigned total;
+	unsigned kind[SIPALG_EDIT_KIND_MAX];
+};
+
+/*
+ * One message: engine (with the pinhole layer mapping media ports), pinholes,
+ * registration, then the edits spliced into out. Returns the bytes written
+ * to out, or -1 if they do not fit.
+ */
+static long rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool tcp,
+			const uint8_t *msg, size_t len, uint8_t *out, size_t cap,
+			struct edit_tally *tally)
+{
+	struct sipalg_result *res = p->res;
+	struct rtp_msg mc = { .table = p->rtp, .master = flow->master,
+			      .binding = flow->binding, .dir = flow->dir, .now = p->now };
+	struct sipalg_ctx ctx = { .transport = tcp ? SIPALG_TCP : SIPALG_UDP,
+				  .dir = flow->dir, .binding = flow->binding, .sw = p->sw,
+				  .map_media = p->rtp ? rtp_map_media : NULL, .map_arg = &mc };
+	enum sipalg_status st = sipalg_process(msg, len, &ctx, res);
+
+	if ((unsigned)st <= SIPALG_TOO_BIG)
+		p->c.status[st]++;
+	/* pinholes: before the verdict, so they exist when the SDP leaves */
+	if (st == SIPALG_OK && p->rtp)
+		rtp_after_message(&mc, res);
+	keep_registration(p, flow, res);
+	if (st != SIPALG_OK || res->n_edits == 0) {
+		if (cap < len)
+			return -1;
+		memcpy(out, msg, len);
+		return (long)len;
+	}
+	for (unsigned i = 0; i < res->n_edits; i++)
+		if (res->edits[i].kind < SIPALG_EDIT_KIND_MAX)
+			tally->kind[res->edits[i].kind]++;
+	tally->total += res->n_edits;
+	return sipalg_apply(msg, len, res, out, cap);
+}
+
+/*
+ * Every whole message of the payload through rewrite_one, spliced into out.
+ * UDP: the datagram is one message. TCP: a segment may hold several whole
+ * messages and end with the start of one more; that tail, or a segment that
+ * starts mid-message, is copied unchanged and counted (no reassembly).
+ * Returns the output length, or -1 on an internal error.
+ */
+static long rewrite_payload(struct nat_path *p, const struct nat_flow *flow, bool tcp,
+			    const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+			    struct edit_tally *tally)
+{
+	size_t off = 0, used = 0;
+
+	while (off < len) {
+		long mlen = tcp ? sipalg_message_length(in + off, len - off) : (long)len;
+		long n;
+
+		if (mlen <= 0) {
+			p->c.tcp_partial++;
+			if (cap - used < len - off)
+				return -1;
+			memcpy(out + used, in + off, len - off);
+			return (long)(used + len - off);
+		}
+		n = rewrite_one(p, flow, tcp, in + off, (size_t)mlen, out + used, cap - used, tally);
+		if (n < 0)
+			return -1;
+		used += (size_t)n;
+		off += (size_t)mlen;
+	}
+	return (long)used;
+}
+
 void nat_path_packet(void *arg, const struct nat_packet *pkt)
 {
 	struct nat_path *p = arg;
-	struct sipalg_result *res = p->res;
+	struct edit_tally tally = { 0 };
 	const uint8_t *payload;
 	struct nat_l4 l4;
 	struct nat_flow flow;
-	struct rtp_msg mc;
-	struct sipalg_ctx ctx;
-	enum sipalg_status st;
 	long n, newlen;
 	bool tcp;
 
@@ -150,39 +219,20 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 	}
 	payload = pkt->data + l4.payload_off;
 	tcp = l4.proto == IPPROTO_TCP;
-	/* TCP: rewrite only segments that hold exactly whole messages */
-	if (tcp && sipalg_message_length(payload, l4.payload_len) != (long)l4.payload_len) {
-		p->c.tcp_partial++;
-		accept_unchanged(p, pkt);
-		return;
-	}
 	/* binding */
 	if (find_flow(p, pkt, &l4, &flow) < 0) {
 		p->c.no_binding++;
 		accept_unchanged(p, pkt);
 		return;
 	}
-	/* engine, with the pinhole layer mapping media ports */
-	mc = (struct rtp_msg){ .table = p->rtp, .master = flow.master,
-			       .binding = flow.binding, .dir = flow.dir, .now = p->now };
-	ctx = (struct sipalg_ctx){ .transport = tcp ? SIPALG_TCP : SIPALG_UDP,
-				   .dir = flow.dir, .binding = flow.binding, .sw = p->sw,
-				   .map_media = p->rtp ? rtp_map_media : NULL, .map_arg = &mc };
-	st = sipalg_process(payload, l4.payload_len, &ctx, res);
-	if ((unsigned)st <= SIPALG_TOO_BIG)
-		p->c.status[st]++;
-	/* pinholes: before the verdict, so they exist when the SDP leaves */
-	if (st == SIPALG_OK && p->rtp)
-		rtp_after_message(&mc, res);
-	keep_registration(p, &flow, res);
-	if (st != SIPALG_OK || res->n_edits == 0) {
+	/* engine + pinholes per message; all edits spliced into one new payload */
+	n = rewrite_payload(p, &flow, tcp, payload, l4.payload_len, p->payload_out, OUT_CAP, &tally);
+	if (n < 0) {
+		p->c.internal_errors++;
 		accept_unchanged(p, pkt);
 		return;
 	}
-	/* splice all edits, then one pktbuff mangle: one checksum pass */
-	n = sipalg_apply(payload, l4.payload_len, res, p->payload_out, OUT_CAP);
-	if (n < 0) {
-		p->c.internal_errors++;
+	if (tally.total == 0) {
 		accept_unchanged(p, pkt);
 		return;
 	}
@@ -192,6 +242,7 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 		accept_unchanged(p, pkt);
 		return;
 	}
+	/* one pktbuff mangle for the whole payload: one checksum pass */
 	newlen = nat_splice_payload(pkt->data, pkt->len, &l4, p->payload_out, (size_t)n,
 				    p->packet_out, PKT_CAP);
 	if (newlen < 0) {
@@ -203,5 +254,6 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 	nat_verdict_payload(p->verdicts, pkt->id, p->packet_out, (size_t)newlen,
 			    tcp && n != (long)l4.payload_len, 0);
 	p->c.rewritten++;
-	count_edits(p, res);
+	for (int k = 0; k < SIPALG_EDIT_KIND_MAX; k++)
+		p->c.edits[k] += tally.kind[k];
 }

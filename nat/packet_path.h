@@ -30,7 +30,7 @@ struct nat_counters {
 	uint64_t truncated;		/* copy shorter than the packet */
 	uint64_t no_binding;		/* no conntrack could be found */
 	uint64_t binding_from_mark;	/* first packet, binding from the nft mark */
-	uint64_t tcp_partial;		/* segment not exactly whole messages */
+	uint64_t tcp_partial;		/* segment part that is not a whole message: passed */
 	uint64_t tcp_len_refused;	/* would change TCP length without seqadj */
 	uint64_t internal_errors;	/* apply/splice/verdict failed: passed */
 	uint64_t reg_timeouts_set, reg_timeout_errors;
@@ -50,7 +50,7 @@ struct nat_path {
 	struct nat_counters c;
 	time_t now;			/* set by the loop before a drain */
 	/* scratch, one of each (large) */
-	struct nf_conntrack *ctobj;
+	struct nf_conntrack *ctobj, *ctempty;
 	struct sipalg_result *res;
 	uint8_t *payload_out;
 	uint8_t *packet_out;
