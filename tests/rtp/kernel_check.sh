@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # kernel_check.sh - rtp/'s expectations against a real kernel (root).
 #
-#   tests/rtp/kernel_check.sh --vm [--build DIR]   in a qemu guest (tests/vm/run.sh, stock
+#   tests/rtp/kernel_check.sh --vm [--kcheck BIN]  in a qemu guest (tests/vm/run.sh, stock
 #                                                  Debian 6.1 kernel with nfnetlink_cthelper)
-#   tests/rtp/kernel_check.sh [--build DIR]        here (the kernel must have nfnetlink_cthelper)
+#   tests/rtp/kernel_check.sh [--kcheck BIN]       here (the kernel must have nfnetlink_cthelper)
 #
-# DIR is a build tree holding tests/rtp/rtp_kcheck (default: build-rtp). In namespaces
+# BIN is the built rtp_kcheck (default: build-rtp/tests/rtp/rtp_kcheck); ctest runs this as
+# rtp_kernel_vm. --vm exits 77 (ctest SKIP) when not root, with SIPALGD_SKIP_VM=1, or when
+# the guest did not come up. In namespaces
 # rtpk-lan (phone 192.168.1.10) / rtpk-gw (masquerade to 203.0.113.1) / rtpk-wan (proxy
 # 203.0.113.5, far phone 203.0.113.20), a throwaway userspace helper is attached to UDP 5060,
 # a master SIP flow is created, and the real rtp table + expect_nl.c open pinholes for a call.
@@ -16,19 +18,24 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-build=$top/build-rtp
+kc=$top/build-rtp/tests/rtp/rtp_kcheck
 vm=0
 while (($#)); do
 	case "$1" in
 	--vm) vm=1; shift ;;
-	--build) build=$(cd "${2:?}" && pwd); shift 2 ;;
-	*) echo "usage: $0 [--vm] [--build DIR]" >&2; exit 2 ;;
+	--kcheck) kc=$(readlink -f "${2:?}"); shift 2 ;;
+	*) echo "usage: $0 [--vm] [--kcheck BIN]" >&2; exit 2 ;;
 	esac
 done
-kc=$build/tests/rtp/rtp_kcheck
-[[ -x $kc ]] || { echo "kernel_check: $kc not built (cmake --build $build --target rtp_kcheck)" >&2; exit 2; }
+[[ -x $kc ]] || { echo "kernel_check: $kc not built (cmake --build BUILD --target rtp_kcheck)" >&2; exit 2; }
 if ((vm)); then
-	exec "$top/tests/vm/run.sh" --timeout 300 -- "$here/kernel_check.sh" --build "$build"
+	((EUID == 0)) || { echo "SKIP: needs root (qemu, network namespaces)"; exit 77; }
+	[[ ${SIPALGD_SKIP_VM:-0} == 1 ]] && { echo "SKIP: SIPALGD_SKIP_VM=1"; exit 77; }
+	[[ -f $top/tests/vm/run.sh ]] || { echo "SKIP: no tests/vm/run.sh"; exit 77; }
+	rc=0
+	bash "$top/tests/vm/run.sh" --timeout 400 -- bash "$here/kernel_check.sh" --kcheck "$kc" || rc=$?
+	((rc == 125)) && { echo "SKIP: the guest did not come up (vm/run.sh said 125)"; exit 77; }
+	exit $rc
 fi
 ((EUID == 0)) || { echo "kernel_check: must run as root" >&2; exit 2; }
 
