@@ -105,17 +105,17 @@ int msg_send(struct scene *s, enum sipalg_dir dir)
 	int mapped = 0;
 
 	s->mc.dir = dir;
-	/* Like the engine: outbound, every stream naming the phone (or held at
-	 * 0.0.0.0, whose m= port still changes); inbound, streams naming the
-	 * public address. */
+	/* Like the engine (alg/sdp.c rewrite_stream): only streams naming the
+	 * binding's own address - the phone outbound, the public address
+	 * inbound - and neither disabled nor held at c=0.0.0.0. */
 	for (i = 0; i < f->n_media; i++) {
 		const struct sipalg_media *m = &f->media[i];
 		bool ours = dir == SIPALG_OUTBOUND
-			? (m->hold_zero_addr || m->addr.ip.s_addr == s->mc.binding.inside.ip.s_addr)
+			? m->addr.ip.s_addr == s->mc.binding.inside.ip.s_addr
 			: m->addr.ip.s_addr == s->mc.binding.public.ip.s_addr;
 
 		s->map_ret[i] = -2;	/* not asked */
-		if (!ours || m->disabled)
+		if (!ours || m->disabled || m->hold_zero_addr)
 			continue;
 		s->map_ret[i] = rtp_map_media(&s->mc, dir, f, i, m, &s->mapped[i],
 					      &s->mapped_rtcp[i]);

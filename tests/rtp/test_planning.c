@@ -244,6 +244,17 @@ static void hold_and_resume_keep_media_open(void)
 	check_inbound(__LINE__, 10000, FAR_IP, PHONE_A, 10000);
 	check_sibling(__LINE__, PHONE_A, 10000, FAR_IP, 40000);
 
+	/* The phone holds RFC 2543 style (c=0.0.0.0: the engine maps nothing). */
+	fake_consume_all(&sc.k);
+	msg_request(&sc, "INVITE", "c1", "ta", "tb", 3);
+	msg_media(&sc, PHONE_A, 10000, M_HOLD0);
+	msg_send(&sc, SIPALG_OUTBOUND);
+	CHECK_EQ(sc.map_ret[0], -2);
+	answer_in("c1", 200, 40000, M_INACTIVE);
+	check_inbound(__LINE__, 10000, FAR_IP, PHONE_A, 10000);
+	check_sibling(__LINE__, PHONE_A, 10000, FAR_IP, 40000);
+	CHECK_EQ(rtp_table_stats(sc.t)->ports_in_use, 1);
+
 	/* Far side holds RFC 2543 style: c=0.0.0.0 - the far address is kept. */
 	fake_consume_all(&sc.k);
 	msg_request(&sc, "INVITE", "c1", "tb", "ta", 7);
