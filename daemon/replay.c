@@ -158,32 +158,42 @@ static void nat_free(struct nat *n)
 		free(n->owner[i]);
 }
 
-/* ---- TCP sequence shifts ---------------------------------------------------
- * A SIP message over TCP that changes length moves every later byte of that
- * direction. The gateway adds the shift to later sequence numbers on the way
- * through and takes it off the peer's acknowledgements before they reach the
- * sender, so each endpoint's acks stay in its peer's original space: in the
- * output only the rewritten direction's sequence numbers change (as the
- * kernel's nf_nat_seq_adjust does; SACK blocks are not adjusted here).
+/* ---- SIP over TCP ----------------------------------------------------------
+ * Each direction of a TCP flow is reassembled into SIP messages. A message is
+ * complete only at its last segment, but its first bytes left earlier: so
+ * the replay runs twice. Pass 1 records, per direction, every message that
+ * got edits (its stream offsets and the edits); pass 2, with the same state
+ * evolution, writes each segment's bytes through those plans. An edit's new
+ * text goes out in the segment where the edited token starts. Later
+ * sequence numbers of that direction move by what was added before them;
+ * acknowledgements need no change (the gateway maps them back before they
+ * reach the sender, as nf_nat_seq_adjust does). SACK blocks are not adjusted.
  */
 
 #define TCP_FLOWS	4096
-#define TCP_SHIFTS	64	/* resizing rewrites remembered per direction */
 
-struct tcp_shift {
-	uint32_t pos;	/* original seq of the resized segment */
-	int32_t delta;	/* bytes added (or removed) by it */
+struct tcp_plan {
+	uint32_t start, len;		/* the original message, stream offsets */
+	unsigned n_edits;
+	struct sipalg_edit *edits;	/* off relative to start, sorted */
 };
 
-struct tcp_dir_shifts {
-	unsigned n;
-	struct tcp_shift s[TCP_SHIFTS];
+struct tcp_dir {
+	bool isn_known;
+	bool broken;			/* gap or not SIP: no more rewriting */
+	uint32_t isn;			/* sequence number of stream offset 0 */
+	uint32_t next;			/* stream offset expected next */
+	uint8_t *buf;			/* the incomplete message, SIPALG_MAX_MSG */
+	size_t buflen;
+	uint32_t buf_start;
+	struct tcp_plan *plans;		/* in stream order; kept for pass 2 */
+	unsigned n_plans, cap_plans;
 };
 
 struct tcp_flow {
 	struct sipalg_addr inside, remote;
 	bool used;
-	struct tcp_dir_shifts dir[2];	/* [SIPALG_OUTBOUND], [SIPALG_INBOUND] */
+	struct tcp_dir dir[2];		/* [SIPALG_OUTBOUND], [SIPALG_INBOUND] */
 };
 
 static bool same_addr(const struct sipalg_addr *a, const struct sipalg_addr *b)
@@ -191,8 +201,8 @@ static bool same_addr(const struct sipalg_addr *a, const struct sipalg_addr *b)
 	return a->ip.s_addr == b->ip.s_addr && a->port == b->port;
 }
 
-/* The flow's slot (existing or free), or NULL when the table is full. */
-static struct tcp_flow *tcp_flow_find(struct tcp_flow *t, const struct sipalg_binding *b)
+/* The flow's slot (existing or new), or NULL when the table is full. */
+static struct tcp_flow *tcp_flow_get(struct tcp_flow *t, const struct sipalg_binding *b)
 {
 	size_t h = nat_hash(IPPROTO_TCP, b->inside.ip, b->inside.port) ^
 		   nat_hash(IPPROTO_TCP, b->remote.ip, b->remote.port);
@@ -200,34 +210,132 @@ static struct tcp_flow *tcp_flow_find(struct tcp_flow *t, const struct sipalg_bi
 	for (size_t k = 0; k < TCP_FLOWS; k++) {
 		struct tcp_flow *f = &t[(h + k) % TCP_FLOWS];
 
-		if (!f->used || (same_addr(&f->inside, &b->inside) &&
-				 same_addr(&f->remote, &b->remote)))
+		if (!f->used) {
+			f->used = true;
+			f->inside = b->inside;
+			f->remote = b->remote;
+			return f;
+		}
+		if (same_addr(&f->inside, &b->inside) && same_addr(&f->remote, &b->remote))
 			return f;
 	}
 	return NULL;
 }
 
-/* Shift of a segment starting at seq: every resize strictly before it. */
-static int32_t tcp_offset(const struct tcp_dir_shifts *d, uint32_t seq)
+/* Between the passes: forget the streams, keep the plans. */
+static void tcp_rewind(struct tcp_flow *t)
 {
-	int32_t off = 0;
+	for (size_t i = 0; i < TCP_FLOWS; i++) {
+		for (int d = 0; d < 2 && t[i].used; d++) {
+			struct tcp_dir *td = &t[i].dir[d];
 
-	for (unsigned i = 0; i < d->n; i++)
-		if ((int32_t)(seq - d->s[i].pos) > 0)
-			off += d->s[i].delta;
-	return off;
+			td->isn_known = td->broken = false;
+			td->next = td->buf_start = 0;
+			td->buflen = 0;
+		}
+		t[i].used = false;
+	}
 }
 
-/* Remember a resize at pos (once: a retransmission is resized alike). */
-static bool tcp_record(struct tcp_dir_shifts *d, uint32_t pos, int32_t delta)
+static void tcp_free(struct tcp_flow *t)
 {
-	for (unsigned i = 0; i < d->n; i++)
-		if (d->s[i].pos == pos)
-			return true;
-	if (d->n == TCP_SHIFTS)
-		return false;
-	d->s[d->n++] = (struct tcp_shift){ pos, delta };
-	return true;
+	for (size_t i = 0; t && i < TCP_FLOWS; i++) {
+		for (int d = 0; d < 2; d++) {
+			struct tcp_dir *td = &t[i].dir[d];
+
+			for (unsigned k = 0; k < td->n_plans; k++)
+				free(td->plans[k].edits);
+			free(td->plans);
+			free(td->buf);
+		}
+	}
+	free(t);
+}
+
+static int tcp_add_plan(struct tcp_dir *d, uint32_t start, uint32_t len,
+			const struct sipalg_result *res)
+{
+	struct tcp_plan *p;
+
+	if (d->n_plans == d->cap_plans) {
+		unsigned cap = d->cap_plans ? 2 * d->cap_plans : 8;
+		struct tcp_plan *bigger = realloc(d->plans, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return -1;
+		d->plans = bigger;
+		d->cap_plans = cap;
+	}
+	p = &d->plans[d->n_plans];
+	p->edits = malloc(res->n_edits * sizeof(*p->edits));
+	if (!p->edits)
+		return -1;
+	memcpy(p->edits, res->edits, res->n_edits * sizeof(*p->edits));
+	p->start = start;
+	p->len = len;
+	p->n_edits = res->n_edits;
+	d->n_plans++;
+	return 0;
+}
+
+/* Output bytes for the original stream bytes [0, a): where a segment starts. */
+static uint32_t tcp_emitted_before(const struct tcp_dir *d, uint32_t a)
+{
+	int64_t n = a;
+
+	for (unsigned k = 0; k < d->n_plans && d->plans[k].start < a; k++) {
+		const struct tcp_plan *p = &d->plans[k];
+
+		for (unsigned i = 0; i < p->n_edits; i++) {
+			uint32_t s = p->start + (uint32_t)p->edits[i].off;
+			size_t cut;
+
+			if (s >= a)
+				break;
+			cut = p->edits[i].len < a - s ? p->edits[i].len : a - s;
+			n += (int64_t)strlen(p->edits[i].text) - (int64_t)cut;
+		}
+	}
+	return (uint32_t)n;
+}
+
+/* The segment's new payload: its original bytes [a, a+len) through the plans. */
+static size_t tcp_emit(const struct tcp_dir *d, uint32_t a, const uint8_t *orig,
+		       size_t len, uint8_t *out, size_t cap)
+{
+	uint32_t b = a + (uint32_t)len, pos = a;
+	size_t n = 0;
+
+	for (unsigned k = 0; k < d->n_plans && d->plans[k].start < b; k++) {
+		const struct tcp_plan *p = &d->plans[k];
+
+		if (p->start + p->len <= a)
+			continue;
+		for (unsigned i = 0; i < p->n_edits; i++) {
+			const struct sipalg_edit *e = &p->edits[i];
+			uint32_t s = p->start + (uint32_t)e->off, end = s + (uint32_t)e->len;
+			size_t tl = strlen(e->text);
+
+			if (s >= b)
+				break;
+			if (s < a) {	/* began in an earlier segment: its rest is gone */
+				if (end > pos)
+					pos = end < b ? end : b;
+				continue;
+			}
+			if (n + (s - pos) + tl > cap)
+				return (size_t)-1;
+			memcpy(out + n, orig + (pos - a), s - pos);
+			n += s - pos;
+			memcpy(out + n, e->text, tl);
+			n += tl;
+			pos = end < b ? end : b;
+		}
+	}
+	if (n + (b - pos) > cap)
+		return (size_t)-1;
+	memcpy(out + n, orig + (pos - a), b - pos);
+	return n + (b - pos);
 }
 
 /* ---- the -v line ---------------------------------------------------------- */
@@ -388,6 +496,9 @@ struct replay {
 	uint8_t sip_out[SIPALG_MAX_MSG];
 	uint16_t pool_min, pool_max;	/* media ports, inclusive */
 	struct tcp_flow *tcp;		/* TCP_FLOWS entries */
+	int pass;			/* 1: plan TCP messages, 2: write */
+	uint8_t *obuf;			/* the packet being rebuilt */
+	size_t obuf_size;
 	const char *dirstr;		/* -v: "out", "in" or "--" */
 	bool sip_seen;			/* the engine found a SIP message */
 };
@@ -536,13 +647,11 @@ static void verbose_switched_off(struct replay *r)
 enum outcome { COPIED, NAT_ONLY, SIP_REWRITTEN, SIP_UNCHANGED };
 
 /*
- * Rewrite the SIP payload. Returns its new length (== plen when unchanged)
- * and says under -v what changed or why nothing did.
+ * Run the engine on one SIP message and say under -v what it planned or why
+ * nothing. True when r->res holds edits to apply.
  */
-static size_t rewrite_sip(struct replay *r, const uint8_t *payload, size_t plen,
-			  bool tcp, bool can_resize, enum sipalg_dir dir,
-			  const struct sipalg_binding *b, size_t room,
-			  const uint8_t **newp)
+static bool plan_sip(struct replay *r, const uint8_t *msg, size_t len, bool tcp,
+		     enum sipalg_dir dir, const struct sipalg_binding *b)
 {
 	struct sipalg_ctx ctx = {
 		.transport = tcp ? SIPALG_TCP : SIPALG_UDP,
@@ -553,25 +662,16 @@ static size_t rewrite_sip(struct replay *r, const uint8_t *payload, size_t plen,
 		.map_arg = r,
 	};
 	struct sipalg_result *res = &r->res;
-	long n;
 
-	*newp = payload;
 	r->media.n = 0;
 	r->media.s[0] = '\0';
-	if (tcp) {
-		long whole = sipalg_message_length(payload, plen);
-
-		if (whole != (long)plen) {
-			vadd(&r->notes, " | TCP segment is not exactly one SIP message: payload left");
-			return plen;
-		}
-	}
-	sipalg_process(payload, plen, &ctx, res);
-	r->sip_seen = res->status != SIPALG_NOT_SIP;
+	sipalg_process(msg, len, &ctx, res);
+	if (res->status != SIPALG_NOT_SIP)
+		r->sip_seen = true;
 	if (res->status != SIPALG_OK) {
 		vadd(&r->notes, " | SIP %s: %s", sipalg_status_str(res->status),
 		     res->reason ? res->reason : "left alone");
-		return plen;
+		return false;
 	}
 	if (res->facts.is_request)
 		vadd(&r->notes, " | SIP %s", res->facts.method);
@@ -580,28 +680,138 @@ static size_t rewrite_sip(struct replay *r, const uint8_t *payload, size_t plen,
 	if (res->n_edits == 0) {
 		vadd(&r->notes, ": nothing to rewrite%s", r->media.s);
 		verbose_switched_off(r);
-		return plen;
-	}
-	if (!can_resize && res->delta != 0) {
-		vadd(&r->notes, ": TCP rewrite would change the length by %+ld and "
-		     "this flow's sequence shifts cannot be tracked: payload left", res->delta);
-		return plen;
-	}
-	if ((long)plen + res->delta > (long)room) {
-		vadd(&r->notes, ": rewritten packet would exceed 65535 bytes: payload left");
-		return plen;
-	}
-	n = sipalg_apply(payload, plen, res, r->sip_out, sizeof(r->sip_out));
-	if (n < 0) {
-		vadd(&r->notes, ": rewrite does not fit: payload left");
-		return plen;
+		return false;
 	}
 	vadd(&r->notes, ":");
-	verbose_edits(r, payload);
+	verbose_edits(r, msg);
 	vadd(&r->notes, "%s", r->media.s);
 	verbose_switched_off(r);
+	return true;
+}
+
+/* A UDP datagram's SIP payload: the new length (plen when left as is). */
+static size_t rewrite_udp_sip(struct replay *r, const uint8_t *payload, size_t plen,
+			      enum sipalg_dir dir, const struct sipalg_binding *b,
+			      size_t room, const uint8_t **newp)
+{
+	long n;
+
+	*newp = payload;
+	if (!plan_sip(r, payload, plen, false, dir, b))
+		return plen;
+	if ((long)plen + r->res.delta > (long)room) {
+		vadd(&r->notes, " [rewritten packet would exceed 65535 bytes: payload left]");
+		return plen;
+	}
+	n = sipalg_apply(payload, plen, &r->res, r->sip_out, sizeof(r->sip_out));
+	if (n < 0) {
+		vadd(&r->notes, " [rewrite does not fit: payload left]");
+		return plen;
+	}
 	*newp = r->sip_out;
 	return (size_t)n;
+}
+
+/* Append a segment's new bytes to the direction's message buffer. */
+static bool tcp_append(struct replay *r, struct tcp_dir *d, const uint8_t *p, size_t n)
+{
+	if (!d->buf && !(d->buf = malloc(SIPALG_MAX_MSG)))
+		return false;
+	if (d->buflen + n > SIPALG_MAX_MSG) {
+		vadd(&r->notes, " | TCP: SIP message over %d bytes: stream no longer rewritten",
+		     SIPALG_MAX_MSG);
+		return false;
+	}
+	memcpy(d->buf + d->buflen, p, n);
+	d->buflen += n;
+	return true;
+}
+
+/* Run the engine on every message the buffer now holds whole. */
+static void tcp_messages(struct replay *r, struct tcp_dir *d, enum sipalg_dir dir,
+			 const struct sipalg_binding *b)
+{
+	for (;;) {
+		size_t skip = 0;
+		long len;
+
+		/* CRLF keepalives (RFC 5626) between messages pass as they are. */
+		while (skip < d->buflen && (d->buf[skip] == '\r' || d->buf[skip] == '\n'))
+			skip++;
+		memmove(d->buf, d->buf + skip, d->buflen - skip);
+		d->buflen -= skip;
+		d->buf_start += (uint32_t)skip;
+		if (d->buflen == 0)
+			return;
+		len = sipalg_message_length(d->buf, d->buflen);
+		if (len == 0)
+			return;	/* more to come */
+		if (len < 0) {
+			vadd(&r->notes, " | TCP stream is not SIP framed (no Content-Length?): "
+			     "no longer rewritten");
+			d->broken = true;
+			return;
+		}
+		if (plan_sip(r, d->buf, (size_t)len, true, dir, b) && r->pass == 1 &&
+		    tcp_add_plan(d, d->buf_start, (uint32_t)len, &r->res) < 0)
+			vadd(&r->notes, " [out of memory: message left]");
+		memmove(d->buf, d->buf + len, d->buflen - (size_t)len);
+		d->buflen -= (size_t)len;
+		d->buf_start += (uint32_t)len;
+	}
+}
+
+/*
+ * One TCP segment of a helped flow: reassemble (sip: on a SIP port), write
+ * its payload through the plans into out and its sequence number to
+ * *seq_out. Returns the new payload length.
+ */
+static size_t tcp_segment(struct replay *r, struct tcp_flow *f, enum sipalg_dir dir,
+			  const struct sipalg_binding *b, bool sip, uint8_t flags,
+			  uint32_t seq, const uint8_t *payload, size_t plen,
+			  uint8_t *out, size_t cap, uint32_t *seq_out)
+{
+	struct tcp_dir *d = &f->dir[dir];
+	uint32_t a;
+	size_t n;
+
+	*seq_out = seq;
+	if (flags & TH_SYN) {
+		d->isn = seq + 1;
+		d->isn_known = true;
+		d->next = 0;
+	} else if (!d->isn_known) {
+		d->isn = seq;	/* the capture began mid-connection */
+		d->isn_known = true;
+		d->next = 0;
+	}
+	a = seq - d->isn;
+	if ((int32_t)a < 0 || (flags & TH_SYN)) {
+		memcpy(out, payload, plen);
+		return plen;
+	}
+	*seq_out = d->isn + tcp_emitted_before(d, a);
+	if (sip && plen > 0 && !d->broken) {
+		uint32_t end = a + (uint32_t)plen;
+
+		if ((int32_t)(a - d->next) > 0) {
+			vadd(&r->notes, " | TCP gap (capture loss?): stream no longer rewritten");
+			d->broken = true;
+		} else if ((int32_t)(end - d->next) > 0) {	/* new bytes (maybe after a resent part) */
+			if (!tcp_append(r, d, payload + (d->next - a), end - d->next))
+				d->broken = true;
+			d->next = end;
+			if (!d->broken)
+				tcp_messages(r, d, dir, b);
+		}
+	}
+	n = tcp_emit(d, a, payload, plen, out, cap);
+	if (n == (size_t)-1) {
+		vadd(&r->notes, " [rewritten segment would not fit: payload left]");
+		memcpy(out, payload, plen);
+		return plen;
+	}
+	return n;
 }
 
 /*
@@ -739,32 +949,37 @@ static enum outcome replay_packet(struct replay *r, int dlt,
 	b.public = (struct sipalg_addr){ r->o->public_ip, (uint16_t)pub };
 	r->dirstr = dir == SIPALG_OUTBOUND ? "out" : "in";
 
-	struct tcp_flow *flow = NULL;
-	if (proto == IPPROTO_TCP) {
-		flow = tcp_flow_find(r->tcp, &b);
-		if (flow && !flow->used)
-			*flow = (struct tcp_flow){ .inside = b.inside, .remote = b.remote, .used = true };
-	}
-
 	/* SIP payload, when the flow is on a SIP port and its transport is helped. */
 	const uint8_t *payload = l4 + l4hdr, *newp = payload;
 	size_t plen = l4len - l4hdr, nlen = plen;
 	bool helped = proto == IPPROTO_UDP ? r->cfg->udp : r->cfg->tcp;
 	bool sip_port = config_is_sip_port(r->cfg, b.inside.port) ||
 			config_is_sip_port(r->cfg, b.remote.port);
-	bool sip = false;
+	size_t room = 65535 - ihl - l4hdr;
+	struct tcp_flow *flow = NULL;
+	uint32_t seq_out = 0;
 
-	if (sip_port && helped && plen > 0) {
-		size_t room = 65535 - ihl - l4hdr;
-		bool can_resize = proto == IPPROTO_UDP ||
-				  (flow && flow->dir[dir].n < TCP_SHIFTS);
-		nlen = rewrite_sip(r, payload, plen, proto == IPPROTO_TCP, can_resize,
-				   dir, &b, room, &newp);
-		sip = r->sip_seen;
-	} else if (sip_port && plen > 0) {
+	if (sip_port && !helped && plen > 0)
 		vadd(&r->notes, " | %s not helped (config): payload left",
 		     proto == IPPROTO_UDP ? "UDP" : "TCP");
+	if (proto == IPPROTO_UDP && sip_port && helped && plen > 0) {
+		nlen = rewrite_udp_sip(r, payload, plen, dir, &b, room, &newp);
+	} else if (proto == IPPROTO_TCP) {
+		struct tcphdr th;
+
+		memcpy(&th, l4, sizeof(th));
+		seq_out = ntohl(th.th_seq);
+		flow = tcp_flow_get(r->tcp, &b);
+		if (flow) {
+			nlen = tcp_segment(r, flow, dir, &b, sip_port && helped, th.th_flags,
+					   ntohl(th.th_seq), payload, plen, r->sip_out,
+					   room < sizeof(r->sip_out) ? room : sizeof(r->sip_out),
+					   &seq_out);
+			newp = r->sip_out;
+		}
 	}
+	bool sip = r->sip_seen;
+	bool payload_changed = nlen != plen || memcmp(newp, payload, plen) != 0;
 
 	/* Rebuild: link header, IP header, l4 header, payload, any trailer. */
 	size_t trailer = avail - tot;
@@ -810,17 +1025,13 @@ static enum outcome replay_packet(struct replay *r, int dlt,
 		struct tcphdr th;
 		memcpy(&th, ol4, sizeof(th));
 		bool sum_ok = l4_checksum(&iph, proto, l4, l4len) == 0;
-		uint32_t seq = ntohl(th.th_seq);
 		th.th_sport = htons(sport);
 		th.th_dport = htons(dport);
-		if (flow) {
-			int32_t off = tcp_offset(&flow->dir[dir], seq);
-			if (off)
-				vadd(&r->notes, " [seq %+d]", off);
-			th.th_seq = htonl(seq + (uint32_t)off);
-			if (delta)
-				tcp_record(&flow->dir[dir], seq, (int32_t)delta);
-		}
+		if (seq_out != ntohl(th.th_seq))
+			vadd(&r->notes, " [seq %+d]", (int32_t)(seq_out - ntohl(th.th_seq)));
+		if (delta)
+			vadd(&r->notes, " [segment %+ld bytes]", delta);
+		th.th_seq = htonl(seq_out);
 		th.th_sum = 0;
 		memcpy(ol4, &th, sizeof(th));
 		th.th_sum = htons(l4_checksum(&oiph, proto, ol4, ol4len));
@@ -835,7 +1046,7 @@ static enum outcome replay_packet(struct replay *r, int dlt,
 	     ipstr(oiph.ip_dst, a2), dport);
 	if (ohdr->caplen == caplen && memcmp(obuf, data, caplen) == 0)
 		return sip ? SIP_UNCHANGED : COPIED;
-	if (newp != payload)
+	if (payload_changed)
 		return SIP_REWRITTEN;
 	return sip ? SIP_UNCHANGED : NAT_ONLY;
 }
@@ -867,6 +1078,65 @@ int replay_parse_cidr(const char *s, struct in_addr *net, struct in_addr *mask)
 	return 0;
 }
 
+/*
+ * One pass over the capture. Pass 1 only plans (TCP messages); pass 2 writes
+ * out (when given) and the -v lines. Returns 0 or -1 with err.
+ */
+static int replay_pass(struct replay *r, pcap_t *in, int dlt, pcap_dumper_t *out,
+		       struct replay_stats *st, char *err, size_t errlen)
+{
+	const struct replay_opts *o = r->o;
+	FILE *vout = o->vout ? o->vout : stdout;
+
+	memset(st, 0, sizeof(*st));
+	for (;;) {
+		struct pcap_pkthdr *hdr, ohdr;
+		const u_char *data;
+		int k = pcap_next_ex(in, &hdr, &data);
+
+		if (k == PCAP_ERROR_BREAK)
+			return 0;	/* end of file */
+		if (k != 1) {
+			snprintf(err, errlen, "%s: packet %llu: %s", o->in_path,
+				 (unsigned long long)st->packets + 1, pcap_geterr(in));
+			return -1;
+		}
+		st->packets++;
+		r->v.n = r->notes.n = 0;
+		r->v.s[0] = r->notes.s[0] = '\0';
+		r->dirstr = "--";
+		r->sip_seen = false;
+		if (hdr->caplen + 65536ul > r->obuf_size) {
+			uint8_t *bigger = realloc(r->obuf, hdr->caplen + 65536ul);
+			if (!bigger) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			r->obuf = bigger;
+			r->obuf_size = hdr->caplen + 65536ul;
+		}
+		switch (replay_packet(r, dlt, hdr, data, &ohdr, r->obuf)) {
+		case COPIED: st->copied++; break;
+		case NAT_ONLY: st->nat_only++; break;
+		case SIP_REWRITTEN: st->sip_rewritten++; break;
+		case SIP_UNCHANGED: st->sip_unchanged++; break;
+		}
+		if (out)
+			pcap_dump((u_char *)out, &ohdr, r->obuf);
+		if (out && o->verbose)
+			fprintf(vout, "%llu %s%s%s\n", (unsigned long long)st->packets,
+				r->dirstr, r->v.s, r->notes.s);
+	}
+}
+
+/* Fresh per-pass state; the TCP plans survive. */
+static int replay_reset(struct replay *r)
+{
+	nat_free(&r->nat);
+	tcp_rewind(r->tcp);
+	return nat_init(&r->nat);
+}
+
 int replay_run(const struct replay_opts *o, struct replay_stats *st,
 	       char *err, size_t errlen)
 {
@@ -874,12 +1144,20 @@ int replay_run(const struct replay_opts *o, struct replay_stats *st,
 	pcap_t *in = NULL, *dead = NULL;
 	pcap_dumper_t *out = NULL;
 	struct replay *r = NULL;
-	uint8_t *obuf = NULL;
-	size_t obuf_size = 0;
-	FILE *vout = o->vout ? o->vout : stdout;
 	int rc = -1, dlt, snap;
 
 	memset(st, 0, sizeof(*st));
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->tcp = calloc(TCP_FLOWS, sizeof(*r->tcp))) || nat_init(&r->nat) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	r->o = o;
+	r->cfg = o->cfg;
+	r->pool_min = o->cfg->rtp.port_min;
+	r->pool_max = o->cfg->rtp.port_max;
+
+	/* Pass 1: the same walk, nothing written, to plan SIP over TCP. */
 	in = pcap_open_offline(o->in_path, errbuf);
 	if (!in) {
 		snprintf(err, errlen, "%s: %s", o->in_path, errbuf);
@@ -890,6 +1168,17 @@ int replay_run(const struct replay_opts *o, struct replay_stats *st,
 		log_warnx("%s: link type %s not modelled: every packet is copied unchanged",
 			  o->in_path, pcap_datalink_val_to_name(dlt) ?
 			  pcap_datalink_val_to_name(dlt) : "?");
+	r->pass = 1;
+	if (replay_pass(r, in, dlt, NULL, st, err, errlen) < 0)
+		goto out;
+	pcap_close(in);
+
+	/* Pass 2: again from the start, writing. */
+	in = pcap_open_offline(o->in_path, errbuf);
+	if (!in) {
+		snprintf(err, errlen, "%s: %s", o->in_path, errbuf);
+		goto out;
+	}
 	/* Rewritten packets may grow: leave room above the input's snap length. */
 	snap = pcap_snapshot(in);
 	if (snap < 262144)
@@ -904,57 +1193,13 @@ int replay_run(const struct replay_opts *o, struct replay_stats *st,
 		snprintf(err, errlen, "%s: %s", o->out_path, pcap_geterr(dead));
 		goto out;
 	}
-	r = calloc(1, sizeof(*r));
-	obuf_size = (size_t)snap + 65536;
-	obuf = malloc(obuf_size);
-	if (r)
-		r->tcp = calloc(TCP_FLOWS, sizeof(*r->tcp));
-	if (!r || !obuf || !r->tcp || nat_init(&r->nat) < 0) {
+	r->pass = 2;
+	if (replay_reset(r) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	r->o = o;
-	r->cfg = o->cfg;
-	r->pool_min = o->cfg->rtp.port_min;
-	r->pool_max = o->cfg->rtp.port_max;
-
-	for (;;) {
-		struct pcap_pkthdr *hdr, ohdr;
-		const u_char *data;
-		int k = pcap_next_ex(in, &hdr, &data);
-
-		if (k == PCAP_ERROR_BREAK)
-			break;	/* end of file */
-		if (k != 1) {
-			snprintf(err, errlen, "%s: packet %llu: %s", o->in_path,
-				 (unsigned long long)st->packets + 1, pcap_geterr(in));
-			goto out;
-		}
-		st->packets++;
-		r->v.n = r->notes.n = 0;
-		r->v.s[0] = r->notes.s[0] = '\0';
-		r->dirstr = "--";
-		r->sip_seen = false;
-		if (hdr->caplen + 65536ul > obuf_size) {
-			uint8_t *bigger = realloc(obuf, hdr->caplen + 65536ul);
-			if (!bigger) {
-				snprintf(err, errlen, "out of memory");
-				goto out;
-			}
-			obuf = bigger;
-			obuf_size = hdr->caplen + 65536ul;
-		}
-		switch (replay_packet(r, dlt, hdr, data, &ohdr, obuf)) {
-		case COPIED: st->copied++; break;
-		case NAT_ONLY: st->nat_only++; break;
-		case SIP_REWRITTEN: st->sip_rewritten++; break;
-		case SIP_UNCHANGED: st->sip_unchanged++; break;
-		}
-		pcap_dump((u_char *)out, &ohdr, obuf);
-		if (o->verbose)
-			fprintf(vout, "%llu %s%s%s\n", (unsigned long long)st->packets,
-				r->dirstr, r->v.s, r->notes.s);
-	}
+	if (replay_pass(r, in, dlt, out, st, err, errlen) < 0)
+		goto out;
 	if (pcap_dump_flush(out) < 0 || ferror(pcap_dump_file(out))) {
 		snprintf(err, errlen, "%s: write error: %s", o->out_path, strerror(errno));
 		goto out;
@@ -976,9 +1221,9 @@ out:
 		pcap_close(in);
 	if (r) {
 		nat_free(&r->nat);
-		free(r->tcp);
+		tcp_free(r->tcp);
+		free(r->obuf);
 	}
 	free(r);
-	free(obuf);
 	return rc;
 }

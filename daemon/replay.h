@@ -10,9 +10,10 @@
  * out as they reach the inside: DNAT back through the same NAT table, SIP
  * rewritten INBOUND. SDP media ports are mapped as the pinhole pool would
  * (rtp port_min..port_max, inside port kept when free), and the media flows
- * themselves are NATed to those ports. SIP over TCP is rewritten when a
- * segment holds exactly one whole message; a change of length shifts the
- * later sequence numbers of that direction. Ethernet (with VLAN tags), Linux
+ * themselves are NATed to those ports. SIP over TCP is reassembled per
+ * direction (two passes over the capture: plan, then write), rewritten, and
+ * cut back into the original segments; later sequence numbers of that
+ * direction move by the bytes added. Ethernet (with VLAN tags), Linux
  * cooked v1/v2, raw IP and BSD loopback captures are understood; pcapng is
  * read, classic pcap written. See README.md.
  */

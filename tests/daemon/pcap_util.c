@@ -237,6 +237,7 @@ static void view_parse(int dlt, struct pkt_view *v)
 	} else {
 		v->l4_csum_field = (uint16_t)(l4[16] << 8 | l4[17]);
 		v->seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
+		v->tcp_flags = l4[13];
 		v->ack = (uint32_t)l4[8] << 24 | (uint32_t)l4[9] << 16 | (uint32_t)l4[10] << 8 | l4[11];
 	}
 	v->l4_csum_ok = (v->proto == IPPROTO_UDP && v->l4_csum_field == 0) ||

@@ -42,6 +42,7 @@ struct pkt_view {
 	uint8_t proto;
 	uint16_t ip_len_field, udp_len_field, l4_csum_field;
 	uint32_t seq, ack;		/* TCP */
+	uint8_t tcp_flags;
 	bool ip_csum_ok, l4_csum_ok;	/* l4_csum_ok: also true for a 0 UDP checksum */
 	const uint8_t *payload;
 	size_t plen;

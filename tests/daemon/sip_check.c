@@ -58,6 +58,27 @@ static bool header_is(const uint8_t *m, size_t s, size_t e, const char *name, si
 	return true;
 }
 
+long sip_frame_length(const uint8_t *m, size_t len)
+{
+	long body = body_offset(m, len);
+	size_t pos = 0, s, e, v;
+
+	if (body < 0)
+		return 0;
+	next_line(m, (size_t)body, &pos, &s, &e);
+	while (next_line(m, (size_t)body, &pos, &s, &e) && e > s) {
+		if (header_is(m, s, e, "Content-Length", &v) || header_is(m, s, e, "l", &v)) {
+			while (v < e && m[v] == ' ')
+				v++;
+			if (v >= e || !isdigit(m[v]))
+				return -1;
+			long cl = strtol((const char *)m + v, NULL, 10);
+			return (size_t)body + (size_t)cl <= len ? body + cl : 0;
+		}
+	}
+	return -1;
+}
+
 int sip_check_content_length(const uint8_t *m, size_t len, char *why, size_t n)
 {
 	long body = body_offset(m, len);

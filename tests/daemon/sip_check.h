@@ -11,6 +11,10 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+/* Length of the first whole message in a stream (headers + Content-Length
+ * body): >0, 0 when incomplete, -1 when it has no Content-Length. */
+long sip_frame_length(const uint8_t *buf, size_t len);
+
 /* Does msg look like a SIP message (request or response start line)? */
 bool sip_looks_like(const uint8_t *msg, size_t len);
 

@@ -72,7 +72,7 @@ enum {
 	P_REG_A, P_REG_A_OK, P_REG_B, P_REG_B_OK, P_INVITE, P_TRYING, P_OK,
 	P_ACK, P_RTP_OUT, P_RTP_IN, P_RTCP_OUT, P_BYE, P_NONSIP, P_BADSUM,
 	P_FRAG, P_INSIDE, P_ARP, P_TCP_SAME, P_TCP_GROW, P_INVITE_IN,
-	P_TCP_GROW2, P_TCP_GROW_OK, P_COUNT
+	P_TCP_GROW2, P_TCP_GROW_OK, P_SPLIT1, P_SPLIT2, P_SPLIT3, P_COUNT
 };
 
 static struct pkt_spec specs[P_COUNT];
@@ -195,6 +195,25 @@ static void build_scenario(void)
 		"To: <sip:carol@example.org>;tag=p1\r\n"
 		"Call-ID: tcp-2@192.168.1.9\r\n"
 		"CSeq: 1 REGISTER\r\n", "");
+	/* An INVITE over TCP in two segments, cut inside the Contact address. */
+	texts[P_SPLIT1] = msg(
+		"INVITE sip:bob@example.org;transport=tcp SIP/2.0\r\n"
+		"Via: SIP/2.0/TCP 192.168.1.12:5080;branch=z9hG4bKs1\r\n"
+		"From: <sip:dave@example.org>;tag=d1\r\n"
+		"To: <sip:bob@example.org>\r\n"
+		"Call-ID: split-1@192.168.1.12\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:dave@192.168.1.12:5080;transport=tcp>\r\n"
+		"Content-Type: application/sdp\r\n",
+		"v=0\r\no=dave 1 1 IN IP4 192.168.1.12\r\ns=-\r\nc=IN IP4 192.168.1.12\r\n"
+		"t=0 0\r\nm=audio 12000 RTP/AVP 0\r\n");
+	texts[P_SPLIT3] = msg(
+		"BYE sip:bob@" FAR ";transport=tcp SIP/2.0\r\n"
+		"Via: SIP/2.0/TCP 192.168.1.12:5080;branch=z9hG4bKs2\r\n"
+		"From: <sip:dave@example.org>;tag=d1\r\n"
+		"To: <sip:bob@example.org>;tag=b2\r\n"
+		"Call-ID: split-1@192.168.1.12\r\n"
+		"CSeq: 2 BYE\r\n", "");
 	texts[P_INVITE_IN] = msg(
 		"INVITE sip:alice@" PUB ":5060 SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP " PROXY ":5060;branch=z9hG4bKin1\r\n"
@@ -236,6 +255,21 @@ static void build_scenario(void)
 	/* The proxy's answer on it: its own seq space, untouched. */
 	specs[P_TCP_GROW_OK] = SPEC(PROXY, 5060, "192.168.1.9", 5071, IPPROTO_TCP, texts[P_TCP_GROW_OK]);
 	specs[P_TCP_GROW_OK].seq = 5000;
+	/* The split INVITE: its first part ends inside "192.168.1.12" of Contact. */
+	{
+		const char *cut = strstr(texts[P_SPLIT1], "Contact: <sip:dave@192.16") +
+				  strlen("Contact: <sip:dave@192.16");
+		size_t first = (size_t)(cut - texts[P_SPLIT1]);
+
+		texts[P_SPLIT2] = strdup(cut);
+		texts[P_SPLIT1][first] = '\0';
+		specs[P_SPLIT1] = SPEC("192.168.1.12", 5080, PROXY, 5060, IPPROTO_TCP, texts[P_SPLIT1]);
+		specs[P_SPLIT1].seq = 1000;
+		specs[P_SPLIT2] = SPEC("192.168.1.12", 5080, PROXY, 5060, IPPROTO_TCP, texts[P_SPLIT2]);
+		specs[P_SPLIT2].seq = 1000 + (uint32_t)first;
+		specs[P_SPLIT3] = SPEC("192.168.1.12", 5080, PROXY, 5060, IPPROTO_TCP, texts[P_SPLIT3]);
+		specs[P_SPLIT3].seq = specs[P_SPLIT2].seq + (uint32_t)strlen(texts[P_SPLIT2]);
+	}
 	/* Ethernet captures on a trunk port carry 802.1Q tags. */
 	specs[P_BYE].vlan = true;
 }
@@ -304,6 +338,8 @@ static void check_outbound_sip(const char *tag, const struct pkt_view *v, long n
 	for (long i = 0; i < n; i++) {
 		if (!v[i].ipv4 || !is(v[i].src, PUB) || !sip_looks_like(v[i].payload, v[i].plen))
 			continue;
+		if (i == P_SPLIT1 || i == P_SPLIT2)
+			continue;	/* half messages: checked joined, in check_untouched */
 		CHECK(!sip_find_inside_leak(v[i].payload, v[i].plen, net, mask, what, sizeof(what)),
 		      "%s #%ld: inside address left: %s", tag, i, what);
 		CHECK(sip_check_content_length(v[i].payload, v[i].plen, what, sizeof(what)) == 0,
@@ -326,7 +362,8 @@ static void check_scenario(const char *tag, const struct pkt_view *v, long n)
 	for (long i = 0; i < n; i++) {
 		char what[300];
 
-		if (!v[i].ipv4 || !specs[i].payload || !sip_looks_like(v[i].payload, v[i].plen))
+		if (!v[i].ipv4 || !specs[i].payload || !sip_looks_like(v[i].payload, v[i].plen) ||
+		    i == P_SPLIT1 || i == P_SPLIT2)
 			continue;
 		CHECK(sip_only_alg_lines_changed((const uint8_t *)specs[i].payload,
 						 strlen(specs[i].payload), v[i].payload,
@@ -423,6 +460,33 @@ static void check_untouched(const char *tag, const char *in, const char *out)
 		      g2->seq, vi[P_TCP_GROW2].seq, grow);
 		CHECK(gok->seq == 5000 && gok->ack == vi[P_TCP_GROW_OK].ack && gok->l4_csum_ok &&
 		      is(gok->dst, "192.168.1.9"), "%s: peer's TCP segment changed seq/ack", tag);
+		/* The split INVITE: the two output segments make one right message. */
+		const struct pkt_view *s1 = &vo[P_SPLIT1], *s2 = &vo[P_SPLIT2], *s3 = &vo[P_SPLIT3];
+		uint8_t whole[4096], orig[4096];
+		size_t wl = s1->plen + s2->plen, ol = vi[P_SPLIT1].plen + vi[P_SPLIT2].plen;
+		if (wl <= sizeof(whole) && ol <= sizeof(orig)) {
+			struct in_addr net, mask;
+			memcpy(whole, s1->payload, s1->plen);
+			memcpy(whole + s1->plen, s2->payload, s2->plen);
+			memcpy(orig, vi[P_SPLIT1].payload, vi[P_SPLIT1].plen);
+			memcpy(orig + vi[P_SPLIT1].plen, vi[P_SPLIT2].payload, vi[P_SPLIT2].plen);
+			replay_parse_cidr("192.168.1.0/24", &net, &mask);
+			CHECK(sip_check_content_length(whole, wl, why, sizeof(why)) == 0,
+			      "%s: split INVITE: %s", tag, why);
+			CHECK(!sip_find_inside_leak(whole, wl, net, mask, why, sizeof(why)),
+			      "%s: split INVITE: inside address left: %s", tag, why);
+			CHECK(sip_only_alg_lines_changed(orig, ol, whole, wl, why, sizeof(why)) == 0,
+			      "%s: split INVITE: %s", tag, why);
+			CHECK(sip_header_has(whole, wl, "Contact", PUB ":5080"),
+			      "%s: split INVITE: Contact cut across segments not rewritten", tag);
+		}
+		CHECK(s1->seq == 1000 && s2->seq == 1000 + (uint32_t)s1->plen &&
+		      s3->seq == s2->seq + (uint32_t)s2->plen && s1->l4_csum_ok && s2->l4_csum_ok &&
+		      s3->l4_csum_ok, "%s: split INVITE: seq %u/%u/%u after %zu+%zu bytes", tag,
+		      s1->seq, s2->seq, s3->seq, s1->plen, s2->plen);
+		CHECK(sip_header_has(s3->payload, s3->plen, "Via", PUB ":5080"),
+		      "%s: BYE after the split INVITE not rewritten", tag);
+
 		const struct pkt_view *t = &vo[P_TCP_SAME];
 		CHECK(is(t->src, PUB) && t->l4_csum_ok &&
 		      sip_header_has(t->payload, t->plen, "Via", PUB ":5070"),
