@@ -17,6 +17,7 @@ set -uo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$LAB_DIR/../.." && pwd)
+# SL_RESULTS_DIR: another results directory, e.g. for two runs at once
 RESULTS_DIR=${SL_RESULTS_DIR:-$LAB_DIR/results}
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -47,11 +48,6 @@ for s in "${scen[@]}"; do
 done
 [[ $reps =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --reps takes a positive number" >&2; exit 2; }
 ((EUID == 0)) || { echo "run.sh: must run as root (namespaces, nft, conntrack)" >&2; exit 2; }
-
-# One lab per kernel at a time: the namespace names are fixed. (The guest has
-# its own /tmp, so its half takes its own lock.)
-exec 8>/tmp/sl-lab.lock
-flock -w 10 8 || { echo "run.sh: another lab run holds /tmp/sl-lab.lock" >&2; exit 2; }
 
 source "$LAB_DIR/lib/topo.sh"
 source "$LAB_DIR/lib/alg.sh"
@@ -84,6 +80,9 @@ esac
 rc_host=0 rc_vm=0
 if [[ -n ${host_algs// /} ]]; then
   echo "lab: running on this kernel ($(uname -r)): algs [$host_algs], ${#scen[@]} scenarios x $reps" >&2
+  # one lab per kernel at a time: the namespace names are fixed (the guest has
+  # its own kernel and /tmp, so a --vm run does not need the host's lock)
+  flock -w 30 /tmp/sl-lab.lock \
   bash "$LAB_DIR/lib/local.sh" --place "$( ((in_guest)) && echo vm || echo host)" \
     --algs "$host_algs" --reps "$reps" "${scen[@]}"
   rc_host=$?

@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 
 now() { date +%s.%N; }
-fsub() { python3 -c "import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 3))" "$1" "$2"; }
+fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
+half() { awk -v a="$1" 'BEGIN { printf "%.3f\n", a / 2 }'; }
 
 # uri of a phone's registered account at the lab PBX
 aor() { echo "sip:$1@$PBX_IP${2:+;transport=$2}"; }
@@ -16,8 +17,8 @@ newest_rec() {
 
 # last CALL_CLOSED reason of a phone
 closed_reason() {
-  grep '"CALL_CLOSED"' "$(phone_dir "$1")/ctrl.log" 2>/dev/null | tail -1 |
-    python3 -c 'import json,sys; l=sys.stdin.read().strip(); print(json.loads(l)["param"] if l else "")'
+  grep -F '"CALL_CLOSED"' "$(phone_dir "$1")/ctrl.log" 2>/dev/null | tail -1 |
+    sed -n 's/.*"param": "\([^"]*\)".*/\1/p'
 }
 
 # call_dial CALLER URI CALLEE: dial and wait (bounded) until both sides are up.
@@ -79,9 +80,9 @@ call_simple() {
   local label=$1 caller=$2 uri=$3 callee=$4 talk=$5
   call_dial "$caller" "$uri" "$callee"
   if [[ $CALL_UP == yes ]]; then
-    sleep "$(python3 -c "print($talk/2)")"
+    sleep "$(half "$talk")"
     expect_sample "$REP_DIR/expect.txt" "$label mid-call"
-    sleep "$(python3 -c "print($talk/2)")"
+    sleep "$(half "$talk")"
   fi
   call_hangup "$caller" "$callee"
   call_judge "$label" "$caller" "$callee"

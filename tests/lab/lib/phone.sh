@@ -51,14 +51,35 @@ phone_cmd() {
   timeout 2 bash -c 'echo "$1" >"$2"' _ "$2" "$(phone_dir "$1")/cmd"
 }
 
-# phone_wait HOST EVENT [timeout] [count] -> prints the event JSON, 1 on timeout
+# The polling helpers below are plain bash + grep on purpose: inside the qemu
+# guest every python3 start costs seconds (TCG, root over 9p), which would
+# stretch the timed parts of a call.
+
+# _ctrl_match KIND: the grep pattern for an event type, or "response"
+_ctrl_match() {
+  if [[ $1 == response ]]; then echo '"response": true'; else echo "\"type\": \"$1\""; fi
+}
+
+# phone_wait HOST EVENT [timeout s] [count] -> prints the count-th such message, 1 on timeout
 phone_wait() {
-  python3 "$LAB_DIR/tools/wait_event.py" "$(phone_dir "$1")/ctrl.log" "$2" \
-    --timeout "${3:-10}" --count "${4:-1}"
+  local log pat t=${3:-10} n=${4:-1} end c
+  log="$(phone_dir "$1")/ctrl.log" pat=$(_ctrl_match "$2")
+  end=$(($(date +%s%N) + ${t%.*} * 1000000000))
+  while :; do
+    c=$(grep -c -F "$pat" "$log" 2>/dev/null) || true
+    if ((${c:-0} >= n)); then
+      grep -F "$pat" "$log" | sed -n "${n}p"
+      return 0
+    fi
+    (($(date +%s%N) > end)) && return 1
+    sleep 0.1
+  done
 }
 
 phone_count() {  # phone_count HOST EVENT -> number of such events so far
-  grep -c "\"type\": \"$2\"" "$(phone_dir "$1")/ctrl.log" 2>/dev/null || true
+  local c
+  c=$(grep -c -F "\"type\": \"$2\"" "$(phone_dir "$1")/ctrl.log" 2>/dev/null) || true
+  echo "${c:-0}"
 }
 
 # Registered = baresip's reginfo shows the account OK; poll it, bounded
@@ -67,10 +88,9 @@ phone_wait_registered() {
   local host=$1 t=${2:-10} log i n
   log="$(phone_dir "$host")/ctrl.log"
   for ((i = 0; i < t * 2; i++)); do
-    n=$(grep -c '"response": true' "$log" 2>/dev/null || true)
+    n=$(grep -c -F '"response": true' "$log" 2>/dev/null) || true
     phone_cmd "$host" reginfo
-    if python3 "$LAB_DIR/tools/wait_event.py" "$log" response --count $((n + 1)) --timeout 1 |
-      grep -qF '[32mOK'; then
+    if phone_wait "$host" response 2 $((${n:-0} + 1)) | grep -qF '[32mOK'; then
       return 0
     fi
     sleep 0.4

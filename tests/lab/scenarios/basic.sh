@@ -65,6 +65,7 @@ scn_no_record_route() {
   phones_up l1 w1 || return 1
   call_simple call l1 "$(aor w1)" w1 "$TALK"
   local rc=$? acks byes ok200
+  sip_wait_wan out BYE
   acks=$(sip_count_wan out ACK) byes=$(sip_count_wan out BYE) ok200=$(sip_count_wan in 200)
   local reason; reason=$(closed_reason w1)
   python3 -c 'import json,sys; print(json.dumps({"summary": sys.argv[1]}))' \

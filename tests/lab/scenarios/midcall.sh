@@ -29,12 +29,8 @@ scn_hold_sendonly() {
 # hold_media_after_resume INVITES: judge the media after the resume re-INVITE
 # (the 3rd INVITE leaving on the WAN) up to the BYE; writes resumed.json.
 hold_media_after_resume() {
-  local invites=$1 m i
-  # tcpdump may write the BYE a moment after it crossed: wait for it (bounded)
-  for ((i = 0; i < 30; i++)); do
-    (($(sip_count_wan out BYE) > 0)) && break
-    sleep 0.1
-  done
+  local invites=$1 m
+  sip_wait_wan out BYE
   m=$(python3 "$LAB_DIR/tools/mediawin.py" "$REP_DIR/lan0.pcap" "$REP_DIR/wan0.pcap" \
     --start INVITE:3 --end BYE:1 --skip 1)
   python3 - "$m" "$invites" >"$REP_DIR/resumed.json" <<'PY'

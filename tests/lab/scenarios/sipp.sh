@@ -55,7 +55,7 @@ scn_trunk() {
   local at live samples=() ok=1
   for spec in 3.0:4 5.3:3 6.8:2 8.3:1 10.6:0; do
     at=${spec%:*} live=${spec#*:}
-    sleep "$(python3 -c "import sys,time; print(max(0, $at - (time.time() - $t0)))")"
+    sleep "$(awk -v at="$at" -v t0="$t0" -v now="$(now)" 'BEGIN { d = at - (now - t0); printf "%.3f\n", d > 0 ? d : 0 }')"
     local n
     # the first dport= of a line is the expected flow's (the public RTP/RTCP port)
     n=$(alg_expectations | awk '/dst=203\.0\.113\.1 / { for (i = 1; i <= NF; i++) if ($i ~ /^dport=/) { split($i, a, "="); if (a[2] % 2 == 0) print; break } }' | wc -l)
@@ -92,7 +92,7 @@ sipp_fixed_call() {
   # a busy machine may schedule tcpdump late: stop it only once it has written
   # the whole dialog (6 messages), bounded
   for ((i = 0; i < 30; i++)); do
-    (($(python3 "$LAB_DIR/tools/sipdiff.py" --count "$REP_DIR/fixed-$label.pcap") >= 6)) && break
+    (($(tcpdump -n -r "$REP_DIR/fixed-$label.pcap" 2>/dev/null | wc -l) >= 6)) && break
     sleep 0.1
   done
   kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
