@@ -13,7 +13,8 @@
 # and UDP checksums (tcpdump on both gateway interfaces, recomputed in Python); the 200 OK
 # reaches the LAN host with the inside address back; the SIP conntrack's timeout was
 # stretched to the registration; status names the mode; after SIGHUP to enabled = no the
-# same messages cross byte for byte; SIGTERM removes the nft table.
+# same messages cross byte for byte; after kill -9 SIP still crosses and a restart over the
+# stale helper/table works; SIGTERM removes the nft table.
 # helper mode also: the helper is registered and attached by `ct helper set`, the INVITE's
 # RTP/RTCP expectations show in `conntrack -L expect`, and SIP over TCP with messages that
 # grow is received intact (the kernel shifted the sequence numbers: seqadj).
@@ -263,6 +264,19 @@ check "enabled=no: REGISTER byte-identical" cmp -s "$tmp/register.sip" "$d/wan/r
 check "enabled=no: INVITE byte-identical" cmp -s "$tmp/invite.sip" "$d/wan/recv-1.sip"
 status_to "$tmp/status-off.txt"
 check "enabled=no: status says disabled" grep -q "^alg: DISABLED" "$tmp/status-off.txt"
+
+# --- kill -9: traffic still passes (queue bypass); a restart over the leftovers works -------
+kill -KILL "$dpid"; wait "$dpid" 2>/dev/null || true
+run_round crashed 5064
+d=$tmp/crashed
+check "daemon killed: SIP still crosses (bypass, not dropped)" test -s "$d/wan/recv-1.sip"
+sed -i 's/^enabled = no/enabled = yes/' "$tmp/sipalgd.conf"
+start_daemon setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,+net_admin \
+	--ambient-caps=-all,+net_admin --bounding-set=-all,+net_admin
+check "restart over a stale helper and table" bash -c "ip netns exec '$gw' nft list table ip sipalgd >/dev/null 2>&1"
+run_round restarted 5060	# the messages name port 5060: only that binding matches
+d=$tmp/restarted
+check "after restart: REGISTER Via public again" grep -q "^Via: SIP/2.0/UDP 203.0.113.1:5060" "$d/wan/recv-0.sip"
 
 # --- SIGTERM: clean exit removes our table ---------------------------------------------------
 kill -TERM "$dpid"; wait "$dpid" || true
