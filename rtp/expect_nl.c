@@ -132,9 +132,10 @@ long rtp_nl_build_new(void *buf, size_t cap, const struct rtp_expect *e, uint32_
 	if (!buf || !e || cap < RTP_NL_MSG_MAX)
 		return -ENOSPC;
 	memset(buf, 0, RTP_NL_MSG_MAX);
-	/* No NLM_F_EXCL: sending an unchanged expectation again refreshes its
-	 * timeout (ctnetlink_change_expect) instead of failing with EEXIST. */
-	nlh = put_header(buf, IPCTNL_MSG_EXP_NEW, NLM_F_CREATE, seq);
+	/* EXCL: without it an existing expectation on this tuple only gets its
+	 * timeout refreshed (ctnetlink_change_expect) and keeps its own NAT
+	 * target - after a daemon restart, possibly another phone's. */
+	nlh = put_header(buf, IPCTNL_MSG_EXP_NEW, NLM_F_CREATE | NLM_F_EXCL, seq);
 	err = put_library_part(nlh, e, true);
 	if (err)
 		return err;
@@ -222,13 +223,35 @@ static int transact(struct rtp_nl *nl, const void *msg, size_t len, uint32_t seq
 	}
 }
 
-static int nl_expect_create(void *arg, struct rtp_expect *e)
+static int send_new(struct rtp_nl *nl, const struct rtp_expect *e)
 {
-	struct rtp_nl *nl = arg;
 	char msg[RTP_NL_MSG_MAX];
 	uint32_t seq = ++nl->seq;
 	long len = rtp_nl_build_new(msg, sizeof(msg), e, seq);
-	int err = len < 0 ? (int)len : transact(nl, msg, (size_t)len, seq);
+
+	return len < 0 ? (int)len : transact(nl, msg, (size_t)len, seq);
+}
+
+static int send_delete(struct rtp_nl *nl, const struct rtp_expect *e)
+{
+	char msg[RTP_NL_MSG_MAX];
+	uint32_t seq = ++nl->seq;
+	long len = rtp_nl_build_delete(msg, sizeof(msg), e, seq);
+
+	return len < 0 ? (int)len : transact(nl, msg, (size_t)len, seq);
+}
+
+/* Create exactly e: one already on the tuple (a refresh of ours, or a stale
+ * one from an earlier run) is replaced, so its NAT target is ours. */
+static int nl_expect_create(void *arg, struct rtp_expect *e)
+{
+	struct rtp_nl *nl = arg;
+	int err = send_new(nl, e);
+
+	if (err == -EEXIST) {
+		send_delete(nl, e);
+		err = send_new(nl, e);
+	}
 
 	if (err) {
 		nl->stats.create_failed++;
@@ -242,10 +265,7 @@ static int nl_expect_create(void *arg, struct rtp_expect *e)
 static int nl_expect_delete(void *arg, const struct rtp_expect *e)
 {
 	struct rtp_nl *nl = arg;
-	char msg[RTP_NL_MSG_MAX];
-	uint32_t seq = ++nl->seq;
-	long len = rtp_nl_build_delete(msg, sizeof(msg), e, seq);
-	int err = len < 0 ? (int)len : transact(nl, msg, (size_t)len, seq);
+	int err = send_delete(nl, e);
 
 	if (err) {
 		nl->stats.delete_failed++;

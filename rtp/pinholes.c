@@ -148,7 +148,7 @@ void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 			continue;
 		/* A narrower expectation clashes with the wide one on the same
 		 * destination (EBUSY): the old one goes first. An unchanged
-		 * one is simply sent again - the kernel refreshes it. */
+		 * one is simply created again (expect_nl.c replaces it). */
 		if (ph->live && (!want || !expect_same(&ph->e, &e)))
 			hole_delete(t, ph);
 		if (want)

@@ -128,17 +128,24 @@ kc_start() { # FN CLASS SIP_PORT
 }
 kc_cmd() { echo "$1" >&"${KC[1]}"; local r; read -r -t 10 r <&"${KC[0]}" || r="(no answer)"; echo "$r"; }
 kc_stop() { echo quit >&"${KC[1]}" || true; wait "$kc_pid" 2>/dev/null || true; kc_pid=""; }
-expect_count() { $gw conntrack -L expect 2>/dev/null | grep -c 'udp' || true; }
+expect_count() { $gw conntrack -L expect 2>/dev/null | grep -c 'proto=17' || true; }
 
 # call NAME FN CLASS SIP_PORT INSIDE_PORT FAR_PORT ORDER(far|phone|wide) MODE(check|finding)
 call() {
-	local name=$1 fn=$2 class=$3 sip=$4 ip=$5 fp=$6 order=$7 mode=$8 r pub a b rx
+	local name=$1 fn=$2 class=$3 sip=$4 ip=$5 fp=$6 order=$7 mode=$8 r pub a b rx before
 	echo "=== $name (fn=$fn class=$class, $order first)"
 	master_flow "$sip"
 	kc_start "$fn" "$class" "$sip"
 	r=$(kc_cmd "offer $ip"); echo "  $r"
 	pub=$(sed -n 's/.*public_port=\([0-9]*\).*/\1/p' <<<"$r")
-	[[ $order == wide ]] || { r=$(kc_cmd "answer $fp"); echo "  $r"; }
+	if [[ $order == wide ]]; then
+		# A retransmitted offer: the pinholes are replaced, not duplicated or failed.
+		r=$(kc_cmd "offer $ip"); echo "  again: $r"
+		check "$name: offer sent twice - no failure" "failed=0" "$(grep -o 'failed=[0-9]*' <<<"$r")"
+		check "$name: offer sent twice - still two expectations" 2 "$(expect_count)"
+	else
+		r=$(kc_cmd "answer $fp"); echo "  $r"
+	fi
 	echo "  conntrack -L expect:"; $gw conntrack -L expect 2>/dev/null | sed 's/^/    /'
 	if [[ $order == phone ]]; then
 		receiver rtpk-wan /tmp/rtpk.far 203.0.113.20 "$fp"
@@ -165,8 +172,13 @@ call() {
 	fi
 	echo "  media conntrack:"
 	$gw conntrack -L -p udp 2>/dev/null | grep -E "sport=($ip|$fp) " | sed 's/^/    /' || true
+	# The unused ones (RTCP, the sibling or pinhole the other side's flow made
+	# redundant) are still there: the BYE must remove them.
+	before=$(expect_count)
 	r=$(kc_cmd bye); echo "  $r"
 	if [[ $mode == check ]]; then
+		check "$name: expectations left before BYE (not zero)" yes \
+			"$( ((before > 0)) && echo yes || echo "no ($before)")"
 		check "$name: no expectation left after BYE" 0 "$(expect_count)"
 	fi
 	kc_stop

@@ -102,7 +102,7 @@ static void new_message_carries_nat_fn_class(void)
 	CHECK_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK_EXP << 8) | IPCTNL_MSG_EXP_NEW);
 	CHECK(nlh->nlmsg_flags & NLM_F_CREATE);
 	CHECK(nlh->nlmsg_flags & NLM_F_ACK);
-	CHECK(!(nlh->nlmsg_flags & NLM_F_EXCL));
+	CHECK(nlh->nlmsg_flags & NLM_F_EXCL);	/* never just refresh someone else's */
 	CHECK_EQ(nlh->nlmsg_seq, 77);
 	nfg = mnl_nlmsg_get_payload(nlh);
 	CHECK_EQ(nfg->nfgen_family, AF_INET);
