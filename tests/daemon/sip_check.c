@@ -61,7 +61,7 @@ static bool header_is(const uint8_t *m, size_t s, size_t e, const char *name, si
 long sip_frame_length(const uint8_t *m, size_t len)
 {
 	long body = body_offset(m, len);
-	size_t pos = 0, s, e, v;
+	size_t pos = 0, s = 0, e = 0, v = 0;
 
 	if (body < 0)
 		return 0;
@@ -82,7 +82,7 @@ long sip_frame_length(const uint8_t *m, size_t len)
 int sip_check_content_length(const uint8_t *m, size_t len, char *why, size_t n)
 {
 	long body = body_offset(m, len);
-	size_t pos = 0, s, e, v;
+	size_t pos = 0, s = 0, e = 0, v = 0;
 	long cl = -1;
 
 	if (body < 0) {
@@ -142,7 +142,7 @@ int sip_find_inside_leak(const uint8_t *m, size_t len, struct in_addr net,
 	static const char *const hdrs[] = { "Via", "v", "Contact", "m" };
 	long body = body_offset(m, len);
 	size_t hend = body < 0 ? len : (size_t)body;
-	size_t pos = 0, s, e, v;
+	size_t pos = 0, s = 0, e = 0, v = 0;
 
 	next_line(m, hend, &pos, &s, &e);
 	while (next_line(m, hend, &pos, &s, &e) && e > s) {
@@ -167,7 +167,7 @@ int sip_find_inside_leak(const uint8_t *m, size_t len, struct in_addr net,
 long sdp_media_port(const uint8_t *m, size_t len, unsigned idx)
 {
 	long body = body_offset(m, len);
-	size_t pos, s, e;
+	size_t pos, s = 0, e = 0;
 	unsigned seen = 0;
 
 	if (body < 0)
@@ -190,7 +190,7 @@ bool sip_header_has(const uint8_t *m, size_t len, const char *name, const char *
 {
 	long body = body_offset(m, len);
 	size_t hend = body < 0 ? len : (size_t)body;
-	size_t pos = 0, s, e, v;
+	size_t pos = 0, s = 0, e = 0, v = 0;
 
 	next_line(m, hend, &pos, &s, &e);
 	while (next_line(m, hend, &pos, &s, &e) && e > s) {
@@ -230,7 +230,7 @@ static bool alg_line(const uint8_t *m, size_t s, size_t e, bool in_body)
 int sip_only_alg_lines_changed(const uint8_t *b, size_t blen,
 			       const uint8_t *a, size_t alen, char *what, size_t n)
 {
-	size_t pb = 0, pa = 0, sb, eb, sa, ea;
+	size_t pb = 0, pa = 0, sb = 0, eb = 0, sa = 0, ea = 0;
 	unsigned line = 0;
 	bool body = false;
 
