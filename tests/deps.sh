@@ -4,7 +4,9 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libosip2-dev libnetfilter-queue-dev libnetfilter-conntrack-dev
       libnetfilter-cthelper-dev libmnl-dev libpcap-dev libinih-dev libcap-ng-dev
-      python3)
+      libnftables-dev libnftnl-dev
+      python3 iproute2 nftables iptables conntrack tcpdump util-linux kmod
+      qemu-system-x86 busybox-static xz-utils)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
