@@ -63,6 +63,7 @@ call_hangup() {
 call_judge() {
   local label=$1 a=$2 b=$3 frac=${4:-0.6}; shift 4 2>/dev/null || shift $#
   local talk
+  sleep 0.5   # let baresip close (finish the header of) the recordings
   talk=${CALL_TALK:-$(fsub "${CALL_T1:-$(now)}" "$CALL_T0")}
   [[ $CALL_UP == yes ]] || talk=0
   python3 "$LAB_DIR/tools/callcheck.py" --talk "$talk" --min-frac "$frac" \

@@ -41,7 +41,7 @@ def main():
                                  "note": "no recording"}
             ok = False
             continue
-        r = tone.analyse(wav, CANDIDATES, 0.25)
+        r = tone.analyse(wav, CANDIDATES, 0.5)
         got = r["by_hz"].get(str(float(hz)), 0.0)
         frac = got / a.talk if a.talk > 0 else 0.0
         ev["heard"][name] = {"hz": int(r["dominant_hz"]) if r["dominant_hz"] else None,

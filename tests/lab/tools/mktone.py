@@ -3,7 +3,9 @@
 
 Usage: mktone.py OUT.wav HZ [SECONDS]
 """
-import audioop  # deprecated in 3.11 but present; plain stdlib is all the lab has
+import warnings
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+import audioop  # noqa: E402  deprecated in 3.11 but present; the lab has only the stdlib
 import math
 import struct
 import sys
