@@ -40,7 +40,8 @@ struct alg_plan {
 /* Record a failure (first one wins); always returns -1. */
 int alg_fail(struct alg_plan *p, enum sipalg_status st, const char *reason);
 
-/* Queue an edit replacing msg[off, off+len) by text; -1 (TOO_BIG) when full. */
+/* Queue an edit replacing msg[off, off+len) by text (nothing when text equals
+ * those bytes); -1 (TOO_BIG) when full. */
 int alg_edit_add(struct alg_plan *p, size_t off, size_t len, const char *text,
 		 enum sipalg_edit_kind kind);
 

@@ -32,9 +32,13 @@ int alg_edit_add(struct alg_plan *p, size_t off, size_t len, const char *text,
 	struct sipalg_edit *e;
 	size_t tl;
 
+	tl = strnlen(text, sizeof(e->text) - 1);
+	/* Writing back the same bytes (a map that keeps the port, a binding NAT
+	 * did not translate) is no rewrite: it must not be counted or logged. */
+	if (tl == len && memcmp(p->msg + off, text, len) == 0)
+		return 0;
 	if (res->n_edits >= SIPALG_MAX_EDITS)
 		return alg_fail(p, SIPALG_TOO_BIG, "too many edits");
-	tl = strnlen(text, sizeof(e->text) - 1);
 	e = &res->edits[res->n_edits++];
 	e->off = off;
 	e->len = len;

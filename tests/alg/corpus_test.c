@@ -169,6 +169,9 @@ static void check_message(const uint8_t *msg, size_t len, unsigned idx, int must
 		}
 		if (res.n_edits == 0)
 			continue;
+		for (unsigned k = 0; k < res.n_edits; k++)
+			if (tu_edit_is_noop(msg, &res.edits[k]))
+				fail("no-op edit planned", idx, &res);
 		if (must < 0)
 			fail("invalid torture message rewritten", idx, &res);
 		n_rewritten++;

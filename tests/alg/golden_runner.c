@@ -23,6 +23,7 @@ struct gcase {
 	bool map_ip_set;
 	struct sipalg_addr map_ip;	/* the fake map's address, else the binding's */
 	unsigned refuse_mask;
+	bool map_keep_port;		/* map_port = keep: the map answers the same ports */
 	unsigned map_calls;
 	char errors[2048];
 	size_t elen;
@@ -86,6 +87,10 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	else if (strcmp(name, "map_ip") == 0) {
 		c->map_ip_set = true;
 		return tu_parse_addr(value, &c->map_ip);
+	} else if (strcmp(name, "map_port") == 0) {
+		if (strcmp(value, "keep") != 0 && strcmp(value, "shift") != 0)
+			return 0;
+		c->map_keep_port = strcmp(value, "keep") == 0;
 	} else if (strcmp(name, "refuse") == 0)
 		c->refuse_mask |= 1u << atoi(value);
 	else if (strcmp(name, "off") == 0 || strcmp(name, "on") == 0) {
@@ -113,6 +118,11 @@ static int fake_map(void *arg, enum sipalg_dir dir, const struct sipalg_facts *m
 		return -1;
 	out->ip = c->map_ip_set ? c->map_ip.ip :
 		  dir == SIPALG_OUTBOUND ? c->ctx.binding.public.ip : c->ctx.binding.inside.ip;
+	if (c->map_keep_port) {
+		out->port = m->addr.port;
+		*out_rtcp = m->rtcp_port;
+		return 0;
+	}
 	out->port = (uint16_t)(m->addr.port + 2000);
 	*out_rtcp = (uint16_t)((m->rtcp_explicit ? m->rtcp_port : m->addr.port + 1) + 2000);
 	return 0;
@@ -146,6 +156,18 @@ static bool fact(const struct sipalg_result *r, const struct gcase *c, const cha
 	else if (!strcmp(key, "n_media")) snprintf(out, cap, "%u", f->n_media);
 	else if (!strcmp(key, "n_edits")) snprintf(out, cap, "%u", r->n_edits);
 	else if (!strcmp(key, "map_calls")) snprintf(out, cap, "%u", c->map_calls);
+	else if (!strncmp(key, "edits.", 6)) {	/* edits.<kind name>: how many */
+		unsigned k, n = 0;
+
+		for (k = 0; k < SIPALG_EDIT_KIND_MAX; k++)
+			if (!strcmp(key + 6, sipalg_edit_kind_str((enum sipalg_edit_kind)k)))
+				break;
+		if (k == SIPALG_EDIT_KIND_MAX)
+			return false;
+		for (i = 0; i < r->n_edits; i++)
+			n += r->edits[i].kind == (enum sipalg_edit_kind)k;
+		snprintf(out, cap, "%u", n);
+	}
 	else if (!strcmp(key, "sdp_origin"))
 		snprintf(out, cap, "%s", inet_ntop(AF_INET, &f->sdp_origin.ip, ip, sizeof(ip)));
 	else if (sscanf(key, "media%u.%31s", &i, field) == 2 && i < SIPALG_MAX_MEDIA) {
@@ -215,6 +237,12 @@ static int run_case(const char *dir, const char *name)
 	for (i = 1; i < res.n_edits; i++)
 		if (res.edits[i].off < res.edits[i - 1].off + res.edits[i - 1].len)
 			err(&c, "  edits overlap or are unsorted%s%s\n", "", "");
+	/* An edit that writes back the bytes it replaces is a false rewrite
+	 * (counted, logged, spliced for nothing). */
+	for (i = 0; i < res.n_edits; i++)
+		if (tu_edit_is_noop(in, &res.edits[i]))
+			err(&c, "  no-op edit %s '%s'\n",
+			    sipalg_edit_kind_str(res.edits[i].kind), res.edits[i].text);
 	for (i = 0; i < c.n_exp; i++) {
 		if (!fact(&res, &c, c.exp_keys[i], got_s, sizeof(got_s)))
 			err(&c, "  unknown expect key %s%s\n", c.exp_keys[i], "");

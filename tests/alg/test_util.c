@@ -43,6 +43,11 @@ int tu_parse_addr(const char *s, struct sipalg_addr *a)
 	return 1;
 }
 
+bool tu_edit_is_noop(const uint8_t *msg, const struct sipalg_edit *e)
+{
+	return strlen(e->text) == e->len && memcmp(msg + e->off, e->text, e->len) == 0;
+}
+
 static void show_line(const char *tag, const uint8_t *s, size_t n)
 {
 	size_t i;
