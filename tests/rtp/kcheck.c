@@ -7,7 +7,8 @@
  *   rtp_kcheck call FN CLASS PORT_MIN PORT_MAX INSIDE PROXY PUBLIC FAR
  *       reads commands on stdin, one per line, answers one line each:
  *       offer PORT (the phone's INVITE), answer PORT (the far 200 OK),
- *       bye, stats, quit.
+ *       bye, stats, quit; classes K (use K expectation classes from CLASS on);
+ *       trunk N (N more calls on the same flow, offers only, ports from 20000).
  *
  * The helper is registered with status "disabled": the kernel then accepts
  * the master's packets without queueing them (no NFQUEUE reader needed here),
@@ -54,7 +55,8 @@ static int helper_msg(const char *name, int n_policies, bool add)
 			snprintf(pname, sizeof(pname), "class%d", i);
 			nfct_helper_policy_attr_set_str(p, NFCTH_ATTR_POLICY_NAME, pname);
 			nfct_helper_policy_attr_set_u32(p, NFCTH_ATTR_POLICY_TIMEOUT, 300);
-			nfct_helper_policy_attr_set_u32(p, NFCTH_ATTR_POLICY_MAX, 64);
+			/* 255: the kernel's cap, and sipalgd's default max_expected */
+			nfct_helper_policy_attr_set_u32(p, NFCTH_ATTR_POLICY_MAX, 255);
 			nfct_helper_attr_set(h, NFCTH_ATTR_POLICY1 + i, p);
 		}
 	}
@@ -93,14 +95,15 @@ static struct sipalg_addr parse_addr(const char *s)
 
 static struct sipalg_result res;	/* large */
 
-static void message(bool request, const char *method, int status, struct sipalg_addr *media)
+static void message_call(bool request, const char *method, int status,
+			 struct sipalg_addr *media, const char *call_id)
 {
 	memset(&res, 0, sizeof(res));
 	res.status = SIPALG_OK;
 	res.facts.is_request = request;
 	res.facts.status_code = status;
 	snprintf(res.facts.method, sizeof(res.facts.method), "%s", method);
-	snprintf(res.facts.call_id, sizeof(res.facts.call_id), "kcheck-call");
+	snprintf(res.facts.call_id, sizeof(res.facts.call_id), "%s", call_id);
 	snprintf(res.facts.from_tag, sizeof(res.facts.from_tag), "phone");
 	snprintf(res.facts.to_tag, sizeof(res.facts.to_tag), "%s", request ? "" : "far");
 	res.facts.cseq = 1;
@@ -115,6 +118,11 @@ static void message(bool request, const char *method, int status, struct sipalg_
 		m->rtcp_port = (uint16_t)(media->port + 1);
 		m->dir = SIPALG_SENDRECV;
 	}
+}
+
+static void message(bool request, const char *method, int status, struct sipalg_addr *media)
+{
+	message_call(request, method, status, media, "kcheck-call");
 }
 
 static int call(int argc, char **argv)
@@ -197,6 +205,29 @@ static int call(int argc, char **argv)
 			printf("bye removed=%llu delete_failed=%llu live=%u\n",
 			       (unsigned long long)s->expect_removed,
 			       (unsigned long long)s->expect_delete_failed, s->dialogs_live);
+		} else if (!strcmp(cmd, "classes")) {
+			cfg.expect_classes = port;
+			printf("classes %d\n", rtp_table_reconfigure(t, &cfg));
+		} else if (!strcmp(cmd, "trunk")) {
+			/* port = how many calls; each offers its own phone port. */
+			unsigned i, mapped = 0;
+
+			for (i = 0; i < port; i++) {
+				struct sipalg_addr media = inside, out;
+				uint16_t out_rtcp;
+				char cid[32];
+
+				snprintf(cid, sizeof(cid), "trunk-%u-%ld", i, (long)mc.now);
+				media.port = (uint16_t)(20000 + 2 * i);
+				message_call(true, "INVITE", 0, &media, cid);
+				mc.dir = SIPALG_OUTBOUND;
+				mapped += rtp_map_media(&mc, SIPALG_OUTBOUND, &res.facts, 0,
+							&res.facts.media[0], &out, &out_rtcp) == 0;
+				rtp_after_message(&mc, &res);
+			}
+			printf("trunk mapped=%u created=%llu failed=%llu live=%u last_error=%d\n",
+			       mapped, (unsigned long long)s->expect_created,
+			       (unsigned long long)s->expect_failed, s->dialogs_live, s->last_error);
 		} else if (!strcmp(cmd, "stats")) {
 			rtp_table_dump(t, stdout);
 			printf("end\n");

@@ -192,6 +192,35 @@ call follow-master-far-first nat-follow-master 1 5060 10012 40012 far finding
 call follow-master-phone-first nat-follow-master 1 5060 10006 40006 phone finding
 call class0-phone-first sip 0 5060 10008 40008 phone finding
 
+# A trunk: 150 ringing calls on one signalling flow = 300 inbound pinholes. The kernel keeps
+# at most max_expected (255) per master and class and silently evicts the oldest beyond it;
+# spread over classes 1..3 they all stay. One class: the oldest calls lose their pinholes.
+# The kernel's global cap comes first: nf_conntrack_expect_max is 4 x the expectation hash
+# size, 128 in a 1 GB guest (EMFILE beyond). Measured once at the default, then raised.
+echo "nf_conntrack_expect_max=$(sysctl -n net.netfilter.nf_conntrack_expect_max)"
+echo "=== trunk: 150 calls on one flow, default global expectation cap"
+master_flow 5060
+kc_start sip 1 5060
+r=$(kc_cmd "trunk 150"); echo "  $r"
+echo "finding trunk at the default nf_conntrack_expect_max: $(expect_count) of 300 pinholes; $r"
+kc_stop
+sysctl -qw net.netfilter.nf_conntrack_expect_max=4096
+for k in 1 3; do
+	echo "=== trunk: 150 calls on one flow, $k class(es)"
+	master_flow 5060
+	kc_start sip 1 5060
+	r=$(kc_cmd "classes $k"); echo "  $r"
+	r=$(kc_cmd "trunk 150"); echo "  $r"
+	n=$(expect_count)
+	if ((k == 3)); then
+		check "trunk over 3 classes: every pinhole kept" 300 "$n"
+	else
+		echo "finding trunk in one class: $n of 300 pinholes in the kernel (eviction)"
+	fi
+	kc_stop
+	check "trunk ($k): table free removes them all" 0 "$(expect_count)"
+done
+
 echo "=== helper with one policy, class 1"
 master_flow 5070
 kc_start sip 1 5070
