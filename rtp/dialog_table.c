@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* FNV-1a over the Call-ID and the phone's address: the tag is left out of the
- * hash because an in-dialog request from the far side carries it as To-tag. */
+/* FNV-1a over the Call-ID and the phone's IP: the tag is left out of the hash
+ * because an in-dialog request from the far side carries it as To-tag. */
 static unsigned dialog_hash(const char *call_id, const struct sipalg_addr *sig,
 			    unsigned n_buckets)
 {
@@ -15,7 +15,6 @@ static unsigned dialog_hash(const char *call_id, const struct sipalg_addr *sig,
 	for (p = (const unsigned char *)call_id; *p; p++)
 		h = (h ^ *p) * 16777619u;
 	h = (h ^ sig->ip.s_addr) * 16777619u;
-	h = (h ^ sig->port) * 16777619u;
 	return h & (n_buckets - 1);
 }
 
@@ -27,7 +26,7 @@ struct rtp_dialog *dialog_find(struct rtp_table *t, const char *call_id,
 
 	d = t->bucket[dialog_hash(call_id, inside_sig, t->n_buckets)];
 	for (; d; d = d->next) {
-		if (strcmp(d->call_id, call_id) || !addr_eq(&d->inside_sig, inside_sig))
+		if (strcmp(d->call_id, call_id) || d->inside_sig.ip.s_addr != inside_sig->ip.s_addr)
 			continue;
 		/* The caller's requests (and their responses) carry the tag as
 		 * From-tag, the callee's requests as To-tag. */
@@ -50,7 +49,8 @@ struct rtp_dialog *dialog_create(struct rtp_table *t, const char *call_id,
 	}
 	if (strlen(call_id) >= sizeof(d->call_id) || strlen(from_tag) >= sizeof(d->tag))
 		return NULL;
-	d = calloc(1, sizeof(*d));
+	/* Streams are the bulk of a dialog: only max_streams of them. */
+	d = calloc(1, sizeof(*d) + t->cfg.max_streams * sizeof(d->streams[0]));
 	if (!d) {
 		t->stats.dialogs_refused++;
 		return NULL;
@@ -58,6 +58,7 @@ struct rtp_dialog *dialog_create(struct rtp_table *t, const char *call_id,
 	strcpy(d->call_id, call_id);
 	strcpy(d->tag, from_tag);
 	d->inside_sig = *inside_sig;
+	d->cap = t->cfg.max_streams;
 	d->created = d->last_seen = now;
 	b = dialog_hash(call_id, inside_sig, t->n_buckets);
 	d->next = t->bucket[b];

@@ -2,8 +2,10 @@
  * rtp_internal.h - the dialog table's data, shared by the files of rtp/.
  *
  * A dialog is one call as seen from one inside phone: keyed by Call-ID, the
- * caller's From-tag and the inside phone's signalling address (a hairpin call
- * between two LAN phones is two dialogs with the same Call-ID and tag).
+ * caller's From-tag and the inside phone's address (a hairpin call between two
+ * LAN phones is two dialogs with the same Call-ID and tag). The address only,
+ * not the port: over TCP a phone's in-dialog requests may come from another
+ * connection.
  * Each SDP m-line index is a stream; a stream has the inside phone's side
  * (its address, the public pair it got, the pinholes) and the far side's
  * media address once an inbound SDP named it.
@@ -57,11 +59,12 @@ struct rtp_dialog {
 	struct rtp_dialog *next;	/* hash chain */
 	char call_id[256];
 	char tag[128];			/* From-tag of the dialog-creating request */
-	struct sipalg_addr inside_sig;	/* the inside phone's signalling address */
+	struct sipalg_addr inside_sig;	/* the phone's signalling address (key: .ip) */
 	bool confirmed;			/* a 2xx to INVITE was seen */
 	time_t created, last_seen;
 	unsigned n_streams;		/* highest used index + 1 */
-	struct rtp_stream streams[SIPALG_MAX_MEDIA];
+	unsigned cap;			/* streams allocated: max_streams at creation */
+	struct rtp_stream streams[];
 };
 
 struct rtp_table {

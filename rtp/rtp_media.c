@@ -85,6 +85,11 @@ static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 	if (!d)
 		return -1;
 	d->last_seen = mc->now;
+	if (idx >= d->cap) {
+		/* max_streams was raised after this dialog began */
+		t->stats.streams_refused++;
+		return -1;
+	}
 	if (idx >= d->n_streams)
 		d->n_streams = idx + 1;
 	st = &d->streams[idx];
@@ -170,7 +175,7 @@ static void learn_far(struct rtp_msg *mc, struct rtp_dialog *d,
 		      const struct sipalg_facts *f)
 {
 	struct rtp_table *t = mc->table;
-	unsigned i, n = f->n_media < t->cfg.max_streams ? f->n_media : t->cfg.max_streams;
+	unsigned i, n = f->n_media < d->cap ? f->n_media : d->cap;
 
 	for (i = 0; i < n; i++) {
 		const struct sipalg_media *m = &f->media[i];

@@ -170,6 +170,20 @@ static void reconfigure_keeps_live_calls(void)
 	scene_free(&sc);
 }
 
+/* Over TCP the phone's BYE may come from another connection (another port). */
+static void bye_from_another_port_of_the_phone(void)
+{
+	scene_init(&sc, NULL);
+	call("p1", "t", 10000, 40000);
+	sc.mc.binding.inside.port = 40123;
+	sc.mc.master.src.port = 40123;
+	msg_request(&sc, "BYE", "p1", "t", "far", 2);
+	msg_send(&sc, SIPALG_OUTBOUND);
+	CHECK_EQ(rtp_table_stats(sc.t)->dialogs_live, 0);
+	CHECK_EQ(sc.k.n_live, 0);
+	scene_free(&sc);
+}
+
 static void table_free_removes_every_pinhole(void)
 {
 	scene_init(&sc, NULL);
@@ -188,6 +202,7 @@ int main(void)
 	RUN(dialog_and_stream_limits);
 	RUN(port_exhaustion_leaves_stream_unmapped);
 	RUN(reconfigure_keeps_live_calls);
+	RUN(bye_from_another_port_of_the_phone);
 	RUN(table_free_removes_every_pinhole);
 	return CHECK_DONE();
 }
