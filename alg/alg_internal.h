@@ -48,6 +48,9 @@ int alg_edit_add(struct alg_plan *p, size_t off, size_t len, const char *text,
 /* Does msg[sp] contain the dotted text of the address being replaced? */
 bool alg_mentions_from_ip(const struct alg_plan *p, struct alg_span sp);
 
+/* Is s[0,n) exactly the address being replaced (strict dotted quad)? */
+bool alg_is_from_ip(const struct alg_plan *p, const char *s, size_t n);
+
 /* Lazily run libosip2's parser_init() exactly once per process. */
 void alg_osip_init_once(void);
 

@@ -69,6 +69,14 @@ bool alg_mentions_from_ip(const struct alg_plan *p, struct alg_span sp)
 	return false;
 }
 
+/* inet_pton takes only strict dotted quads (no leading zeros, 4 parts), in
+ * which every address has exactly one spelling: comparing the text with
+ * ours is the same test as parsing and comparing, without the copy. */
+bool alg_is_from_ip(const struct alg_plan *p, const char *s, size_t n)
+{
+	return n && n == p->from_ip_len && memcmp(s, p->from_ip, n) == 0;
+}
+
 static void copy_text(char *dst, size_t cap, const char *s, size_t n)
 {
 	if (n >= cap)

@@ -117,11 +117,9 @@ static bool agrees(const char *buf, const struct hostport *hp,
 /* Does the host[:port] token name p->from exactly (absent port = 5060)? */
 static bool names_from(const struct alg_plan *p, const char *buf, const struct hostport *hp)
 {
-	struct in_addr ip;
 	uint16_t port = SIPALG_DEFAULT_PORT;
 
-	if (!alg_ipv4_parse(buf + hp->host_off, hp->host_len, &ip) ||
-	    ip.s_addr != p->from.ip.s_addr)
+	if (!alg_is_from_ip(p, buf + hp->host_off, hp->host_len))
 		return false;
 	if (hp->has_port && !alg_port_parse(buf + hp->port_off, hp->port_len, &port))
 		return false;
@@ -202,11 +200,9 @@ static int via_sent_by(const char *s, size_t n, struct hostport *hp)
 	return parse_hostport(s, n, i, true, hp);
 }
 
-static bool param_ipv4_is(const struct alg_plan *p, struct alg_span v, struct in_addr ip)
+static bool param_is_from_ip(const struct alg_plan *p, struct alg_span v)
 {
-	struct in_addr a;
-
-	return alg_ipv4_parse(p->msg + v.off, v.len, &a) && a.s_addr == ip.s_addr;
+	return alg_is_from_ip(p, p->msg + v.off, v.len);
 }
 
 static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_ours)
@@ -222,7 +218,7 @@ static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_our
 	/* received= is an address only; with an rport= beside it, the pair names
 	 * one binding, and another binding's pair (a hairpin through the same
 	 * public address) is left alone. */
-	bool received_ours = (found & 1) && param_ipv4_is(p, v[0], p->from.ip) &&
+	bool received_ours = (found & 1) && param_is_from_ip(p, v[0]) &&
 			     (!rport_set || rport_ours);
 
 	alg_format_ipv4(text, p->to.ip);
@@ -236,7 +232,7 @@ static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_our
 		if (alg_edit_add(p, v[1].off, v[1].len, ptext, SIPALG_EDIT_VIA) < 0)
 			return -1;
 	}
-	if ((found & 4) && param_ipv4_is(p, v[2], p->from.ip))
+	if ((found & 4) && param_is_from_ip(p, v[2]))
 		return alg_edit_add(p, v[2].off, v[2].len, text, SIPALG_EDIT_VIA);
 	return 0;
 }
