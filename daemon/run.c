@@ -31,7 +31,10 @@
 
 #define DRAIN_MAX	1024		/* messages per wake-up before timers get a turn */
 #define VERDICT_BUF	(512 * 1024)	/* one sendto for a whole drain, usually */
-#define REG_FLOWS_MAX	4096
+#define REG_FLOWS_MAX	65536		/* registered phones' SIP flows (hashed) */
+/* ctnetlink timeout raises per 1 s tick without conntrack glue: a few ms of work at
+ * most; the kernel's shortest UDP timeout (30 s) leaves room to drain a backlog */
+#define REG_RAISES_PER_TICK 1024
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -59,6 +62,7 @@ struct daemon {
 	struct nat_path path;
 	int status_fd, timer_fd;
 	time_t started;
+	uint64_t reg_backlog_ticks;	/* ticks that left dirty flows for the next */
 };
 
 static void fill_netfilter_confs(struct daemon *d)
@@ -261,22 +265,29 @@ static void report(void *arg, FILE *out)
 	fprintf(out, "\n[queue]\n");
 	fprintf(out, "received %llu\nsocket_overruns %llu\nverdict_errors %llu\n"
 		"verdict_send_errors %llu\nverdict_sends %llu\nbatch_verdicts %llu\n"
-		"payload_verdicts %llu\nparse_errors %llu\n",
+		"payload_verdicts %llu\nct_accept_verdicts %llu\nparse_errors %llu\n",
 		(unsigned long long)qs->received, (unsigned long long)qs->enobufs,
 		(unsigned long long)qs->verdict_errors,
 		(unsigned long long)d->verdicts.send_errors,
 		(unsigned long long)d->verdicts.sends,
 		(unsigned long long)d->verdicts.batch_msgs,
 		(unsigned long long)d->verdicts.payload_msgs,
+		(unsigned long long)d->verdicts.ct_msgs,
 		(unsigned long long)qs->parse_errors);
 	if (nat_queue_kernel_drops(d->cfg.queue_num, &qdrop, &udrop, &qlen) == 0)
 		fprintf(out, "kernel_queue_dropped %llu\nkernel_user_dropped %llu\n"
 			"kernel_queue_len %u of %u (full = fail-open: packets pass un-rewritten, uncounted)\n",
 			(unsigned long long)qdrop, (unsigned long long)udrop, qlen,
 			(unsigned)d->cfg.queue_maxlen);
-	fprintf(out, "\n[registrations]\nflows %u\ntimeouts_set %llu\ntimeout_errors %llu\n",
-		nat_reg_count(d->regs), (unsigned long long)c->reg_timeouts_set,
-		(unsigned long long)c->reg_timeout_errors);
+	fprintf(out, "\n[registrations]\nflows %u\ntable_full %llu\n"
+		"timeouts_in_verdict %llu\nmarked_dirty %llu\ndirty_now %u\n"
+		"timeouts_set %llu\ntimeout_errors %llu\nbacklog_ticks %llu\n",
+		nat_reg_count(d->regs), (unsigned long long)c->reg_table_full,
+		(unsigned long long)c->reg_timeouts_in_verdict,
+		(unsigned long long)c->reg_marked_dirty, nat_reg_dirty_count(d->regs),
+		(unsigned long long)c->reg_timeouts_set,
+		(unsigned long long)c->reg_timeout_errors,
+		(unsigned long long)d->reg_backlog_ticks);
 	fprintf(out, "\n[expectations]\n");
 	if (!rs) {
 		fprintf(out, "none possible (degraded mode)\n");
@@ -378,8 +389,14 @@ static void on_queue(struct daemon *d)
 		log_warn("queue %u verdicts", d->cfg.queue_num);
 }
 
+static int raise_timeout(void *arg, const struct rtp_master *m, unsigned timeout)
+{
+	return nat_ct_set_timeout(arg, m, timeout);
+}
+
 static void on_timer(struct daemon *d)
 {
+	struct nat_reg_flush_stats st;
 	uint64_t ticks;
 	time_t now = time(NULL);
 
@@ -388,6 +405,13 @@ static void on_timer(struct daemon *d)
 	if (d->rtp)
 		rtp_expire(d->rtp, now);
 	nat_reg_expire(d->regs, now);
+	/* registered flows whose packets had no verdict route: one raise each */
+	nat_reg_flush_dirty(d->regs, now, d->path.registration_timeout_max,
+			    REG_RAISES_PER_TICK, raise_timeout, d->ct, &st);
+	d->path.c.reg_timeouts_set += st.raised;
+	d->path.c.reg_timeout_errors += st.failed;
+	if (st.left)
+		d->reg_backlog_ticks++;
 }
 
 static int loop(struct daemon *d, const sigset_t *unblocked)

@@ -76,36 +76,67 @@ static int find_flow(struct nat_path *p, const struct nat_packet *pkt,
 	return -1;
 }
 
-/* A 200 OK to REGISTER inbound starts/refreshes; every packet re-stretches. */
-static void keep_registration(struct nat_path *p, const struct nat_flow *flow,
+/* A 200 OK to REGISTER, inbound on a UDP flow, starts, refreshes or (expires=0) ends one. */
+static void note_registration(struct nat_path *p, const struct nat_flow *flow, bool tcp,
 			      const struct sipalg_result *res)
 {
 	const struct sipalg_facts *f = &res->facts;
-	long left;
 
-	if (!p->registration_timeout || !p->regs || !p->ct)
+	/* TCP: the kernel keeps an established flow for days on its own; lowering that
+	 * to the registration would only shorten it */
+	if (!p->registration_timeout || !p->regs || tcp)
 		return;
 	if (res->status == SIPALG_OK && !f->is_request && flow->dir == SIPALG_INBOUND &&
 	    strcmp(f->method, "REGISTER") == 0 && f->status_code >= 200 &&
-	    f->status_code < 300 && f->expires >= 0)
-		nat_reg_note(p->regs, &flow->master, f->expires, p->now);
-	left = nat_reg_remaining(p->regs, &flow->master, p->now);
-	if (left <= 0)
-		return;
-	/* a little beyond the expiry: the refresh itself must still pass */
-	left += 30;
-	if (p->registration_timeout_max && (unsigned long)left > p->registration_timeout_max)
-		left = p->registration_timeout_max;
-	if (nat_ct_set_timeout(p->ct, &flow->master, (unsigned)left) == 0)
-		p->c.reg_timeouts_set++;
-	else
-		p->c.reg_timeout_errors++;
+	    f->status_code < 300 && f->expires >= 0 &&
+	    nat_reg_note(p->regs, &flow->master, f->expires, p->now) < 0)
+		p->c.reg_table_full++;
+}
+
+/*
+ * This packet reset its registered flow's timeout to the UDP stream timeout
+ * (the kernel refreshes before the helper hook queues it). Returns the
+ * timeout (s) the packet's verdict must carry as CTA_TIMEOUT, or 0. Without
+ * the verdict route (no conntrack glue, or no conntrack attached to this
+ * packet) the flow is marked dirty instead: the 1 s timer re-raises it
+ * through ctnetlink, once per flow however many packets it saw.
+ */
+static uint32_t registration_timeout(struct nat_path *p, const struct nat_packet *pkt,
+				     const struct nat_flow *flow, bool tcp)
+{
+	unsigned timeout;
+
+	if (!p->registration_timeout || !p->regs || tcp || nat_reg_count(p->regs) == 0)
+		return 0;
+	timeout = nat_reg_ct_timeout(p->regs, &flow->master, p->now,
+				     p->registration_timeout_max);
+	if (!timeout)
+		return 0;
+	if (p->ct_in_verdict && pkt->ct) {
+		p->c.reg_timeouts_in_verdict++;
+		return timeout;
+	}
+	nat_reg_mark_dirty(p->regs, &flow->master);
+	p->c.reg_marked_dirty++;
+	return 0;
 }
 
 static void accept_unchanged(struct nat_path *p, const struct nat_packet *pkt)
 {
 	p->c.unchanged++;
 	nat_verdict_accept(p->verdicts, pkt->id);
+}
+
+/* Unchanged, but a registered flow's timeout rides along: its own verdict, not the batch. */
+static void accept_unchanged_ct(struct nat_path *p, const struct nat_packet *pkt,
+				uint32_t ct_timeout)
+{
+	if (!ct_timeout) {
+		accept_unchanged(p, pkt);
+		return;
+	}
+	p->c.unchanged++;
+	nat_verdict_accept_ct(p->verdicts, pkt->id, ct_timeout);
 }
 
 /* Edits planned per kind for one packet; added to the counters once it leaves rewritten. */
@@ -136,7 +167,7 @@ static long rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool tc
 	/* pinholes: before the verdict, so they exist when the SDP leaves */
 	if (st == SIPALG_OK && p->rtp)
 		rtp_after_message(&mc, res);
-	keep_registration(p, flow, res);
+	note_registration(p, flow, tcp, res);
 	if (st != SIPALG_OK || res->n_edits == 0) {
 		if (cap < len)
 			return -1;
@@ -191,6 +222,7 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 	struct nat_l4 l4;
 	struct nat_flow flow;
 	long n, newlen;
+	uint32_t ct_timeout;
 	bool tcp;
 
 	p->c.packets++;
@@ -227,13 +259,15 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 	}
 	/* engine + pinholes per message; all edits spliced into one new payload */
 	n = rewrite_payload(p, &flow, tcp, payload, l4.payload_len, p->payload_out, OUT_CAP, &tally);
+	/* registration: after the messages (a 200 OK to REGISTER counts at once) */
+	ct_timeout = registration_timeout(p, pkt, &flow, tcp);
 	if (n < 0) {
 		p->c.internal_errors++;
-		accept_unchanged(p, pkt);
+		accept_unchanged_ct(p, pkt, ct_timeout);
 		return;
 	}
 	if (tally.total == 0) {
-		accept_unchanged(p, pkt);
+		accept_unchanged_ct(p, pkt, ct_timeout);
 		return;
 	}
 	if (tcp && n != (long)l4.payload_len && !p->ct_in_verdict) {
@@ -247,12 +281,13 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 				    p->packet_out, PKT_CAP);
 	if (newlen < 0) {
 		p->c.internal_errors++;
-		accept_unchanged(p, pkt);
+		accept_unchanged_ct(p, pkt, ct_timeout);
 		return;
 	}
-	/* verdict; NFQA_CT makes the kernel record the TCP length change (seqadj) */
+	/* verdict; NFQA_CT makes the kernel record the TCP length change (seqadj)
+	 * and carries a registered UDP flow's timeout */
 	nat_verdict_payload(p->verdicts, pkt->id, p->packet_out, (size_t)newlen,
-			    tcp && n != (long)l4.payload_len, 0);
+			    (tcp && n != (long)l4.payload_len) || ct_timeout, ct_timeout);
 	p->c.rewritten++;
 	for (int k = 0; k < SIPALG_EDIT_KIND_MAX; k++)
 		p->c.edits[k] += tally.kind[k];

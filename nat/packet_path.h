@@ -33,7 +33,11 @@ struct nat_counters {
 	uint64_t tcp_partial;		/* segment part that is not a whole message: passed */
 	uint64_t tcp_len_refused;	/* would change TCP length without seqadj */
 	uint64_t internal_errors;	/* apply/splice/verdict failed: passed */
+	/* registered UDP flows: timeout carried in the verdict (helper mode), or
+	 * flow marked for the timer's ctnetlink raise (set/errors: the timer's) */
+	uint64_t reg_timeouts_in_verdict, reg_marked_dirty;
 	uint64_t reg_timeouts_set, reg_timeout_errors;
+	uint64_t reg_table_full;	/* a registration not tracked: table full */
 };
 
 struct nat_path {
@@ -44,7 +48,7 @@ struct nat_path {
 	bool ct_in_verdict;		/* queue has conntrack glue: seqadj works */
 	bool registration_timeout;
 	unsigned registration_timeout_max;
-	struct nat_ct *ct;		/* ctnetlink: lookups, timeouts */
+	struct nat_ct *ct;		/* ctnetlink lookups (no conntrack attached) */
 	struct nat_reg_table *regs;
 	struct nat_verdicts *verdicts;
 	struct nat_counters c;

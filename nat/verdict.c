@@ -86,6 +86,32 @@ int nat_verdict_accept(struct nat_verdicts *v, uint32_t id)
 	return 0;
 }
 
+static void put_ct_nest(struct nlmsghdr *nlh, uint32_t ct_timeout)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, NFQA_CT);
+
+	if (ct_timeout)
+		mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(ct_timeout));
+	mnl_attr_nest_end(nlh, nest);
+}
+
+int nat_verdict_accept_ct(struct nat_verdicts *v, uint32_t id, uint32_t ct_timeout)
+{
+	struct nlmsghdr *nlh;
+	int err, err2;
+
+	err = write_pending_accept(v);
+	err2 = reserve(v, VERDICT_OVERHEAD);
+	if (!err)
+		err = err2;
+	nlh = put_msg(v, NFQNL_MSG_VERDICT);
+	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
+	put_ct_nest(nlh, ct_timeout);
+	commit_msg(v, nlh);
+	v->ct_msgs++;
+	return err;
+}
+
 int nat_verdict_payload(struct nat_verdicts *v, uint32_t id,
 			const void *pkt, size_t len, bool attach_ct,
 			uint32_t ct_timeout)
@@ -102,13 +128,8 @@ int nat_verdict_payload(struct nat_verdicts *v, uint32_t id,
 	nlh = put_msg(v, NFQNL_MSG_VERDICT);
 	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
 	nfq_nlmsg_verdict_put_pkt(nlh, pkt, (uint32_t)len);
-	if (attach_ct) {
-		struct nlattr *nest = mnl_attr_nest_start(nlh, NFQA_CT);
-
-		if (ct_timeout)
-			mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(ct_timeout));
-		mnl_attr_nest_end(nlh, nest);
-	}
+	if (attach_ct || ct_timeout)
+		put_ct_nest(nlh, ct_timeout);
 	commit_msg(v, nlh);
 	v->payload_msgs++;
 	return err;

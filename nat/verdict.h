@@ -26,7 +26,7 @@ struct nat_verdicts {
 	void *send_arg;
 	/* counters */
 	uint64_t sends, send_errors;
-	uint64_t batch_msgs, payload_msgs;
+	uint64_t batch_msgs, payload_msgs, ct_msgs;	/* ct_msgs: accepts with NFQA_CT */
 };
 
 /* cap: buffer size; must hold one 64 KiB packet verdict (>= 70000). */
@@ -36,6 +36,14 @@ void nat_verdicts_free(struct nat_verdicts *v);
 
 /* Accept packet id unchanged (ids must come in increasing order). */
 int nat_verdict_accept(struct nat_verdicts *v, uint32_t id);
+
+/*
+ * Accept packet id unchanged, with CTA_TIMEOUT ct_timeout (s) in an NFQA_CT
+ * nest: the kernel applies it to the packet's conntrack after that packet's
+ * own refresh. Its own NFQNL_MSG_VERDICT (a batch verdict carries no
+ * attributes); pending accepts are written first, so order is kept.
+ */
+int nat_verdict_accept_ct(struct nat_verdicts *v, uint32_t id, uint32_t ct_timeout);
 
 /*
  * Accept packet id with a new payload (the whole IP packet). attach_ct adds
