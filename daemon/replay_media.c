@@ -1,0 +1,99 @@
+/*
+ * replay_media.c - the SDP media map of the replay: the pinhole pool
+ * (rtp port_min..port_max) modelled on the replay's NAT table, so that RTP
+ * leaves from exactly the public port its SDP announced.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "replay_state.h"
+
+/* A free even public port p with p + 1 free too, in the media pool. */
+static int pool_alloc_pair(struct replay *r, uint16_t want)
+{
+	struct replay_nat *n = &r->nat;
+	unsigned lo = r->pool_min, hi = r->pool_max;
+
+	if (want >= lo && want < hi && !(want & 1) &&
+	    replay_nat_pub_free(n, IPPROTO_UDP, want) && replay_nat_pub_free(n, IPPROTO_UDP, want + 1u))
+		return want;
+	for (unsigned p = lo + (lo & 1); p < hi; p += 2)
+		if (replay_nat_pub_free(n, IPPROTO_UDP, p) && replay_nat_pub_free(n, IPPROTO_UDP, p + 1))
+			return (int)p;
+	return -1;
+}
+
+static int pool_alloc_one(struct replay *r, unsigned want)
+{
+	if (want >= r->pool_min && want <= r->pool_max &&
+	    replay_nat_pub_free(&r->nat, IPPROTO_UDP, want))
+		return (int)want;
+	for (unsigned p = r->pool_min; p <= r->pool_max; p++)
+		if (replay_nat_pub_free(&r->nat, IPPROTO_UDP, p))
+			return (int)p;
+	return -1;
+}
+
+/*
+ * The engine's media mapping, modelling the pinhole pool: outbound, the inside
+ * address:port gets a public port (the existing NAT mapping when the stream
+ * already flowed, else the inside port when free in the pool, else a free
+ * even port) and RTCP the odd one above; inbound, the public port maps back.
+ */
+int replay_map_media(void *arg, enum sipalg_dir dir,
+		     const struct sipalg_facts *msg, unsigned idx,
+		     const struct sipalg_media *m,
+		     struct sipalg_addr *out, uint16_t *out_rtcp)
+{
+	struct replay *r = arg;
+	char a[INET_ADDRSTRLEN];
+	int pub, rtcp;
+
+	(void)msg;
+	if (dir == SIPALG_INBOUND) {
+		const struct replay_nat_owner *o = replay_nat_reverse(&r->nat, IPPROTO_UDP, m->addr.port);
+		const struct replay_nat_owner *oc;
+
+		if (!o) {
+			vline_add(&r->media, " [media %u: public port %u has no mapping: stream left]",
+			     idx, m->addr.port);
+			return -1;
+		}
+		out->ip = o->ip;
+		out->port = o->port;
+		oc = replay_nat_reverse(&r->nat, IPPROTO_UDP, m->rtcp_port);
+		*out_rtcp = m->rtcp_mux ? o->port
+			  : oc && oc->ip.s_addr == o->ip.s_addr ? oc->port
+			  : (uint16_t)(o->port + 1);
+		return 0;
+	}
+
+	pub = replay_nat_lookup(&r->nat, IPPROTO_UDP, m->addr.ip, m->addr.port);
+	if (pub < 0) {
+		pub = pool_alloc_pair(r, m->addr.port);
+		if (pub < 0) {
+			vline_add(&r->media, " [media %u: port pool %u-%u exhausted: stream left]",
+			     idx, r->pool_min, r->pool_max);
+			return -1;
+		}
+		replay_nat_add(&r->nat, IPPROTO_UDP, m->addr.ip, m->addr.port, (uint16_t)pub);
+		vline_add(&r->media, " [media %u: pinhole %s:%u -> public %u]", idx,
+		     vline_ip(m->addr.ip, a), m->addr.port, pub);
+	}
+	rtcp = pub;
+	if (!m->rtcp_mux) {
+		rtcp = replay_nat_lookup(&r->nat, IPPROTO_UDP, m->addr.ip, m->rtcp_port);
+		if (rtcp < 0) {
+			rtcp = pool_alloc_one(r, (unsigned)pub + 1);
+			if (rtcp < 0)
+				rtcp = pub + 1;	/* no room: announce the usual pair */
+			else
+				replay_nat_add(&r->nat, IPPROTO_UDP, m->addr.ip, m->rtcp_port,
+					(uint16_t)rtcp);
+		}
+	}
+	out->ip = r->o->public_ip;
+	out->port = (uint16_t)pub;
+	*out_rtcp = (uint16_t)rtcp;
+	return 0;
+}
