@@ -12,7 +12,8 @@
 # Checks: WAN side sees Via/Contact/o=/c= public, nothing private, correct Content-Length
 # and UDP checksums (tcpdump on both gateway interfaces, recomputed in Python); the 200 OK
 # reaches the LAN host with the inside address back; the SIP conntrack's timeout was
-# stretched to the registration; status names the mode; after SIGHUP to enabled = no the
+# stretched to the registration and stays so after further packets of the flow (kernel
+# refresh on each); status names the mode; after SIGHUP to enabled = no the
 # same messages cross byte for byte; after kill -9 SIP still crosses and a restart over the
 # stale helper/table works; SIGTERM removes the nft table.
 # helper mode also: the helper is registered and attached by `ct helper set`, the INVITE's
@@ -211,6 +212,51 @@ ctl=$(ip netns exec "$gw" conntrack -L -p udp --orig-src 192.168.77.10 --orig-po
 echo "     conntrack: $ctl"
 check "SIP conntrack timeout stretched to the registration (> 3000 s)" \
 	test "$(awk '{print $3}' <<<"$ctl")" -gt 3000
+# Every later packet of the flow makes the kernel reset the timeout to the UDP stream
+# timeout: the daemon must raise it again each time (helper mode: in the packet's own
+# verdict; degraded: from its 1 s timer). Three OPTIONS each way on the registered flow.
+crlf > "$tmp/options-out.sip" <<'SIP'
+OPTIONS sip:203.0.113.2 SIP/2.0
+Via: SIP/2.0/UDP 192.168.77.10:5060;branch=z9hG4bK-ka1;rport
+Max-Forwards: 70
+From: <sip:alice@example.com>;tag=k1
+To: <sip:203.0.113.2>
+Call-ID: ka-1@alice-pc
+CSeq: 1 OPTIONS
+Content-Length: 0
+
+SIP
+crlf > "$tmp/options-in.sip" <<'SIP'
+OPTIONS sip:alice@203.0.113.1:5060 SIP/2.0
+Via: SIP/2.0/UDP 203.0.113.2:5060;branch=z9hG4bK-ka2
+Max-Forwards: 70
+From: <sip:registrar@203.0.113.2>;tag=k2
+To: <sip:alice@example.com>
+Call-ID: ka-2@registrar
+CSeq: 1 OPTIONS
+Content-Length: 0
+
+SIP
+mkdir -p "$tmp/ka/lan" "$tmp/ka/wan"
+ip netns exec "$lan" timeout 10 python3 "$here/sip_peer.py" client 192.168.77.10 5060 \
+	203.0.113.2 5060 "$tmp/ka/lan" 0.3 "$tmp/options-out.sip" "$tmp/options-out.sip" \
+	"$tmp/options-out.sip" >/dev/null || true
+ip netns exec "$wan" timeout 10 python3 "$here/sip_peer.py" client 203.0.113.2 5060 \
+	203.0.113.1 5060 "$tmp/ka/wan" 0.3 "$tmp/options-in.sip" "$tmp/options-in.sip" \
+	"$tmp/options-in.sip" >/dev/null || true
+stream=$(ip netns exec "$gw" cat /proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream)
+ka_timeout() {	# the flow's timeout stays stretched (degraded: wait for the 1 s timer)
+	local i t
+	for i in $(seq 30); do
+		t=$(ip netns exec "$gw" conntrack -L -p udp --orig-src 192.168.77.10 --orig-port-src 5060 \
+			2>/dev/null | awk 'NR == 1 {print $3}')
+		[[ -n $t ]] && ((t > stream && t > 3000)) && break
+		sleep 0.1
+	done
+	echo "     conntrack timeout after 6 more packets: ${t:-none} (udp stream timeout $stream)"
+	[[ -n $t ]] && ((t > stream && t > 3000))
+}
+check "SIP conntrack timeout still above the UDP stream timeout after 6 more packets" ka_timeout
 status_to "$tmp/status-on.txt"
 check "status counts rewrites" grep -q "^rewritten [1-9]" "$tmp/status-on.txt"
 

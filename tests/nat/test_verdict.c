@@ -107,6 +107,25 @@ int main(void)
 	nat_verdicts_flush(&v);
 	CHECK(n_seen == 1 && seen[0].has_ct && seen[0].ct_timeout == 3600);
 
+	/* an unchanged accept with a timeout: its own verdict, no payload, between batches */
+	n_seen = n_sends = 0;
+	nat_verdict_accept(&v, 102);
+	nat_verdict_accept(&v, 103);
+	nat_verdict_accept_ct(&v, 104, 1830);
+	nat_verdict_accept(&v, 105);
+	nat_verdicts_flush(&v);
+	CHECK(n_sends == 1 && n_seen == 3);
+	CHECK(seen[0].type == NFQNL_MSG_VERDICT_BATCH && seen[0].id == 103 && !seen[0].has_ct);
+	CHECK(seen[1].type == NFQNL_MSG_VERDICT && seen[1].id == 104 && seen[1].payload_len == 0);
+	CHECK(seen[1].has_ct && seen[1].ct_timeout == 1830 && seen[1].verdict == NF_ACCEPT);
+	CHECK(seen[2].type == NFQNL_MSG_VERDICT_BATCH && seen[2].id == 105 && !seen[2].has_ct);
+	CHECK(v.ct_msgs == 1);
+	/* a UDP rewrite of a registered flow: NFQA_CT for the timeout alone */
+	n_seen = 0;
+	nat_verdict_payload(&v, 106, pkt, 100, false, 1830);
+	nat_verdicts_flush(&v);
+	CHECK(n_seen == 1 && seen[0].has_ct && seen[0].ct_timeout == 1830 && seen[0].payload_len == 100);
+
 	/* big packets overflow the buffer: several sends, order kept, none lost */
 	n_seen = n_sends = 0;
 	nat_verdict_accept(&v, 200);
