@@ -2,10 +2,12 @@
  * sdp.c - SDP (RFC 4566) in a SIP body: report every media stream and
  * rewrite o=, c=, m= ports and a=rtcp: that name the address being replaced.
  *
- * A line scanner finds the tokens and their offsets; before planning any
- * edit, libosip2's sdp_message_parse() must accept the whole SDP, else the
- * message is left untouched. The scan alone (no allocation) serves the facts
- * and the messages we do not change.
+ * A line scanner finds the tokens and their offsets. When one of the tokens
+ * we rewrite names the replaced address, libosip2's sdp_message_parse() must
+ * accept the SDP (all of it but the attribute lines we never change) before
+ * any edit is planned, else the message is left untouched. Otherwise the
+ * scan alone (no allocation) serves the facts: a far side's SDP costs no
+ * libosip2 at all.
  */
 #include <stddef.h>
 #include <stdlib.h>

@@ -22,7 +22,9 @@
  * Cost: no allocation of its own except one copy of an SDP body that is
  * about to be rewritten; libosip2 allocates while it parses the values the
  * engine is about to change (and only those: a header that does not even
- * mention the replaced address as text is never parsed).
+ * mention the replaced address as text is never parsed; an SDP none of whose
+ * o=/c=/a=rtcp: addresses is the replaced one is read by the scanner alone,
+ * and one that is goes to libosip2 without the attribute lines never changed).
  *
  * What is rewritten (only addr:port tokens equal to the binding's, absent
  * port = 5060, IPv4 literals compared with inet_pton; hostnames, other hosts
@@ -163,7 +165,8 @@ struct sipalg_result {
 	enum sipalg_status status;
 	const char *reason;		/* static text: why untouched, or NULL */
 	struct sipalg_facts facts;
-	unsigned n_edits;		/* sorted by offset, non-overlapping */
+	unsigned n_edits;		/* sorted by offset, non-overlapping; none
+					 * writes back the bytes it replaces */
 	struct sipalg_edit edits[SIPALG_MAX_EDITS];
 	long delta;			/* output length - input length */
 };
