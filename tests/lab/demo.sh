@@ -9,6 +9,7 @@
 # nfnetlink_cthelper) and prints who heard what. Exit 0 when both sides heard each other.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+results=${SL_RESULTS_DIR:-$here/results}
 alg=sipalgd
 case ${1:-} in
   --alg) alg=${2:?--alg needs none, kernel or sipalgd} ;;
@@ -19,11 +20,11 @@ bash "$here/run.sh" --alg "$alg" --reps 1 call-out >/dev/null
 rc=$?
 echo
 echo "=== who heard what (LAN phone l1 sends 500 Hz, WAN phone w1 sends 900 Hz) ==="
-python3 "$here/tools/whoheard.py" "$here/results/summary.json" call-out
-echo "(full evidence: $here/results/summary.md)"
+python3 "$here/tools/whoheard.py" "$results/summary.json" call-out
+echo "(full evidence: $results/summary.md)"
 if [[ $alg != sipalgd ]]; then
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if all(x["pass"] for x in r) else 1)' \
-    "$here/results/summary.json"
+    "$results/summary.json"
   exit $?
 fi
 exit $rc
