@@ -14,11 +14,12 @@ static int pool_alloc_pair(struct replay *r, uint16_t want)
 	struct replay_nat *n = &r->nat;
 	unsigned lo = r->pool_min, hi = r->pool_max;
 
-	if (want >= lo && want < hi && !(want & 1) &&
-	    replay_nat_pub_free(n, IPPROTO_UDP, want) && replay_nat_pub_free(n, IPPROTO_UDP, want + 1u))
+	if (want >= lo && want < hi && !(want & 1) && replay_nat_pub_free(n, IPPROTO_UDP, want) &&
+	    replay_nat_pub_free(n, IPPROTO_UDP, want + 1u))
 		return want;
 	for (unsigned p = lo + (lo & 1); p < hi; p += 2)
-		if (replay_nat_pub_free(n, IPPROTO_UDP, p) && replay_nat_pub_free(n, IPPROTO_UDP, p + 1))
+		if (replay_nat_pub_free(n, IPPROTO_UDP, p) &&
+		    replay_nat_pub_free(n, IPPROTO_UDP, p + 1))
 			return (int)p;
 	return -1;
 }
@@ -51,11 +52,12 @@ int replay_map_media(void *arg, enum sipalg_dir dir,
 
 	(void)msg;
 	if (dir == SIPALG_INBOUND) {
-		const struct replay_nat_owner *o = replay_nat_reverse(&r->nat, IPPROTO_UDP, m->addr.port);
+		const struct replay_nat_owner *o =
+			replay_nat_reverse(&r->nat, IPPROTO_UDP, m->addr.port);
 		const struct replay_nat_owner *oc;
 
 		if (!o) {
-			vline_add(&r->media, " [media %u: public port %u has no mapping: stream left]",
+			vadd(&r->media, " [media %u: public port %u has no mapping: stream left]",
 			     idx, m->addr.port);
 			return -1;
 		}
@@ -72,12 +74,12 @@ int replay_map_media(void *arg, enum sipalg_dir dir,
 	if (pub < 0) {
 		pub = pool_alloc_pair(r, m->addr.port);
 		if (pub < 0) {
-			vline_add(&r->media, " [media %u: port pool %u-%u exhausted: stream left]",
+			vadd(&r->media, " [media %u: port pool %u-%u exhausted: stream left]",
 			     idx, r->pool_min, r->pool_max);
 			return -1;
 		}
 		replay_nat_add(&r->nat, IPPROTO_UDP, m->addr.ip, m->addr.port, (uint16_t)pub);
-		vline_add(&r->media, " [media %u: pinhole %s:%u -> public %u]", idx,
+		vadd(&r->media, " [media %u: pinhole %s:%u -> public %u]", idx,
 		     vline_ip(m->addr.ip, a), m->addr.port, pub);
 	}
 	rtcp = pub;

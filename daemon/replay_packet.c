@@ -36,12 +36,12 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 	*ohdr = *hdr;
 	memcpy(obuf, data, caplen);
 	if (hdr->caplen < hdr->len) {
-		vline_add(&r->v, " truncated capture (%u of %u bytes): copied", hdr->caplen, hdr->len);
+		vadd(&r->v, " truncated capture (%u of %u bytes): copied", hdr->caplen, hdr->len);
 		return COPIED;
 	}
 	l3 = replay_ipv4_offset(dlt, data, caplen, &why);
 	if (l3 < 0) {
-		vline_add(&r->v, " %s", why);
+		vadd(&r->v, " %s", why);
 		return COPIED;
 	}
 
@@ -50,22 +50,22 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 	struct ip iph;
 
 	if (avail < sizeof(iph)) {
-		vline_add(&r->v, " short IPv4 header: copied");
+		vadd(&r->v, " short IPv4 header: copied");
 		return COPIED;
 	}
 	memcpy(&iph, ipb, sizeof(iph));
 	size_t ihl = (size_t)iph.ip_hl * 4, tot = ntohs(iph.ip_len);
 	if (iph.ip_v != 4 || ihl < 20 || tot < ihl || tot > avail) {
-		vline_add(&r->v, " malformed IPv4 header: copied");
+		vadd(&r->v, " malformed IPv4 header: copied");
 		return COPIED;
 	}
 	if (ntohs(iph.ip_off) & (IP_MF | IP_OFFMASK)) {
-		vline_add(&r->v, " IP fragment: copied unchanged");
+		vadd(&r->v, " IP fragment: copied unchanged");
 		return COPIED;
 	}
 	uint8_t proto = iph.ip_p;
 	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP) {
-		vline_add(&r->v, " IP protocol %u: copied", proto);
+		vadd(&r->v, " IP protocol %u: copied", proto);
 		return COPIED;
 	}
 
@@ -75,12 +75,12 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 	if (proto == IPPROTO_UDP) {
 		struct udphdr uh;
 		if (l4len < sizeof(uh)) {
-			vline_add(&r->v, " short UDP header: copied");
+			vadd(&r->v, " short UDP header: copied");
 			return COPIED;
 		}
 		memcpy(&uh, l4, sizeof(uh));
 		if (ntohs(uh.uh_ulen) != l4len) {
-			vline_add(&r->v, " UDP length %u disagrees with IP (%zu): copied",
+			vadd(&r->v, " UDP length %u disagrees with IP (%zu): copied",
 			     ntohs(uh.uh_ulen), l4len);
 			return COPIED;
 		}
@@ -90,19 +90,19 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 	} else {
 		struct tcphdr th;
 		if (l4len < sizeof(th)) {
-			vline_add(&r->v, " short TCP header: copied");
+			vadd(&r->v, " short TCP header: copied");
 			return COPIED;
 		}
 		memcpy(&th, l4, sizeof(th));
 		l4hdr = (size_t)th.th_off * 4;
 		if (l4hdr < sizeof(th) || l4hdr > l4len) {
-			vline_add(&r->v, " malformed TCP header: copied");
+			vadd(&r->v, " malformed TCP header: copied");
 			return COPIED;
 		}
 		sport = ntohs(th.th_sport);
 		dport = ntohs(th.th_dport);
 	}
-	vline_add(&r->v, " %s %s:%u > %s:%u", proto == IPPROTO_UDP ? "udp" : "tcp",
+	vadd(&r->v, " %s %s:%u > %s:%u", proto == IPPROTO_UDP ? "udp" : "tcp",
 	     vline_ip(iph.ip_src, a1), sport, vline_ip(iph.ip_dst, a2), dport);
 
 	/* Which way does it cross the NAT, and under which binding? */
@@ -113,7 +113,7 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 	int pub;
 
 	if (src_in && dst_in) {
-		vline_add(&r->v, " inside to inside, does not cross the NAT: copied");
+		vadd(&r->v, " inside to inside, does not cross the NAT: copied");
 		return COPIED;
 	}
 	if (src_in) {
@@ -122,27 +122,27 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 		b.remote = (struct sipalg_addr){ iph.ip_dst, dport };
 		pub = replay_nat_outbound(&r->nat, proto, iph.ip_src, sport, &created);
 		if (pub < 0) {
-			vline_add(&r->v, " no public port left: copied");
+			vadd(&r->v, " no public port left: copied");
 			return COPIED;
 		}
 		if (created && pub != sport)
-			vline_add(&r->notes, " [port %u taken: NAT to %u]", sport, pub);
+			vadd(&r->notes, " [port %u taken: NAT to %u]", sport, pub);
 	} else if (dst_in) {
 		dir = SIPALG_INBOUND;
 		b.inside = (struct sipalg_addr){ iph.ip_dst, dport };
 		b.remote = (struct sipalg_addr){ iph.ip_src, sport };
 		pub = replay_nat_outbound(&r->nat, proto, iph.ip_dst, dport, &created);
 		if (pub < 0) {
-			vline_add(&r->v, " no public port left: copied");
+			vadd(&r->v, " no public port left: copied");
 			return COPIED;
 		}
 		if (created)
-			vline_add(&r->notes, " [no earlier outbound flow: mapped as a port forward, public %u]", pub);
+			vadd(&r->notes, " [no earlier outbound flow: mapped as a port forward, public %u]", pub);
 	} else if (iph.ip_dst.s_addr == r->o->public_ip.s_addr) {
 		const struct replay_nat_owner *o = replay_nat_reverse(&r->nat, proto, dport);
 
 		if (!o) {
-			vline_add(&r->v, " to the public address, port %u: no NAT mapping: copied", dport);
+			vadd(&r->v, " to the public address, port %u: no NAT mapping: copied", dport);
 			return COPIED;
 		}
 		dir = SIPALG_INBOUND;
@@ -150,7 +150,7 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 		b.remote = (struct sipalg_addr){ iph.ip_src, sport };
 		pub = dport;
 	} else {
-		vline_add(&r->v, " neither side inside: copied");
+		vadd(&r->v, " neither side inside: copied");
 		return COPIED;
 	}
 	b.public = (struct sipalg_addr){ r->o->public_ip, (uint16_t)pub };
@@ -167,7 +167,7 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 	uint32_t seq_out = 0;
 
 	if (sip_port && !helped && plen > 0)
-		vline_add(&r->notes, " | %s not helped (config): payload left",
+		vadd(&r->notes, " | %s not helped (config): payload left",
 		     proto == IPPROTO_UDP ? "UDP" : "TCP");
 	if (proto == IPPROTO_UDP && sip_port && helped && plen > 0) {
 		nlen = replay_rewrite_udp_sip(r, payload, plen, dir, &b, room, &newp);
@@ -227,7 +227,7 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 			memcpy(ol4, &uh, sizeof(uh));
 		}
 		if (!sum_ok)
-			vline_add(&r->notes, " [input UDP checksum was wrong (offload?): recomputed]");
+			vadd(&r->notes, " [input UDP checksum was wrong (offload?): recomputed]");
 	} else {
 		struct tcphdr th;
 		memcpy(&th, ol4, sizeof(th));
@@ -235,21 +235,21 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 		th.th_sport = htons(sport);
 		th.th_dport = htons(dport);
 		if (seq_out != ntohl(th.th_seq))
-			vline_add(&r->notes, " [seq %+d]", (int32_t)(seq_out - ntohl(th.th_seq)));
+			vadd(&r->notes, " [seq %+d]", (int32_t)(seq_out - ntohl(th.th_seq)));
 		if (delta)
-			vline_add(&r->notes, " [segment %+ld bytes]", delta);
+			vadd(&r->notes, " [segment %+ld bytes]", delta);
 		th.th_seq = htonl(seq_out);
 		th.th_sum = 0;
 		memcpy(ol4, &th, sizeof(th));
 		th.th_sum = htons(replay_l4_checksum(&oiph, proto, ol4, ol4len));
 		memcpy(ol4, &th, sizeof(th));
 		if (!sum_ok)
-			vline_add(&r->notes, " [input TCP checksum was wrong (offload?): recomputed]");
+			vadd(&r->notes, " [input TCP checksum was wrong (offload?): recomputed]");
 	}
 	ohdr->caplen = (uint32_t)((long)caplen + delta);
 	ohdr->len = (uint32_t)((long)hdr->len + delta);
 
-	vline_add(&r->v, " => %s:%u > %s:%u", vline_ip(oiph.ip_src, a1), sport,
+	vadd(&r->v, " => %s:%u > %s:%u", vline_ip(oiph.ip_src, a1), sport,
 	     vline_ip(oiph.ip_dst, a2), dport);
 	if (ohdr->caplen == caplen && memcmp(obuf, data, caplen) == 0)
 		return sip ? SIP_UNCHANGED : COPIED;

@@ -16,10 +16,10 @@ static void verbose_edits(struct replay *r, const uint8_t *msg)
 	for (unsigned i = 0; i < res->n_edits; i++) {
 		const struct sipalg_edit *e = &res->edits[i];
 
-		vline_add(&r->notes, "%s %s ", i ? "," : "", sipalg_edit_kind_str(e->kind));
-		vline_add_text(&r->notes, msg + e->off, e->len);
-		vline_add(&r->notes, " -> ");
-		vline_add_text(&r->notes, (const uint8_t *)e->text, strlen(e->text));
+		vadd(&r->notes, "%s %s ", i ? "," : "", sipalg_edit_kind_str(e->kind));
+		vadd_text(&r->notes, msg + e->off, e->len);
+		vadd(&r->notes, " -> ");
+		vadd_text(&r->notes, (const uint8_t *)e->text, strlen(e->text));
 	}
 }
 
@@ -47,12 +47,12 @@ static void verbose_switched_off(struct replay *r)
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (kinds[i].on)
 			continue;
-		vline_add(&r->notes, "%s%s", first ? " (switched off: " : ", ",
+		vadd(&r->notes, "%s%s", first ? " (switched off: " : ", ",
 		     sipalg_edit_kind_str(kinds[i].kind));
 		first = false;
 	}
 	if (!first)
-		vline_add(&r->notes, ")");
+		vadd(&r->notes, ")");
 }
 
 /*
@@ -78,22 +78,22 @@ static bool plan_sip(struct replay *r, const uint8_t *msg, size_t len, bool tcp,
 	if (res->status != SIPALG_NOT_SIP)
 		r->sip_seen = true;
 	if (res->status != SIPALG_OK) {
-		vline_add(&r->notes, " | SIP %s: %s", sipalg_status_str(res->status),
+		vadd(&r->notes, " | SIP %s: %s", sipalg_status_str(res->status),
 		     res->reason ? res->reason : "left alone");
 		return false;
 	}
 	if (res->facts.is_request)
-		vline_add(&r->notes, " | SIP %s", res->facts.method);
+		vadd(&r->notes, " | SIP %s", res->facts.method);
 	else
-		vline_add(&r->notes, " | SIP %d (%s)", res->facts.status_code, res->facts.method);
+		vadd(&r->notes, " | SIP %d (%s)", res->facts.status_code, res->facts.method);
 	if (res->n_edits == 0) {
-		vline_add(&r->notes, ": nothing to rewrite%s", r->media.s);
+		vadd(&r->notes, ": nothing to rewrite%s", r->media.s);
 		verbose_switched_off(r);
 		return false;
 	}
-	vline_add(&r->notes, ":");
+	vadd(&r->notes, ":");
 	verbose_edits(r, msg);
-	vline_add(&r->notes, "%s", r->media.s);
+	vadd(&r->notes, "%s", r->media.s);
 	verbose_switched_off(r);
 	return true;
 }
@@ -109,12 +109,12 @@ size_t replay_rewrite_udp_sip(struct replay *r, const uint8_t *payload, size_t p
 	if (!plan_sip(r, payload, plen, false, dir, b))
 		return plen;
 	if ((long)plen + r->res.delta > (long)room) {
-		vline_add(&r->notes, " [rewritten packet would exceed 65535 bytes: payload left]");
+		vadd(&r->notes, " [rewritten packet would exceed 65535 bytes: payload left]");
 		return plen;
 	}
 	n = sipalg_apply(payload, plen, &r->res, r->sip_out, sizeof(r->sip_out));
 	if (n < 0) {
-		vline_add(&r->notes, " [rewrite does not fit: payload left]");
+		vadd(&r->notes, " [rewrite does not fit: payload left]");
 		return plen;
 	}
 	*newp = r->sip_out;
@@ -127,7 +127,7 @@ static bool tcp_append(struct replay *r, struct tcp_dir *d, const uint8_t *p, si
 	if (!d->buf && !(d->buf = malloc(SIPALG_MAX_MSG)))
 		return false;
 	if (d->buflen + n > SIPALG_MAX_MSG) {
-		vline_add(&r->notes, " | TCP: SIP message over %d bytes: stream no longer rewritten",
+		vadd(&r->notes, " | TCP: SIP message over %d bytes: stream no longer rewritten",
 		     SIPALG_MAX_MSG);
 		return false;
 	}
@@ -156,14 +156,14 @@ static void tcp_messages(struct replay *r, struct tcp_dir *d, enum sipalg_dir di
 		if (len == 0)
 			return;	/* more to come */
 		if (len < 0) {
-			vline_add(&r->notes, " | TCP stream is not SIP framed (no Content-Length?): "
+			vadd(&r->notes, " | TCP stream is not SIP framed (no Content-Length?): "
 			     "no longer rewritten");
 			d->broken = true;
 			return;
 		}
 		if (plan_sip(r, d->buf, (size_t)len, true, dir, b) && r->pass == 1 &&
 		    replay_tcp_add_plan(d, d->buf_start, (uint32_t)len, &r->res) < 0)
-			vline_add(&r->notes, " [out of memory: message left]");
+			vadd(&r->notes, " [out of memory: message left]");
 		memmove(d->buf, d->buf + len, d->buflen - (size_t)len);
 		d->buflen -= (size_t)len;
 		d->buf_start += (uint32_t)len;
@@ -204,7 +204,7 @@ size_t replay_tcp_segment(struct replay *r, struct tcp_flow *f, enum sipalg_dir 
 		uint32_t end = a + (uint32_t)plen;
 
 		if ((int32_t)(a - d->next) > 0) {
-			vline_add(&r->notes, " | TCP gap (capture loss?): stream no longer rewritten");
+			vadd(&r->notes, " | TCP gap (capture loss?): stream no longer rewritten");
 			d->broken = true;
 		} else if ((int32_t)(end - d->next) > 0) {	/* new bytes (maybe after a resent part) */
 			if (!tcp_append(r, d, payload + (d->next - a), end - d->next))
@@ -216,7 +216,7 @@ size_t replay_tcp_segment(struct replay *r, struct tcp_flow *f, enum sipalg_dir 
 	}
 	n = replay_tcp_emit(d, a, payload, plen, out, cap);
 	if (n == (size_t)-1) {
-		vline_add(&r->notes, " [rewritten segment would not fit: payload left]");
+		vadd(&r->notes, " [rewritten segment would not fit: payload left]");
 		memcpy(out, payload, plen);
 		return plen;
 	}

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-void vline_add(struct vline *v, const char *fmt, ...)
+void vadd(struct vline *v, const char *fmt, ...)
 {
 	va_list ap;
 	int k;
@@ -21,7 +21,7 @@ void vline_add(struct vline *v, const char *fmt, ...)
 }
 
 /* Bytes as printable text: a capture may hold anything. */
-void vline_add_text(struct vline *v, const uint8_t *p, size_t len)
+void vadd_text(struct vline *v, const uint8_t *p, size_t len)
 {
 	char buf[96];
 	size_t i, n = len < sizeof(buf) - 4 ? len : sizeof(buf) - 4;
@@ -33,7 +33,7 @@ void vline_add_text(struct vline *v, const uint8_t *p, size_t len)
 		n += 3;
 	}
 	buf[n] = '\0';
-	vline_add(v, "'%s'", buf);
+	vadd(v, "'%s'", buf);
 }
 
 const char *vline_ip(struct in_addr a, char *buf)

@@ -17,9 +17,9 @@ struct vline {
 };
 
 /* Append printf-style; silently cut at the line's end. */
-void vline_add(struct vline *v, const char *fmt, ...) SIPALGD_PRINTF(2, 3);
+void vadd(struct vline *v, const char *fmt, ...) SIPALGD_PRINTF(2, 3);
 /* Bytes as quoted printable text (a capture may hold anything), cut at 92. */
-void vline_add_text(struct vline *v, const uint8_t *p, size_t len);
+void vadd_text(struct vline *v, const uint8_t *p, size_t len);
 /* Dotted quad into buf (INET_ADDRSTRLEN bytes); returns buf. */
 const char *vline_ip(struct in_addr a, char *buf);
 
