@@ -100,6 +100,15 @@ static void note_registration(struct nat_path *p, const struct nat_flow *flow, b
  * the verdict route (no conntrack glue, or no conntrack attached to this
  * packet) the flow is marked dirty instead: the 1 s timer re-raises it
  * through ctnetlink, once per flow however many packets it saw.
+ *
+ * Why the verdict works (Linux 6.1 source, the guest's kernel): udp_packet()
+ * refreshes the timeout from nf_conntrack_in at PRE_ROUTING/LOCAL_OUT; our
+ * userspace helper queues later, from nf_confirm at CONNTRACK_CONFIRM
+ * priority. nfqnl_recv_verdict() -> nfqnl_ct_parse() -> ctnetlink_glue_parse_ct()
+ * -> __nf_ct_change_timeout() sets it before nfqnl_reinject(), and nothing
+ * after the confirm hook refreshes again. TCP never gets here: a refused
+ * timeout change (-EPERM fixed timeout, -ETIME dying) makes the kernel drop
+ * the whole NFQA_CT, seqadj included.
  */
 static uint32_t registration_timeout(struct nat_path *p, const struct nat_packet *pkt,
 				     const struct nat_flow *flow, bool tcp)

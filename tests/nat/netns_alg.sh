@@ -259,6 +259,15 @@ ka_timeout() {	# the flow's timeout stays stretched (degraded: wait for the 1 s 
 check "SIP conntrack timeout still above the UDP stream timeout after 6 more packets" ka_timeout
 status_to "$tmp/status-on.txt"
 check "status counts rewrites" grep -q "^rewritten [1-9]" "$tmp/status-on.txt"
+sed -n '/^\[registrations\]/,/^$/p' "$tmp/status-on.txt" | sed 's/^/     /'
+if [[ $mode == helper ]]; then	# conntrack glue: the timeout rode in the verdicts, no ctnetlink update
+	check "registration timeout carried in verdicts, no ctnetlink round trip" bash -c \
+		"grep -q '^timeouts_in_verdict [1-9]' '$tmp/status-on.txt' && grep -q '^timeouts_set 0$' '$tmp/status-on.txt'"
+else	# no glue: packets mark the flow, the timer raised it (at most once a second)
+	check "registration timeout raised by the timer, not per packet" bash -c \
+		"grep -q '^marked_dirty [1-9]' '$tmp/status-on.txt' && grep -q '^timeouts_set [1-9]' '$tmp/status-on.txt' && \
+		 (( \$(sed -n 's/^timeouts_set //p' '$tmp/status-on.txt') < \$(sed -n 's/^marked_dirty //p' '$tmp/status-on.txt') ))"
+fi
 
 if [[ $mode == helper ]]; then
 	# --- expectations: the INVITE's media got RTP and RTCP pinholes ----------------------
