@@ -43,18 +43,25 @@ void nat_path_free(struct nat_path *p)
  * asking ctnetlink, else (a first packet, not confirmed yet) from the mark our
  * degraded-mode rule set to the original source, keeping the port.
  */
+static int flow_from_attached_ct(struct nat_path *p, const struct nat_packet *pkt,
+				 struct nat_flow *flow)
+{
+	if (!pkt->ct || !pkt->has_ctinfo)
+		return -1;
+	/* ctobj is reused: start from empty so no attribute of the last packet stays */
+	nfct_copy(p->ctobj, p->ctempty, NFCT_CP_OVERRIDE);
+	if (nfct_payload_parse(pkt->ct, pkt->ct_len, AF_INET, p->ctobj) < 0)
+		return -1;
+	return nat_flow_from_ct(p->ctobj, nat_ctinfo_is_reply(pkt->ctinfo), flow);
+}
+
 static int find_flow(struct nat_path *p, const struct nat_packet *pkt,
 		     const struct nat_l4 *l4, struct nat_flow *flow)
 {
 	bool reply;
 
-	if (pkt->ct && pkt->has_ctinfo) {
-		/* ctobj is reused: start from empty so no attribute of the last packet stays */
-		nfct_copy(p->ctobj, p->ctempty, NFCT_CP_OVERRIDE);
-		if (nfct_payload_parse(pkt->ct, pkt->ct_len, AF_INET, p->ctobj) >= 0 &&
-		    nat_flow_from_ct(p->ctobj, nat_ctinfo_is_reply(pkt->ctinfo), flow) == 0)
-			return 0;
-	}
+	if (flow_from_attached_ct(p, pkt, flow) == 0)
+		return 0;
 	if (p->ct && nat_ct_lookup(p->ct, l4, p->ctobj, &reply) == 0 &&
 	    nat_flow_from_ct(p->ctobj, reply, flow) == 0)
 		return 0;
@@ -134,6 +141,22 @@ static void accept_unchanged(struct nat_path *p, const struct nat_packet *pkt)
 {
 	p->c.unchanged++;
 	nat_verdict_accept(p->verdicts, pkt->id);
+}
+
+/*
+ * An empty UDP datagram (a NAT keepalive some phones send) refreshed its flow
+ * too. Only the verdict route is worth it here: a ctnetlink lookup for a
+ * packet we never rewrite is what this avoids.
+ */
+static uint32_t empty_datagram_timeout(struct nat_path *p, const struct nat_packet *pkt,
+				       const struct nat_l4 *l4)
+{
+	struct nat_flow flow;
+
+	if (l4->proto != IPPROTO_UDP || !p->ct_in_verdict || !p->registration_timeout ||
+	    !p->regs || nat_reg_count(p->regs) == 0 || flow_from_attached_ct(p, pkt, &flow) < 0)
+		return 0;
+	return registration_timeout(p, pkt, &flow, false);
 }
 
 /* Unchanged, but a registered flow's timeout rides along: its own verdict, not the batch. */
@@ -255,7 +278,7 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 	}
 	if (l4.payload_len == 0) {
 		p->c.no_payload++;
-		accept_unchanged(p, pkt);
+		accept_unchanged_ct(p, pkt, empty_datagram_timeout(p, pkt, &l4));
 		return;
 	}
 	payload = pkt->data + l4.payload_off;

@@ -200,10 +200,19 @@ int main(void)
 	CHECK(v[2].type == NFQNL_MSG_VERDICT_BATCH && v[2].id == 5 && !v[2].has_ct);
 	CHECK(p.c.reg_timeouts_in_verdict == 2 && p.c.reg_marked_dirty == 0);
 
+	/* an empty datagram (NAT keepalive) of the registered flow too */
+	nv = 0;
+	queue_one(&p, 6, 5060, false, "");
+	queue_one(&p, 7, 5062, false, "");
+	nat_verdicts_flush(&verdicts);
+	CHECK(nv == 2 && v[0].id == 6 && v[0].has_ct && v[0].ct_timeout == 1700 + NAT_REG_SLACK_S);
+	CHECK(v[1].type == NFQNL_MSG_VERDICT_BATCH && v[1].id == 7 && !v[1].has_ct);
+	CHECK(p.c.no_payload == 2);
+
 	/* the configured cap bounds it */
 	nv = 0;
 	p.registration_timeout_max = 600;
-	queue_one(&p, 6, 5060, false, options);
+	queue_one(&p, 8, 5060, false, options);
 	nat_verdicts_flush(&verdicts);
 	CHECK(nv == 1 && v[0].has_ct && v[0].ct_timeout == 600);
 	p.registration_timeout_max = 0;
@@ -211,15 +220,15 @@ int main(void)
 	/* switched off (reload): plain batched accepts again */
 	nv = 0;
 	p.registration_timeout = false;
-	queue_one(&p, 7, 5060, false, options);
+	queue_one(&p, 9, 5060, false, options);
 	nat_verdicts_flush(&verdicts);
 	CHECK(nv == 1 && v[0].type == NFQNL_MSG_VERDICT_BATCH && !v[0].has_ct);
 	p.registration_timeout = true;
 
 	/* expires=0 ends it: no timeout rides any more */
 	nv = 0;
-	queue_one(&p, 8, 5060, true, ok_register(5060, 0));
-	queue_one(&p, 9, 5060, false, options);
+	queue_one(&p, 10, 5060, true, ok_register(5060, 0));
+	queue_one(&p, 11, 5060, false, options);
 	nat_verdicts_flush(&verdicts);
 	CHECK(nat_reg_count(p.regs) == 0);
 	CHECK(nv == 2 && !v[0].has_ct && v[1].type == NFQNL_MSG_VERDICT_BATCH && !v[1].has_ct);
@@ -227,9 +236,9 @@ int main(void)
 	/* ---- no conntrack glue: mark dirty, one ctnetlink raise per flow per tick ---- */
 	p.ct_in_verdict = false;
 	nv = 0;
-	queue_one(&p, 10, 5060, true, ok_register(5060, 3600));
-	queue_one(&p, 11, 5062, true, ok_register(5062, 120));
-	for (uint32_t id = 12; id < 22; id++)
+	queue_one(&p, 12, 5060, true, ok_register(5060, 3600));
+	queue_one(&p, 13, 5062, true, ok_register(5062, 120));
+	for (uint32_t id = 14; id < 24; id++)
 		queue_one(&p, id, id % 2 ? 5062 : 5060, false, options);
 	nat_verdicts_flush(&verdicts);
 	for (unsigned i = 0; i < nv; i++)
@@ -242,7 +251,7 @@ int main(void)
 	CHECK(raised[0].m.src.ip.s_addr == inet_addr("192.168.1.10") &&
 	      raised[0].m.dst.port == 5060 && raised[0].m.l4proto == IPPROTO_UDP);
 	/* more packets within the same second: marked, but not raised again before the next */
-	queue_one(&p, 22, 5060, false, options);
+	queue_one(&p, 24, 5060, false, options);
 	nat_verdicts_flush(&verdicts);
 	nat_reg_flush_dirty(p.regs, p.now, 0, 100, record_raise, NULL, &st);
 	CHECK(n_raised == 2 && nat_reg_dirty_count(p.regs) == 1);
