@@ -127,8 +127,25 @@ int alg_scan_start(struct alg_plan *p, struct alg_start *st)
 	return scan_request(p, st, pos, end - pos);
 }
 
+/* s[0,n) is lit (lower case, n bytes long) in any case. Header names come
+ * capitalised ("Content-Length"): alg_ieq's per-byte case folding of both
+ * sides and end-of-literal test were a tenth of a far-side INVITE's cost. */
+static bool name_is(const char *s, size_t n, const char *lit)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + 32);
+		if (c != lit[i])
+			return false;
+	}
+	return true;
+}
+
 /* Long and compact (RFC 3261 7.3.3) forms of the headers the engine reads;
- * dispatched on length first, since this runs for every header line. */
+ * dispatched on length first (so every literal below is exactly n bytes),
+ * since this runs for every header line. */
 static enum alg_hdr_kind hdr_kind(const char *s, size_t n)
 {
 	switch (n) {
@@ -143,17 +160,17 @@ static enum alg_hdr_kind hdr_kind(const char *s, size_t n)
 		case 'i': return ALG_H_CALL_ID;
 		default: return ALG_H_OTHER;
 		}
-	case 2: return alg_ieq(s, n, "to") ? ALG_H_TO : ALG_H_OTHER;
-	case 3: return alg_ieq(s, n, "via") ? ALG_H_VIA : ALG_H_OTHER;
-	case 4: return alg_ieq(s, n, "from") ? ALG_H_FROM :
-		       alg_ieq(s, n, "cseq") ? ALG_H_CSEQ : ALG_H_OTHER;
-	case 5: return alg_ieq(s, n, "route") ? ALG_H_ROUTE : ALG_H_OTHER;
-	case 7: return alg_ieq(s, n, "contact") ? ALG_H_CONTACT :
-		       alg_ieq(s, n, "call-id") ? ALG_H_CALL_ID :
-		       alg_ieq(s, n, "expires") ? ALG_H_EXPIRES : ALG_H_OTHER;
-	case 12: return alg_ieq(s, n, "record-route") ? ALG_H_RECORD_ROUTE :
-			alg_ieq(s, n, "content-type") ? ALG_H_CONTENT_TYPE : ALG_H_OTHER;
-	case 14: return alg_ieq(s, n, "content-length") ? ALG_H_CONTENT_LENGTH : ALG_H_OTHER;
+	case 2: return name_is(s, n, "to") ? ALG_H_TO : ALG_H_OTHER;
+	case 3: return name_is(s, n, "via") ? ALG_H_VIA : ALG_H_OTHER;
+	case 4: return name_is(s, n, "from") ? ALG_H_FROM :
+		       name_is(s, n, "cseq") ? ALG_H_CSEQ : ALG_H_OTHER;
+	case 5: return name_is(s, n, "route") ? ALG_H_ROUTE : ALG_H_OTHER;
+	case 7: return name_is(s, n, "contact") ? ALG_H_CONTACT :
+		       name_is(s, n, "call-id") ? ALG_H_CALL_ID :
+		       name_is(s, n, "expires") ? ALG_H_EXPIRES : ALG_H_OTHER;
+	case 12: return name_is(s, n, "record-route") ? ALG_H_RECORD_ROUTE :
+			name_is(s, n, "content-type") ? ALG_H_CONTENT_TYPE : ALG_H_OTHER;
+	case 14: return name_is(s, n, "content-length") ? ALG_H_CONTENT_LENGTH : ALG_H_OTHER;
 	default: return ALG_H_OTHER;
 	}
 }
