@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# The test command (README.md and .ci/run both call this): install dependencies,
-# build with clang + ASan/UBSan (+ the libFuzzer harnesses), run every test with ctest.
+# The test command (README.md and .ci/run both call this), as root on Debian 12:
+#  1. install dependencies (tests/deps.sh),
+#  2. build with clang + ASan/UBSan (+ the libFuzzer harness) and run every test with ctest
+#     (unit, golden, corpus, fuzz corpus run, netns and qemu integration tests),
+#  3. run the namespace lab's sipalgd rows, every scenario once (tests/lab/run.sh; in a qemu
+#     guest on Debian's stock kernel when this kernel has no nfnetlink_cthelper).
+# --no-lab skips step 3 (e.g. without root). SIPALGD_LAB_REPS sets the lab's repetitions.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+lab=1
+[[ ${1:-} == --no-lab ]] && lab=0
 bash "$top/tests/deps.sh"
 build="$top/build-test"
 CC=clang cmake -S "$top" -B "$build" -DSIPALGD_SANITIZE=ON -DSIPALGD_FUZZ=ON \
 	-DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" -j"$(nproc)"
-cd "$build"
-ctest --output-on-failure -j"$(nproc)"
+(cd "$build" && ctest --output-on-failure -j"$(nproc)")
+if ((lab)); then
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "tests/run.sh: the namespace lab needs root; skipped" >&2
+	else
+		bash "$top/tests/lab/run.sh" --alg sipalgd --reps "${SIPALGD_LAB_REPS:-1}"
+	fi
+fi
