@@ -20,6 +20,15 @@ if ((lab)); then
 	if [[ $(id -u) -ne 0 ]]; then
 		echo "tests/run.sh: the namespace lab needs root; skipped" >&2
 	else
-		bash "$top/tests/lab/run.sh" --alg sipalgd --reps "${SIPALGD_LAB_REPS:-1}"
+		rc=0
+		bash "$top/tests/lab/run.sh" --alg sipalgd --reps "${SIPALGD_LAB_REPS:-1}" || rc=$?
+		# one plain closing line for the lab's sipalgd rows
+		python3 - "$top/tests/lab/results/summary.json" <<'PY' || rc=1
+import json, sys
+rows = [r for r in json.load(open(sys.argv[1])) if r["alg"] == "sipalgd"]
+ok = sum(1 for r in rows if r["pass"])
+print(f"lab: {ok} passed, {len(rows) - ok} failed")
+PY
+		exit "$rc"
 	fi
 fi
