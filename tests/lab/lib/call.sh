@@ -81,10 +81,30 @@ call_simple() {
   local label=$1 caller=$2 uri=$3 callee=$4 talk=$5
   call_dial "$caller" "$uri" "$callee"
   if [[ $CALL_UP == yes ]]; then
+    # right away: inbound pinholes that media uses become conntracks and leave the list
+    expect_sample "$REP_DIR/expect.txt" "$label established"
     sleep "$(half "$talk")"
     expect_sample "$REP_DIR/expect.txt" "$label mid-call"
     sleep "$(half "$talk")"
   fi
   call_hangup "$caller" "$callee"
   call_judge "$label" "$caller" "$callee"
+}
+
+# call_pinhole_checks LABEL: after call_simple LABEL of a LAN phone with a WAN
+# phone (one call at a time): its RTP/RTCP expectations were created, showed
+# in `conntrack -L expect` during the call and are gone after the BYE
+# (tools/pinholes.py; judged for kernel and sipalgd), and its media left the
+# gateway symmetric, with no private address in the WAN leg's SIP
+# (tools/wanleg.py; judged for sipalgd). Evidence: LABEL-pinholes.json and
+# LABEL-wan-leg.json.
+call_pinhole_checks() {
+  local label=$1 rc=0 alg=${CUR_ALG_UNDER_TEST:-none}
+  expect_gone_poll "$label"
+  python3 "$LAB_DIR/tools/pinholes.py" --wan "$REP_DIR/wan0.pcap" --lan "$REP_DIR/lan0.pcap" \
+    --expect "$REP_DIR/expect.txt" --events "$REP_DIR/expect-events.txt" --alg "$alg" \
+    >"$REP_DIR/$label-pinholes.json" || rc=1
+  python3 "$LAB_DIR/tools/wanleg.py" "$REP_DIR/wan0.pcap" --alg "$alg" \
+    >"$REP_DIR/$label-wan-leg.json" || rc=1
+  return $rc
 }

@@ -3,10 +3,16 @@
 # shellcheck shell=bash
 declare -a CAP_PIDS=()
 
-# cap_start DIR: tcpdump on the gateway's LAN and WAN legs (headers + SIP).
+# cap_start DIR: tcpdump on the gateway's LAN and WAN legs (headers + SIP),
+# and the gateway's expectation events (NEW/DESTROY): a pinhole that media
+# used at once never shows in a `conntrack -L expect` sample, only here.
 cap_start() {
   local d=$1 side
   CAP_PIDS=()
+  # line-buffered, so a check during the scenario reads every event so far
+  ip netns exec "$(ns gw)" stdbuf -oL conntrack -E expect -o timestamp \
+    >"$d/expect-events.txt" 2>/dev/null &
+  CAP_PIDS+=($!)
   for side in lan0 wan0; do
     ip netns exec "$(ns gw)" tcpdump -U -n -i "$side" -s 1600 -w "$d/$side.pcap" udp or tcp \
       >/dev/null 2>"$d/tcpdump-$side.log" &
@@ -32,4 +38,44 @@ cap_stop() {
 # expect_sample FILE LABEL: append the current expectations under a label
 expect_sample() {
   { echo "== $2 $(date +%s.%N)"; alg_expectations; } >>"$1"
+}
+
+# Audio ports in the SDPs sent from the LAN side on one gateway leg: wan0 =
+# the public ports the gateway announced, lan0 = the phone's own. tcpdump
+# and awk, not python: in the guest every python3 start costs seconds, and
+# this runs between the BYE and the poll below. RTCP = a=rtcp or RTP + 1.
+sdp_ports() {  # sdp_ports PCAP FILTER
+  tcpdump -n -r "$1" -A "$2" 2>/dev/null |
+    awk '/^m=audio [0-9]+ / { print $2; print $2 + 1 }
+         /^a=rtcp:[0-9]+/ { sub(/^a=rtcp:/, ""); print $1 + 0 }' | sort -nu | tr '\n' ' '
+}
+
+# The call's expectations in a `conntrack -L expect` listing: the expected
+# tuple comes first on a line, so its first dst/dport/src/sport decide;
+# inbound = to the gateway's WAN address on a public port, outbound = from a
+# LAN host on one of its SDP ports (same rule as tools/pinholes.py).
+calls_expectations() {  # calls_expectations "PUBLIC PORTS" "PRIVATE PORTS" <listing
+  awk -v pub=" $1 " -v priv=" $2 " -v gw="$GW_WAN" -v lan="$LAN_NET." '{
+    delete f
+    for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2 && !(kv[1] in f)) f[kv[1]] = kv[2]
+    if ((f["dst"] == gw && f["dport"] != "" && index(pub, " " f["dport"] " ")) ||
+        (index(f["src"], lan) == 1 && f["sport"] != "" && index(priv, " " f["sport"] " "))) print
+  }'
+}
+
+# expect_gone_poll LABEL: after the hangup, poll `conntrack -L expect` until
+# the call's expectations are gone (bounded: SL_EXPECT_GONE_S, default 5 s);
+# the last listing goes to expect.txt as "LABEL after BYE +Ns" (seconds since
+# the hangup was sent, CALL_T1).
+expect_gone_poll() {
+  local label=$1 d=$REP_DIR pub priv snap t0 i
+  t0=${CALL_T1:-$(now)}
+  pub=$(sdp_ports "$d/wan0.pcap" "src host $GW_WAN and port 5060")
+  priv=$(sdp_ports "$d/lan0.pcap" "src net $LAN_NET.0/24 and port 5060")
+  for ((i = 0; i < ${SL_EXPECT_GONE_S:-5} * 5; i++)); do
+    snap=$(alg_expectations)
+    [[ -z $(calls_expectations "$pub" "$priv" <<<"$snap") ]] && break
+    sleep 0.2
+  done
+  { echo "== $label after BYE +$(fsub "$(now)" "$t0")s $(now)"; echo "$snap"; } >>"$d/expect.txt"
 }

@@ -2,14 +2,22 @@
 # shellcheck shell=bash
 TALK=${SL_TALK:-5}
 
+# issue 3's "done when": two-way audio, and the call's pinholes and WAN leg
+# checked (call_pinhole_checks)
 scn_call_out() {
   phones_up l1 w1 || return 1
-  call_simple call l1 "$(aor w1)" w1 "$TALK"
+  local rc=0
+  call_simple call l1 "$(aor w1)" w1 "$TALK" || rc=1
+  call_pinhole_checks call || rc=1
+  return $rc
 }
 
 scn_call_in() {
   phones_up l1 w1 || return 1
-  call_simple call w1 "$(aor l1)" l1 "$TALK"
+  local rc=0
+  call_simple call w1 "$(aor l1)" l1 "$TALK" || rc=1
+  call_pinhole_checks call || rc=1
+  return $rc
 }
 
 # Both LAN phones use local port 5060: the gateway must keep their bindings

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Judge the WAN leg of one call from the gateway's WAN-side capture.
+
+Usage: wanleg.py WAN.pcap --alg none|kernel|sipalgd
+
+1. Symmetric media: every RTP packet the gateway sends out (source = its WAN
+   address, not SIP) leaves from the public RTP port that the LAN phone's SDP
+   announced on the WAN leg, and every RTCP packet from the announced RTCP
+   port (a=rtcp, else RTP + 1). RTP and RTCP are told apart by the RTCP
+   packet types 200-204 in the second byte (RFC 5761, section 4). At least
+   one RTP packet must have left; RTCP may not have (short calls).
+2. No private address leaks: no SIP message on the WAN leg, either way,
+   names 192.168.x in a Via, Contact, c=, o=, m= or a=rtcp line (a branch or
+   Call-ID may legitimately carry such text, so only those lines count).
+Prints JSON {"summary", "pass", ...}; exit 1 only for sipalgd rows that
+fail; the kernel helper and no-ALG rows are reported, not judged.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcapsum  # noqa: E402
+import sipscan  # noqa: E402
+
+JUDGED = ("sipalgd",)
+# header names long and compact (v = Via, m = Contact), and the SDP lines
+ADDR_LINE = re.compile(rb"^(?:via|v|contact|m)\s*:|^[com]=|^a=rtcp:", re.IGNORECASE)
+PRIVATE = re.compile(rb"192\.168\.\d{1,3}\.\d{1,3}")
+
+
+def media_out(pcap):
+    """-> {"rtp": {sport: n}, "rtcp": {sport: n}} of media the gateway sent out"""
+    res = {"rtp": {}, "rtcp": {}}
+    for frame in pcapsum.packets(pcap):
+        p = pcapsum.parse(frame)
+        if not p or p[0] != "udp" or p[1] != pcapsum.GW_WAN:
+            continue
+        sport, payload = p[2], p[5]
+        if sipscan.SIP_PORT in (sport, p[4]) or len(payload) < 8 or payload[0] >> 6 != 2:
+            continue
+        kind = "rtcp" if 200 <= payload[1] <= 204 else "rtp"
+        res[kind][sport] = res[kind].get(sport, 0) + 1
+    return res
+
+
+def leaks(pcap):
+    out = []
+    for d, src, dst, payload in sipscan.messages(pcap, "wan"):
+        for line in payload.split(b"\r\n"):
+            if ADDR_LINE.match(line) and PRIVATE.search(line):
+                out.append(f"{d} {src}->{dst}: {line.decode(errors='replace')[:120]}")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("wan")
+    ap.add_argument("--alg", required=True)
+    a = ap.parse_args()
+    streams = sipscan.announced(a.wan, "wan", "out")
+    rtp_ports = {s["rtp"] for s in streams}
+    rtcp_ports = {s["rtcp"] for s in streams}
+    media = media_out(a.wan)
+    bad_rtp = {p: n for p, n in media["rtp"].items() if p not in rtp_ports}
+    bad_rtcp = {p: n for p, n in media["rtcp"].items() if p not in rtcp_ports}
+    leaked = leaks(a.wan)
+    checks = {
+        "announced": bool(streams),
+        "rtp_left": sum(media["rtp"].values()) > 0,
+        "rtp_from_announced_port": not bad_rtp,
+        "rtcp_from_announced_port": not bad_rtcp,
+        "no_private_address": not leaked,
+    }
+    ok = all(checks.values())
+    judged = a.alg in JUDGED
+
+    def by_port(d):
+        return ", ".join(f"{n} from :{p}" for p, n in sorted(d.items())) or "none"
+    ann = ", ".join(f"{s['addr']}:{s['rtp']}/rtcp {s['rtcp']}" for s in streams) or "none"
+    summary = (f"{'verdict' if judged else 'report only'}: {'PASS' if ok else 'FAIL'}; "
+               f"WAN SDP announced {ann}; RTP out {by_port(media['rtp'])}; "
+               f"RTCP out {by_port(media['rtcp'])}; private addresses in SIP on the WAN leg: "
+               f"{len(leaked)}" + (f" (first: {leaked[0]})" if leaked else ""))
+    print(json.dumps({"summary": summary, "pass": ok if judged else None, "checks": checks,
+                      "media_out": {k: {str(p): n for p, n in v.items()} for k, v in media.items()},
+                      "leaks": leaked[:10]}))
+    sys.exit(1 if judged and not ok else 0)
+
+
+if __name__ == "__main__":
+    main()
