@@ -83,6 +83,9 @@ call_simple() {
   if [[ $CALL_UP == yes ]]; then
     # right away: inbound pinholes that media uses become conntracks and leave the list
     expect_sample "$REP_DIR/expect.txt" "$label established"
+    # what the daemon itself believes it opened (kept with the evidence)
+    [[ ${CUR_ALG_UNDER_TEST:-} == sipalgd ]] &&
+      sipalgd_status >"$REP_DIR/$label-sipalgd-status.txt" 2>&1
     sleep "$(half "$talk")"
     expect_sample "$REP_DIR/expect.txt" "$label mid-call"
     sleep "$(half "$talk")"
@@ -103,6 +106,7 @@ call_pinhole_checks() {
   expect_gone_poll "$label"
   python3 "$LAB_DIR/tools/pinholes.py" --wan "$REP_DIR/wan0.pcap" --lan "$REP_DIR/lan0.pcap" \
     --expect "$REP_DIR/expect.txt" --events "$REP_DIR/expect-events.txt" --alg "$alg" \
+    --hangup-at "${CALL_T1:-0}" \
     >"$REP_DIR/$label-pinholes.json" || rc=1
   python3 "$LAB_DIR/tools/wanleg.py" "$REP_DIR/wan0.pcap" --alg "$alg" \
     >"$REP_DIR/$label-wan-leg.json" || rc=1

@@ -93,6 +93,8 @@ def main():
     ap.add_argument("--expect", required=True)
     ap.add_argument("--events")
     ap.add_argument("--alg", required=True)
+    ap.add_argument("--hangup-at", type=float, default=0,
+                    help="epoch of the hangup: DESTROY events are reported relative to it")
     a = ap.parse_args()
 
     streams = sipscan.announced(a.wan, "wan", "out")
@@ -116,6 +118,18 @@ def main():
         if f.get("dst") == pcapsum.GW_WAN and f.get("dport", "").isdigit():
             created.add(int(f["dport"]))
     missing = [f"{want[p]} {p}" for p in sorted(want) if p not in created]
+    # when the kernel dropped each of the call's expectations, relative to the
+    # hangup: removed by the BYE, or used (or expired) during the call
+    removed = []
+    for e in events:
+        if "[DESTROY]" in e and e.startswith("[") and a.hangup_at:
+            try:
+                t = float(e[1:e.index("]")])
+            except ValueError:
+                continue
+            f = fields(e)
+            port = f.get("dport") if is_calls(e, public, private) == "in" else f"out:{f.get('sport')}"
+            removed.append(f"{port}@{t - a.hangup_at:+.2f}s")
 
     checks = {
         "announced": bool(want),
@@ -132,7 +146,8 @@ def main():
                f"inbound pinholes created for {sorted(created) or 'none'}"
                + (f" (missing {', '.join(missing)})" if missing else "")
                + f"; call's expectations in -L during the call: {len(during)}"
-               + f"; after BYE ({after_label or 'not sampled'}): {len(after)}")
+               + f"; after BYE ({after_label or 'not sampled'}): {len(after)}"
+               + (f"; destroyed (port@s after hangup): {' '.join(removed)}" if removed else ""))
     print(json.dumps({"summary": summary, "pass": ok if judged else None, "checks": checks,
                       "public_ports": sorted(public), "private_ports": sorted(private),
                       "during_call": during[:12], "after_bye": after[:12],
