@@ -29,6 +29,8 @@ JUDGED = ("sipalgd",)
 # header names long and compact (v = Via, m = Contact), and the SDP lines
 ADDR_LINE = re.compile(rb"^(?:via|v|contact|m)\s*:|^[com]=|^a=rtcp:", re.IGNORECASE)
 PRIVATE = re.compile(rb"192\.168\.\d{1,3}\.\d{1,3}")
+# a Via branch is an opaque token that phones may build from their address
+BRANCH = re.compile(rb";\s*branch\s*=\s*[^;,\s]*", re.IGNORECASE)
 
 
 def media_out(pcap):
@@ -50,7 +52,7 @@ def leaks(pcap):
     out = []
     for d, src, dst, payload in sipscan.messages(pcap, "wan"):
         for line in payload.split(b"\r\n"):
-            if ADDR_LINE.match(line) and PRIVATE.search(line):
+            if ADDR_LINE.match(line) and PRIVATE.search(BRANCH.sub(b"", line)):
                 out.append(f"{d} {src}->{dst}: {line.decode(errors='replace')[:120]}")
     return out
 
