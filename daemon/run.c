@@ -115,6 +115,30 @@ static int setup_helper(struct daemon *d)
 	return 0;
 }
 
+/*
+ * What the kernel needs for our pinholes but cannot be asked cheaply: say it at
+ * start rather than as a stream of failed expectations later.
+ */
+static void warn_pinhole_prerequisites(const struct sipalgd_config *cfg)
+{
+	unsigned long max = 0;
+	FILE *f;
+
+	if (!cfg->rtp.expectations)
+		return;
+	if (strcmp(cfg->rtp.expect_fn, "sip") == 0 && access("/sys/module/nf_nat_sip", F_OK) != 0)
+		log_warnx("expect_function = sip comes from nf_nat_sip, which is not loaded: "
+			  "modprobe nf_nat_sip, or every expectation fails with EINVAL "
+			  "(ignore if it is built into this kernel)");
+	f = fopen("/proc/sys/net/netfilter/nf_conntrack_expect_max", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &max) == 1 && max < 1024)
+			log_warnx("net.netfilter.nf_conntrack_expect_max is %lu for the whole box; "
+				  "each media stream holds up to 4 expectations: raise it", max);
+		fclose(f);
+	}
+}
+
 static int setup(struct daemon *d)
 {
 	char err[512];
@@ -152,6 +176,7 @@ static int setup(struct daemon *d)
 			return -1;
 		}
 		d->rtp = rtp_table_new(&d->cfg.rtp, &rtp_nl_ops, d->rtpnl);
+		warn_pinhole_prerequisites(&d->cfg);
 	}
 	if (!d->regs || (!d->degraded && !d->rtp) || nat_path_init(&d->path) < 0) {
 		log_warnx("out of memory");
