@@ -102,13 +102,16 @@ call_simple() {
 # (tools/wanleg.py; judged for sipalgd). Evidence: LABEL-pinholes.json and
 # LABEL-wan-leg.json.
 call_pinhole_checks() {
-  local label=$1 rc=0 alg=${CUR_ALG_UNDER_TEST:-none}
+  local label=$1 rc=0 alg=${CUR_ALG_UNDER_TEST:-none} p1 p2
   expect_gone_poll "$label"
+  # side by side: a python3 start costs seconds in the guest
   python3 "$LAB_DIR/tools/pinholes.py" --wan "$REP_DIR/wan0.pcap" --lan "$REP_DIR/lan0.pcap" \
     --expect "$REP_DIR/expect.txt" --events "$REP_DIR/expect-events.txt" --alg "$alg" \
-    --hangup-at "${CALL_T1:-0}" \
-    >"$REP_DIR/$label-pinholes.json" || rc=1
-  python3 "$LAB_DIR/tools/wanleg.py" "$REP_DIR/wan0.pcap" --alg "$alg" \
-    >"$REP_DIR/$label-wan-leg.json" || rc=1
+    --hangup-at "${CALL_T1:-0}" >"$REP_DIR/$label-pinholes.json" &
+  p1=$!
+  python3 "$LAB_DIR/tools/wanleg.py" "$REP_DIR/wan0.pcap" --alg "$alg" >"$REP_DIR/$label-wan-leg.json" &
+  p2=$!
+  wait "$p1" || rc=1
+  wait "$p2" || rc=1
   return $rc
 }

@@ -141,8 +141,10 @@ def main():
     judged = a.alg in JUDGED
     ann = (f"{streams[0]['addr']}:{streams[0]['rtp']}/rtcp {streams[0]['rtcp']}"
            if streams else "no SDP leaving on the WAN leg")
-    summary = (f"{'verdict' if judged else 'report only (no ALG)'}: "
-               f"{'PASS' if ok else 'FAIL'}; WAN SDP of the LAN phone {ann}; "
+    failed = [k for k, v in checks.items() if not v]
+    summary = (f"{'verdict' if judged else 'report only, not judged'}: "
+               f"{'PASS' if ok else 'FAIL (' + ', '.join(failed) + ')'}; "
+               f"WAN SDP of the LAN phone {ann}; "
                f"inbound pinholes created for {sorted(created) or 'none'}"
                + (f" (missing {', '.join(missing)})" if missing else "")
                + f"; call's expectations in -L during the call: {len(during)}"

@@ -82,7 +82,9 @@ def main():
     def by_port(d):
         return ", ".join(f"{n} from :{p}" for p, n in sorted(d.items())) or "none"
     ann = ", ".join(f"{s['addr']}:{s['rtp']}/rtcp {s['rtcp']}" for s in streams) or "none"
-    summary = (f"{'verdict' if judged else 'report only'}: {'PASS' if ok else 'FAIL'}; "
+    failed = [k for k, v in checks.items() if not v]
+    summary = (f"{'verdict' if judged else 'report only, not judged'}: "
+               f"{'PASS' if ok else 'FAIL (' + ', '.join(failed) + ')'}; "
                f"WAN SDP announced {ann}; RTP out {by_port(media['rtp'])}; "
                f"RTCP out {by_port(media['rtcp'])}; private addresses in SIP on the WAN leg: "
                f"{len(leaked)}" + (f" (first: {leaked[0]})" if leaked else ""))
