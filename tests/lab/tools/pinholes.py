@@ -21,6 +21,10 @@ established here), so "created" is taken from the NEW events as well;
 "shown" needs at least one in a -L sample while the call was up; "gone"
 needs the last -L sample after the BYE (polled, bounded) to hold none.
 
+"Created" and "shown" count only expectations of the ALG under test's helper
+(helper=sip for the kernel, helper=sipalg for sipalgd; --helper overrides);
+"gone" counts any.
+
 EXPECT.txt: blocks "== LABEL EPOCH" followed by `conntrack -L expect` lines;
 a label containing "after BYE" is a sample taken after the hangup.
 Prints JSON {"summary", "pass", ...}; exit 1 only when the verdict applies
@@ -36,6 +40,9 @@ import pcapsum  # noqa: E402
 import sipscan  # noqa: E402
 
 JUDGED = ("kernel", "sipalgd")
+# the helper that must own the call's expectations: the kernel's nf_conntrack_sip,
+# or sipalgd's userspace helper as configs/sipalgd.conf names it
+HELPER = {"kernel": "sip", "sipalgd": "sipalg"}
 
 
 def fields(line):
@@ -76,6 +83,15 @@ def samples(path):
     return out
 
 
+def event_time(line):
+    """conntrack -o timestamp prints "[SEC.USEC]" with USEC not zero-padded"""
+    try:
+        sec, usec = line[1:line.index("]")].strip().split(".")
+        return int(sec) + int(usec) / 1e6
+    except ValueError:
+        return None
+
+
 def event_lines(path):
     if not path:
         return []
@@ -95,7 +111,13 @@ def main():
     ap.add_argument("--alg", required=True)
     ap.add_argument("--hangup-at", type=float, default=0,
                     help="epoch of the hangup: DESTROY events are reported relative to it")
+    ap.add_argument("--helper", help="helper name the call's expectations must carry "
+                    "(default: sip for kernel, sipalg for sipalgd)")
     a = ap.parse_args()
+    helper = a.helper or HELPER.get(a.alg)
+
+    def owned(line):
+        return helper is None or fields(line).get("helper") == helper
 
     streams = sipscan.announced(a.wan, "wan", "out")
     public = set(sipscan.port_set(streams))
@@ -114,6 +136,8 @@ def main():
     events = [ln for ln in event_lines(a.events) if is_calls(ln, public, private)]
     created = set()
     for ln in during + [e for e in events if "[NEW]" in e]:
+        if not owned(ln):
+            continue
         f = fields(ln)   # the "[label]" / "[NEW]" prefixes hold no key=value
         if f.get("dst") == pcapsum.GW_WAN and f.get("dport", "").isdigit():
             created.add(int(f["dport"]))
@@ -122,11 +146,8 @@ def main():
     # hangup: removed by the BYE, or used (or expired) during the call
     removed = []
     for e in events:
-        if "[DESTROY]" in e and e.startswith("[") and a.hangup_at:
-            try:
-                t = float(e[1:e.index("]")])
-            except ValueError:
-                continue
+        t = event_time(e) if "[DESTROY]" in e and e.startswith("[") and a.hangup_at else None
+        if t is not None:
             f = fields(e)
             port = f.get("dport") if is_calls(e, public, private) == "in" else f"out:{f.get('sport')}"
             removed.append(f"{port}@{t - a.hangup_at:+.2f}s")
@@ -134,7 +155,7 @@ def main():
     checks = {
         "announced": bool(want),
         "created": bool(want) and not missing,
-        "shown_during_call": bool(during),
+        "shown_during_call": any(owned(ln) for ln in during),
         "gone_after_bye": after_label is not None and not after,
     }
     ok = all(checks.values())
@@ -144,6 +165,7 @@ def main():
     failed = [k for k, v in checks.items() if not v]
     summary = (f"{'verdict' if judged else 'report only, not judged'}: "
                f"{'PASS' if ok else 'FAIL (' + ', '.join(failed) + ')'}; "
+               f"helper {helper or 'any'}; "
                f"WAN SDP of the LAN phone {ann}; "
                f"inbound pinholes created for {sorted(created) or 'none'}"
                + (f" (missing {', '.join(missing)})" if missing else "")

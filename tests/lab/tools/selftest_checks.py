@@ -3,8 +3,8 @@
 
 Builds small captures and expectation listings of a good call and of broken
 ones (RTP from a masquerade port, a private Contact on the WAN leg, an RTCP
-pinhole never created, a pinhole left after the BYE) and asserts each
-checker's verdict. Usage: python3 tests/lab/tools/selftest_checks.py
+pinhole never created, a pinhole left after the BYE, a pinhole of another
+helper) and asserts each checker's verdict. Usage: python3 tests/lab/tools/selftest_checks.py
 """
 import os
 import struct
@@ -73,7 +73,7 @@ def main():
 
     def check(name, got, want):
         if got != want:
-            fails.append(f"{name}: exit {got}, want {want}")
+            fails.append(f"{name}: got {got}, want {want}")
 
     with tempfile.TemporaryDirectory() as d:
         def p(n):
@@ -112,6 +112,11 @@ def main():
         check("pinholes left after BYE, kernel judged", pin("left", "kernel"), 1)
         check("pinholes not polled after BYE", pin("no-after"), 1)
         check("pinholes no ALG is reported only", pin("left", "none"), 0)
+        check("pinholes of another helper do not count", pin("good", "kernel"), 1)
+    sys.path.insert(0, HERE)
+    import pinholes
+    check("conntrack timestamp with unpadded microseconds",
+          pinholes.event_time("[1795279320.84403 ]\t[NEW] x=1") == 1795279320.084403, True)
     for f in fails:
         print("FAIL", f)
     print(f"selftest_checks: {'FAIL' if fails else 'ok'} ({len(fails)} failed)")
