@@ -7,7 +7,7 @@ TALK=${SL_TALK:-5}
 scn_call_out() {
   phones_up l1 w1 || return 1
   local rc=0
-  call_simple call l1 "$(aor w1)" w1 "$TALK" || rc=1
+  CALL_PINHOLES=1 call_simple call l1 "$(aor w1)" w1 "$TALK" || rc=1
   call_pinhole_checks call || rc=1
   return $rc
 }
@@ -15,7 +15,7 @@ scn_call_out() {
 scn_call_in() {
   phones_up l1 w1 || return 1
   local rc=0
-  call_simple call w1 "$(aor l1)" l1 "$TALK" || rc=1
+  CALL_PINHOLES=1 call_simple call w1 "$(aor l1)" l1 "$TALK" || rc=1
   call_pinhole_checks call || rc=1
   return $rc
 }
