@@ -69,6 +69,7 @@ struct key {
 	const char *name;
 	parse_fn parse;
 	size_t offset;
+	size_t size;		/* of the member: numbers are stored at its width */
 	unsigned long min, max;	/* numbers: range; strings: max length */
 };
 
@@ -120,36 +121,24 @@ static int parse_number(const char *v, unsigned long *out, const struct key *k,
 	return 0;
 }
 
-static int parse_u16(const char *v, void *field, const struct key *k,
-		     char *why, size_t n)
+/* Store a range-checked number at the width of the member (uint16_t or 32 bits). */
+_Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned members are stored as uint32_t");
+static void store_unsigned(void *field, const struct key *k, unsigned long x)
 {
-	unsigned long x;
-
-	if (parse_number(v, &x, k, why, n) < 0)
-		return -1;
-	*(uint16_t *)field = (uint16_t)x;
-	return 0;
+	if (k->size == sizeof(uint16_t))
+		*(uint16_t *)field = (uint16_t)x;
+	else
+		*(uint32_t *)field = (uint32_t)x;
 }
 
-static int parse_uint(const char *v, void *field, const struct key *k,
-		      char *why, size_t n)
+static int parse_unsigned(const char *v, void *field, const struct key *k,
+			  char *why, size_t n)
 {
 	unsigned long x;
 
 	if (parse_number(v, &x, k, why, n) < 0)
 		return -1;
-	*(unsigned *)field = (unsigned)x;
-	return 0;
-}
-
-static int parse_u32(const char *v, void *field, const struct key *k,
-		     char *why, size_t n)
-{
-	unsigned long x;
-
-	if (parse_number(v, &x, k, why, n) < 0)
-		return -1;
-	*(uint32_t *)field = (uint32_t)x;
+	store_unsigned(field, k, x);
 	return 0;
 }
 
@@ -165,7 +154,7 @@ static int parse_even_port(const char *v, void *field, const struct key *k,
 		snprintf(why, n, "%lu is odd (expected an even port: RTP uses the even port of a pair, RTCP the odd one above)", x);
 		return -1;
 	}
-	*(uint16_t *)field = (uint16_t)x;
+	store_unsigned(field, k, x);
 	return 0;
 }
 
@@ -356,7 +345,8 @@ static int parse_expect_fn(const char *v, void *field, const struct key *k,
 	return 0;
 }
 
-#define F(member) offsetof(struct sipalgd_config, member)
+#define F(member) offsetof(struct sipalgd_config, member), \
+	sizeof(((struct sipalgd_config *)0)->member)
 
 static const struct key keys[] = {
 	{ "general", "enabled", parse_bool, F(sw.enabled), 0, 0 },
@@ -380,27 +370,27 @@ static const struct key keys[] = {
 	{ "media", "rtcp", parse_bool, F(rtp.rtcp), 0, 0 },
 	{ "media", "wide_source", parse_bool, F(rtp.wide_source), 0, 0 },
 	{ "media", "port_min", parse_even_port, F(rtp.port_min), 1024, 65534 },
-	{ "media", "port_max", parse_u16, F(rtp.port_max), 1025, 65535 },
-	{ "media", "expect_timeout", parse_uint, F(rtp.expect_timeout), 5, 3600 },
-	{ "media", "dialog_timeout", parse_uint, F(rtp.dialog_timeout), 30, 86400 },
-	{ "media", "max_dialogs", parse_uint, F(rtp.max_dialogs), 1, 1000000 },
-	{ "media", "max_streams", parse_uint, F(rtp.max_streams), 1, SIPALG_MAX_MEDIA },
+	{ "media", "port_max", parse_unsigned, F(rtp.port_max), 1025, 65535 },
+	{ "media", "expect_timeout", parse_unsigned, F(rtp.expect_timeout), 5, 3600 },
+	{ "media", "dialog_timeout", parse_unsigned, F(rtp.dialog_timeout), 30, 86400 },
+	{ "media", "max_dialogs", parse_unsigned, F(rtp.max_dialogs), 1, 1000000 },
+	{ "media", "max_streams", parse_unsigned, F(rtp.max_streams), 1, SIPALG_MAX_MEDIA },
 	{ "media", "expect_function", parse_expect_fn, F(rtp.expect_fn), 0, 0 },
 
-	{ "netfilter", "queue", parse_u16, F(queue_num), 0, 65535 },
+	{ "netfilter", "queue", parse_unsigned, F(queue_num), 0, 65535 },
 	{ "netfilter", "sip_ports", parse_ports, F(sip_ports), 0, 0 },
 	{ "netfilter", "udp", parse_bool, F(udp), 0, 0 },
 	{ "netfilter", "tcp", parse_bool, F(tcp), 0, 0 },
 	{ "netfilter", "helper", parse_helper_name, F(helper_name), 0, SIPALGD_HELPER_NAME_MAX - 1 },
 	{ "netfilter", "install_rules", parse_bool, F(install_rules), 0, 0 },
 	{ "netfilter", "degraded_ok", parse_bool, F(degraded_ok), 0, 0 },
-	{ "netfilter", "queue_maxlen", parse_u32, F(queue_maxlen), 64, 1048576 },
+	{ "netfilter", "queue_maxlen", parse_unsigned, F(queue_maxlen), 64, 1048576 },
 	{ "netfilter", "rcvbuf", parse_bytes, F(rcvbuf_bytes), 64ul << 10, 1ul << 30 },
 
-	{ "limits", "max_expected", parse_uint, F(max_expected), 1, SIPALGD_MAX_EXPECTED_MAX },
-	{ "limits", "expect_policy_timeout", parse_uint, F(expect_policy_timeout), 1, 86400 },
+	{ "limits", "max_expected", parse_unsigned, F(max_expected), 1, SIPALGD_MAX_EXPECTED_MAX },
+	{ "limits", "expect_policy_timeout", parse_unsigned, F(expect_policy_timeout), 1, 86400 },
 	{ "limits", "registration_timeout", parse_bool, F(registration_timeout), 0, 0 },
-	{ "limits", "registration_timeout_max", parse_uint, F(registration_timeout_max), 60, 604800 },
+	{ "limits", "registration_timeout_max", parse_unsigned, F(registration_timeout_max), 60, 604800 },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
