@@ -20,27 +20,10 @@ import pcapsum  # noqa: E402
 
 def timed(path):
     """(ts, parsed) for every packet of a classic pcap."""
-    try:
-        f = open(path, "rb")
-    except FileNotFoundError:
-        return
-    with f:
-        hdr = f.read(24)
-        if len(hdr) < 24:
-            return
-        endian = "<" if hdr[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-        nano = hdr[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
-        while True:
-            rec = f.read(16)
-            if len(rec) < 16:
-                return
-            sec, frac, incl, _ = struct.unpack(endian + "IIII", rec)
-            data = f.read(incl)
-            if len(data) < incl:
-                return
-            p = pcapsum.parse(data)
-            if p:
-                yield sec + frac / (1e9 if nano else 1e6), p
+    for ts, data in pcapsum.records(path):
+        p = pcapsum.parse(data)
+        if p:
+            yield ts, p
 
 
 def sip_time(wan, spec):

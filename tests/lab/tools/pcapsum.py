@@ -16,7 +16,8 @@ GW_WAN = "203.0.113.1"
 START_LINE = re.compile(rb"^(?:SIP/2\.0 (\d{3})|([A-Z]+) \S+ SIP/2\.0)")
 
 
-def packets(path):
+def records(path):
+    """(timestamp, frame) for every packet of a classic pcap (micro- or nanosecond)."""
     try:
         f = open(path, "rb")
     except FileNotFoundError:
@@ -26,15 +27,21 @@ def packets(path):
         if len(hdr) < 24:
             return
         endian = "<" if hdr[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+        nano = hdr[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
         while True:
             rec = f.read(16)
             if len(rec) < 16:
                 return
-            _, _, incl, _ = struct.unpack(endian + "IIII", rec)
+            sec, frac, incl, _ = struct.unpack(endian + "IIII", rec)
             data = f.read(incl)
             if len(data) < incl:
                 return
-            yield data
+            yield sec + frac / (1e9 if nano else 1e6), data
+
+
+def packets(path):
+    for _, data in records(path):
+        yield data
 
 
 def parse(frame):
