@@ -29,6 +29,7 @@ void config_default(struct sipalgd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	sipalg_switches_default(&cfg->sw);
 	rtp_config_default(&cfg->rtp);
+	cfg->drop_unexpected_media = true;
 	cfg->queue_num = 0;
 	cfg->sip_ports[0] = SIPALG_DEFAULT_PORT;
 	cfg->n_sip_ports = 1;
@@ -376,6 +377,7 @@ static const struct key keys[] = {
 	{ "media", "max_dialogs", parse_unsigned, F(rtp.max_dialogs), 1, 1000000 },
 	{ "media", "max_streams", parse_unsigned, F(rtp.max_streams), 1, SIPALG_MAX_MEDIA },
 	{ "media", "expect_function", parse_expect_fn, F(rtp.expect_fn), 0, 0 },
+	{ "media", "drop_unexpected_media", parse_bool, F(drop_unexpected_media), 0, 0 },
 
 	{ "netfilter", "queue", parse_unsigned, F(queue_num), 0, 65535 },
 	{ "netfilter", "sip_ports", parse_ports, F(sip_ports), 0, 0 },

@@ -30,6 +30,7 @@ struct sipalgd_config {
 	struct sipalg_switches sw;
 	/* [media] */
 	struct rtp_config rtp;
+	bool drop_unexpected_media;	/* nft input guard on the public media ports */
 
 	/* [netfilter] */
 	uint16_t queue_num;		/* NFQUEUE number, 0..65535 */

@@ -77,7 +77,18 @@ static void fill_netfilter_confs(struct daemon *d)
 		.helper_name = d->cfg.helper_name, .queue_num = d->cfg.queue_num,
 		.ports = d->cfg.sip_ports, .n_ports = d->cfg.n_sip_ports,
 		.udp = d->cfg.udp, .tcp = d->cfg.tcp, .degraded = d->degraded,
+		.media_guard = d->cfg.sw.enabled && d->cfg.rtp.expectations &&
+			       d->cfg.drop_unexpected_media,
+		.media_min = d->cfg.rtp.port_min, .media_max = d->cfg.rtp.port_max,
 	};
+}
+
+static bool rules_differ(const struct nat_rules_conf *a, const struct nat_rules_conf *b)
+{
+	return a->n_ports != b->n_ports || a->udp != b->udp || a->tcp != b->tcp ||
+	       a->media_guard != b->media_guard || a->media_min != b->media_min ||
+	       a->media_max != b->media_max ||
+	       memcmp(a->ports, b->ports, a->n_ports * sizeof(a->ports[0]));
 }
 
 static const char degraded_text[] =
@@ -198,8 +209,9 @@ static int setup(struct daemon *d)
 			return -1;
 		}
 		d->rules_installed = true;
-		log_info("nft table ip " NAT_RULES_TABLE " installed (%s)",
-			 d->degraded ? "NFQUEUE after srcnat" : "ct helper rules");
+		log_info("nft table ip " NAT_RULES_TABLE " installed (%s%s)",
+			 d->degraded ? "NFQUEUE after srcnat" : "ct helper rules",
+			 d->rules.media_guard && !d->degraded ? ", unexpected media dropped" : "");
 	}
 	d->status_fd = status_listen(d->cfg.status_socket, err, sizeof(err));
 	if (d->status_fd < 0) {
@@ -361,6 +373,8 @@ static void log_restart_keys(const struct sipalgd_config *o, const struct sipalg
 static void reload(struct daemon *d)
 {
 	struct sipalgd_config n;
+	struct nat_rules_conf before;
+	uint16_t before_ports[SIPALGD_MAX_SIP_PORTS];
 	char err[640];
 
 	if (config_load(d->config_path, &n, err, sizeof(err)) < 0) {
@@ -370,7 +384,11 @@ static void reload(struct daemon *d)
 	n.foreground = d->cfg.foreground;
 	log_restart_keys(&d->cfg, &n);
 	/* Live: engine switches, pinhole limits, registration stretch, log level. */
+	before = d->rules;
+	before.ports = before_ports;
+	memcpy(before_ports, d->cfg.sip_ports, sizeof(before_ports));
 	d->cfg.sw = n.sw;
+	d->cfg.drop_unexpected_media = n.drop_unexpected_media;
 	if (d->rtp && rtp_table_reconfigure(d->rtp, &n.rtp) < 0)
 		log_warnx("reload: [media] not applied (rtp layer refused it)");
 	else
@@ -381,7 +399,7 @@ static void reload(struct daemon *d)
 	d->path.registration_timeout_max = n.registration_timeout_max;
 	d->cfg.log_level = n.log_level;
 	log_setlevel(n.log_level);
-	/* Ports and transports: swap our nft table (CAP_NET_ADMIN suffices). */
+	/* Ports and transports. */
 	if (ports_differ(&d->cfg, &n)) {
 		if (d->rules_installed && (n.tcp && !d->cfg.tcp) && !d->degraded) {
 			log_warnx("reload: tcp switched on - the helper has no TCP registration until a restart");
@@ -392,12 +410,14 @@ static void reload(struct daemon *d)
 			d->cfg.tcp = n.tcp;
 			d->path.udp = n.udp;
 			d->path.tcp = n.tcp;
-			fill_netfilter_confs(d);
-			d->rules.degraded = d->degraded;
-			if (d->rules_installed && nat_rules_install(&d->rules, err, sizeof(err)) < 0)
-				log_warnx("reload: new SIP ports not installed: %s", err);
 		}
 	}
+	/* SIP ports, transports, the media port guard: swap our nft table
+	 * (CAP_NET_ADMIN suffices). */
+	fill_netfilter_confs(d);
+	if (d->rules_installed && rules_differ(&before, &d->rules) &&
+	    nat_rules_install(&d->rules, err, sizeof(err)) < 0)
+		log_warnx("reload: new nft table not installed: %s", err);
 	log_info("configuration reloaded from %s (ALG %s)", d->config_path,
 		 d->cfg.sw.enabled ? "enabled" : "disabled");
 }

@@ -94,6 +94,13 @@ int nat_rules_text(const struct nat_rules_conf *c, char *buf, size_t cap)
 		add(&t, "\tchain output {\n\t\ttype filter hook output priority filter; policy accept;\n");
 		helper_rules(&t, c);
 		add(&t, "\t}\n");
+		/* An expected flow is RELATED (and DNATed to the LAN), a reply to
+		 * the gateway's own traffic ESTABLISHED: NEW here is media that
+		 * no pinhole took (rules.h). */
+		if (c->media_guard)
+			add(&t, "\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
+				"\t\tudp dport %u-%u ct state new drop\n\t}\n",
+			    c->media_min, c->media_max);
 	} else {
 		add(&t, "\tchain sip_queue_new {\n\t}\n\tchain sip_queue {\n\t}\n");
 		/* After srcnat: SNAT done outbound, DNAT and un-SNAT done inbound. */

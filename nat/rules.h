@@ -5,6 +5,12 @@
  * Helper mode: `ct helper` objects of our userspace helper, attached to new
  * flows to the SIP ports in prerouting and output. Load it only after the
  * helper is registered: the kernel refuses a `ct helper` of unknown type.
+ * With media_guard, an input chain drops new UDP flows to the gateway's own
+ * public media ports: far-end RTP that arrives while no pinhole exists (the
+ * instant a pinhole is narrowed, replaced or not yet restored) would become a
+ * conntrack entry to the gateway itself that holds public:P for as long as the
+ * far end keeps sending, and the phone would hear nothing for the whole call.
+ * Dropped before conntrack confirms it, the next packet meets the pinhole.
  *
  * Degraded mode (no nfnetlink_cthelper): SIP packets go to the queue from a
  * postrouting chain after srcnat, where both directions are fully translated.
@@ -27,6 +33,10 @@ struct nat_rules_conf {
 	unsigned n_ports;
 	bool udp, tcp;
 	bool degraded;
+	/* Helper mode: drop new inbound UDP to the public media ports (no pinhole
+	 * expected it) before conntrack records it as a flow of its own. */
+	bool media_guard;
+	uint16_t media_min, media_max;
 };
 
 /* The ruleset text (as `nft -f` takes it) for c; 0, or -1 if it did not fit. */

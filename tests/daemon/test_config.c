@@ -82,6 +82,7 @@ static void test_shipped(const char *shipped)
 	SAME(rtp.expectations); SAME(rtp.rtcp); SAME(rtp.wide_source);
 	SAME(rtp.port_min); SAME(rtp.port_max); SAME(rtp.expect_timeout);
 	SAME(rtp.dialog_timeout); SAME(rtp.max_dialogs); SAME(rtp.max_streams);
+	SAME(drop_unexpected_media);
 	CHECK(!strcmp(a->rtp.expect_fn, b->rtp.expect_fn), "shipped: expect_fn differs");
 	SAME(queue_num); SAME(n_sip_ports); SAME(sip_ports[0]); SAME(udp); SAME(tcp);
 	CHECK(!strcmp(a->helper_name, b->helper_name), "shipped: helper differs");
@@ -113,13 +114,15 @@ static void test_values(void)
 		    "route = no\nfrom_to = no\nsdp_origin = no\nsdp_connection = no\n"
 		    "sdp_media_port = no\nsdp_rtcp = no\n"
 		    "[media]\nexpectations = no\nrtcp = no\nwide_source = yes\n"
+		    "drop_unexpected_media = no\n"
 		    "[netfilter]\nudp = yes\ntcp = no\ndegraded_ok = yes\ninstall_rules = no\n"
 		    "[limits]\nregistration_timeout = no\n", &c) == 0) {
 		const struct sipalg_switches *s = &c.sw;
 		CHECK(!s->enabled && !s->request_uri && !s->via && !s->contact &&
 		      !s->record_route && !s->route && !s->from_to && !s->sdp_origin &&
 		      !s->sdp_connection && !s->sdp_media_port && !s->sdp_rtcp, "switches off");
-		CHECK(!c.rtp.expectations && !c.rtp.rtcp && c.rtp.wide_source, "media switches");
+		CHECK(!c.rtp.expectations && !c.rtp.rtcp && c.rtp.wide_source &&
+		      !c.drop_unexpected_media, "media switches");
 		CHECK(c.udp && !c.tcp && c.degraded_ok && !c.install_rules && !c.registration_timeout,
 		      "netfilter/limits switches");
 	}

@@ -13,7 +13,8 @@ static void shipped_file_matches(void)
 {
 	static const uint16_t port = 5060;
 	struct nat_rules_conf c = { .helper_name = "sipalg", .ports = &port, .n_ports = 1,
-				    .udp = true, .tcp = true };
+				    .udp = true, .tcp = true, .media_guard = true,
+				    .media_min = 10000, .media_max = 20000 };
 	char want[4096], got[4096], line[512];
 	size_t n = 0;
 	FILE *f = fopen(SHIPPED_NFT, "r");
@@ -48,6 +49,14 @@ int main(void)
 	CHECK(strstr(buf, "hook prerouting") && strstr(buf, "hook output"));
 	CHECK(!strstr(buf, "\"sip\""));		/* never the kernel's helper */
 	CHECK(!strstr(buf, "sip_queue"));
+	CHECK(!strstr(buf, "hook input"));		/* no guard unless asked */
+
+	c.media_guard = true;
+	c.media_min = 16384;
+	c.media_max = 32767;
+	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
+	CHECK(strstr(buf, "\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
+			  "\t\tudp dport 16384-32767 ct state new drop\n\t}\n") != NULL);
 
 	c.tcp = false;
 	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
@@ -59,6 +68,7 @@ int main(void)
 	CHECK(strstr(buf, "hook postrouting priority srcnat + 1") != NULL);
 	CHECK(strstr(buf, "udp dport { 5060, 5080 } ct state new jump sip_queue_new") != NULL);
 	CHECK(strstr(buf, "udp sport { 5060, 5080 } jump sip_queue") != NULL);
+	CHECK(!strstr(buf, "hook input"));		/* no pinholes, nothing to guard */
 
 	CHECK(nat_rules_text(&c, tiny, sizeof(tiny)) == -1);	/* never a cut ruleset */
 	shipped_file_matches();

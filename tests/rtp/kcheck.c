@@ -133,6 +133,7 @@ static int call(int argc, char **argv)
 	struct rtp_table *t;
 	struct sipalg_addr inside, proxy, public, far;
 	char line[128];
+	uint16_t last_public = 0;
 	int err;
 
 	if (argc != 10) {
@@ -184,6 +185,8 @@ static int call(int argc, char **argv)
 			r = rtp_map_media(&mc, SIPALG_OUTBOUND, &res.facts, 0, &res.facts.media[0],
 					  &out, &out_rtcp);
 			rtp_after_message(&mc, &res);
+			if (r == 0)
+				last_public = out.port;
 			printf("offer mapped=%d public_port=%u created=%llu failed=%llu last_error=%d\n",
 			       r, r == 0 ? out.port : 0, (unsigned long long)s->expect_created,
 			       (unsigned long long)s->expect_failed, s->last_error);
@@ -198,6 +201,24 @@ static int call(int argc, char **argv)
 			       (unsigned long long)s->expect_created,
 			       (unsigned long long)s->expect_failed,
 			       (unsigned long long)s->expect_removed, s->last_error);
+		} else if (!strcmp(cmd, "gap")) {
+			/* The first half of narrowing (pinholes.c side_sync): the
+			 * wide inbound RTP/RTCP pinholes of the last offer are
+			 * deleted; the narrow ones follow with "answer". Between the
+			 * two the far end's media finds no expectation. */
+			struct rtp_expect e;
+			int d[2];
+
+			for (int i = 0; i < 2; i++) {
+				memset(&e, 0, sizeof(e));
+				e.master = mc.master;
+				e.l4proto = IPPROTO_UDP;
+				e.src_any_addr = e.src_any_port = true;
+				e.dst = public;
+				e.dst.port = (uint16_t)(last_public + i);
+				d[i] = rtp_nl_ops.expect_delete(nl, &e);
+			}
+			printf("gap deleted rtp=%d rtcp=%d\n", d[0], d[1]);
 		} else if (!strcmp(cmd, "bye")) {
 			message(true, "BYE", 0, NULL);
 			mc.dir = SIPALG_OUTBOUND;

@@ -192,6 +192,56 @@ call follow-master-far-first nat-follow-master 1 5060 10012 40012 far finding
 call follow-master-phone-first nat-follow-master 1 5060 10006 40006 phone finding
 call class0-phone-first sip 0 5060 10008 40008 phone finding
 
+# Narrowing has a gap: the answer replaces the wide inbound pinhole by a narrow one, and
+# the kernel refuses the narrow one while the wide one exists (EBUSY), so the wide one goes
+# first. Far media arriving in between (seen in the lab: the far phone's first RTP reached
+# the gateway 4 ms after its 200 OK, while that answer sat in the queue) finds no
+# expectation. Unguarded, it becomes a flow to the gateway itself (no DNAT) that holds
+# public:P as long as the far end keeps sending: the narrow pinhole is never used and the
+# phone hears nothing. sipalgd's input chain (configs/sipalgd.nft) drops such packets
+# before conntrack confirms them, so the far end's next packet meets the narrow pinhole.
+# The gap is made long here: "gap" deletes the wide pinholes, one far packet arrives,
+# then "answer" creates the narrow ones.
+guard_load() {
+	{ echo "table ip rtpk-guard {"
+	  sed -n '/^\tchain input {/,/^\t}/p' "$top/configs/sipalgd.nft"
+	  echo "}"; } | $gw nft -f -
+}
+gap_call() { # NAME GUARD(yes|no) INSIDE_PORT FAR_PORT
+	local name=$1 guard=$2 ip=$3 fp=$4 r pub a rx stale
+	echo "=== $name (far media in the narrowing gap, guard $guard)"
+	master_flow 5060
+	[[ $guard == yes ]] && guard_load
+	kc_start sip 1 5060
+	r=$(kc_cmd "offer $ip"); echo "  $r"
+	pub=$(sed -n 's/.*public_port=\([0-9]*\).*/\1/p' <<<"$r")
+	r=$(kc_cmd gap); echo "  $r"
+	$wan $probe send 203.0.113.20 "$fp" 203.0.113.1 "$pub" 1 >/dev/null || true
+	r=$(kc_cmd "answer $fp"); echo "  $r"
+	receiver rtpk-lan /tmp/rtpk.lan 192.168.1.10 "$ip"
+	$wan $probe send 203.0.113.20 "$fp" 203.0.113.1 "$pub" 4 >/dev/null || true
+	wait "$rx" || true; a=$(tail -n1 /tmp/rtpk.lan)
+	# a flow from the far end to public:P whose reply still comes from the gateway
+	stale=$($gw conntrack -L -p udp --orig-port-dst "$pub" 2>/dev/null |
+		grep -c "src=203.0.113.1 dst=203.0.113.20 sport=$pub" || true)
+	echo "  phone saw: $a; un-NATed flows to public:$pub: $stale"
+	$gw conntrack -L -p udp --orig-port-dst "$pub" 2>/dev/null | sed 's/^/    /' || true
+	if [[ $guard == yes ]]; then
+		check "$name: far media after the gap reaches inside:p" "recv from 203.0.113.20:$fp" "$a"
+		check "$name: no un-NATed flow holds public:P" 0 "$stale"
+		$gw nft delete table ip rtpk-guard
+	else
+		# the gap is real: what the guarded run must not show
+		check "$name: far media in the gap leaves a flow holding public:P" 1 "$stale"
+		echo "finding $name: without the guard the phone saw '$a'"
+	fi
+	kc_cmd bye >/dev/null
+	kc_stop
+	$gw conntrack -D -p udp --orig-port-dst "$pub" >/dev/null 2>&1 || true
+}
+gap_call narrowing-gap-unguarded no 10020 40020
+gap_call narrowing-gap-guarded yes 10022 40022
+
 # A trunk: 150 ringing calls on one signalling flow = 300 inbound pinholes. The kernel keeps
 # at most max_expected (255) per master and class and silently evicts the oldest beyond it;
 # spread over classes 1..3 they all stay. One class: the oldest calls lose their pinholes.
