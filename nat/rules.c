@@ -99,7 +99,7 @@ int nat_rules_text(const struct nat_rules_conf *c, char *buf, size_t cap)
 		 * no pinhole took (rules.h). */
 		if (c->media_guard)
 			add(&t, "\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
-				"\t\tudp dport %u-%u ct state new drop\n\t}\n",
+				"\t\tudp dport %u-%u ct state new counter drop\n\t}\n",
 			    c->media_min, c->media_max);
 	} else {
 		add(&t, "\tchain sip_queue_new {\n\t}\n\tchain sip_queue {\n\t}\n");

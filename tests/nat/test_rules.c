@@ -56,7 +56,7 @@ int main(void)
 	c.media_max = 32767;
 	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
 	CHECK(strstr(buf, "\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
-			  "\t\tudp dport 16384-32767 ct state new drop\n\t}\n") != NULL);
+			  "\t\tudp dport 16384-32767 ct state new counter drop\n\t}\n") != NULL);
 
 	c.tcp = false;
 	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
