@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Self-test of the lab's call checkers (pinholes.py, wanleg.py), no root.
+"""Self-test of the lab's call checkers (pinholes.py, wanleg.py, trunkjudge.py), no root.
 
 Builds small captures and expectation listings of a good call and of broken
 ones (RTP from a masquerade port, a private Contact on the WAN leg, an RTCP
 pinhole never created, a pinhole left after the BYE, a pinhole of another
-helper) and asserts each checker's verdict. Usage: python3 tests/lab/tools/selftest_checks.py
+helper; trunk pinholes that outlive their call or a call end left unsampled)
+and asserts each checker's verdict. Usage: python3 tests/lab/tools/selftest_checks.py
 """
 import os
 import struct
@@ -113,6 +114,42 @@ def main():
         check("pinholes not polled after BYE", pin("no-after"), 1)
         check("pinholes no ALG is reported only", pin("left", "none"), 0)
         check("pinholes of another helper do not count", pin("good", "kernel"), 1)
+        # trunk: INVITEs at 0-1.5 s, BYEs at 5, 8, 11, 14 s (call 3 ends first)
+        events = "".join(f"{100 + t} INVITE\n" for t in (0, 0.5, 1, 1.5)) + \
+            "".join(f"{100 + t} BYE\n" for t in (5, 8, 11, 14))
+        with open(p("trunk-events.txt"), "w") as f:
+            f.write(events)
+        # each call's inbound RTP+RTCP pinholes: NEW at its INVITE, DESTROY at its BYE
+        starts, ends = (0, 0.5, 1, 1.5), (14, 11, 8, 5)
+
+        def pin_events(end_of=None, skip_destroy=(), extra=()):
+            rows = []
+            for c in range(4):
+                for port in (10000 + 2 * c, 10001 + 2 * c):
+                    rows.append((100 + starts[c] + 0.01, "NEW", port))
+                    if c not in skip_destroy:
+                        rows.append((100 + (end_of or {}).get(c, ends[c]) + 0.01, "DESTROY", port))
+            rows += list(extra)
+            with open(p("trunk-expect.txt"), "w") as f:
+                for t, kind, port in sorted(rows):
+                    f.write(f"[{t:.6f}]\t    [{kind}] 300 " + exp_line(port).split(" ", 1)[1] + "\n")
+
+        def trunk(samples=((3, 4), (6.5, 3), (9.5, 2), (12.5, 1), (15, 0)), sipp_exit="0"):
+            with open(p("trunk-samples.txt"), "w") as f:
+                f.write("".join(f"{100 + a} {100 + a + 0.5} {n}\n" for a, n in samples))
+            return run("trunkjudge.py", p("trunk-samples.txt"), p("trunk-events.txt"), sipp_exit,
+                       "--expect-events", p("trunk-expect.txt"), "--public", GW)
+        pin_events()
+        check("trunk good", trunk(), 0)
+        check("trunk samples near events are not judged", trunk(((3, 4), (7.9, 9))), 0)
+        check("trunk sample disagrees", trunk(((3, 4), (9.5, 3))), 1)
+        check("trunk sipp failed", trunk(sipp_exit="1"), 1)
+        pin_events(skip_destroy=(2,))
+        check("trunk pinhole outlives its BYE", trunk(samples=()), 1)
+        pin_events(end_of={0: 5, 1: 5, 2: 5, 3: 5})
+        check("trunk one call's BYE takes all pinholes", trunk(samples=()), 1)
+        pin_events(extra=[(100 + 2, "DESTROY", 10002)])
+        check("trunk a live call loses its pinhole", trunk(samples=()), 1)
     sys.path.insert(0, HERE)
     import pinholes
     check("conntrack timestamp with unpadded microseconds",
