@@ -53,7 +53,7 @@ PY
 SIPALGD_ALL_OFF=(rewrite.request_uri=no rewrite.via=no rewrite.contact=no
   rewrite.record_route=no rewrite.route=no rewrite.from_to=no rewrite.sdp_origin=no
   rewrite.sdp_connection=no rewrite.sdp_media_port=no rewrite.sdp_rtcp=no
-  media.expectations=no media.rtcp=no)
+  media.expectations=no media.rtcp=no media.drop_unexpected_media=no)
 
 sipalgd_start() {  # sipalgd_start [overrides...]
   sipalgd_find_bin || { echo "alg sipalgd: no sipalgd binary (build failed?)" >&2; return 1; }

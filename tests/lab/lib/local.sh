@@ -91,10 +91,12 @@ for a in $algs; do
       alg_flush
       topo_ct_timeouts 30 120
       cap_start "$REP_DIR"
+      g0=$(guard_drops)
       t0=$SECONDS
       "scn_${s//-/_}" >"$REP_DIR/scenario.log" 2>&1
       rc=$?
-      cap_stop
+      cap_stop "$REP_DIR"
+      guard_note "$REP_DIR" "${g0:-0}"
       phones_stop_all
       sipp_stop_all
       [[ ${PBX_MODE:-rr} == rr ]] || pbx_start rr

@@ -13,13 +13,28 @@ cap_start() {
   ip netns exec "$(ns gw)" stdbuf -oL conntrack -E expect -o timestamp \
     >"$d/expect-events.txt" 2>/dev/null &
   CAP_PIDS+=($!)
+  # and every new UDP flow with its NAT: media that beat its pinhole shows
+  # here as a flow to the public address left without DNAT
+  ip netns exec "$(ns gw)" stdbuf -oL conntrack -E -e NEW -p udp -o timestamp \
+    >"$d/flow-events.txt" 2>/dev/null &
+  CAP_PIDS+=($!)
   for side in lan0 wan0; do
     ip netns exec "$(ns gw)" tcpdump -U -n -i "$side" -s 1600 -w "$d/$side.pcap" udp or tcp \
       >/dev/null 2>"$d/tcpdump-$side.log" &
     CAP_PIDS+=($!)
   done
+  # conntrack -E hears only what happens after it subscribed: wait until both
+  # listeners hold their netlink socket (bounded)
+  local i p ready
+  for i in $(seq 1 30); do
+    ready=1
+    for p in "${CAP_PIDS[@]:0:2}"; do
+      ls -l "/proc/$p/fd" 2>/dev/null | grep -q 'socket:' || { ready=0; break; }
+    done
+    ((ready)) && break
+    sleep 0.1
+  done
   # tcpdump needs a moment before it sees packets; poll its "listening" line
-  local i
   for i in $(seq 1 30); do
     grep -q listening "$d/tcpdump-lan0.log" "$d/tcpdump-wan0.log" 2>/dev/null &&
       [[ $(grep -l listening "$d"/tcpdump-*.log | wc -l) -eq 2 ]] && break
@@ -33,6 +48,44 @@ cap_stop() {
   for p in "${CAP_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${CAP_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   CAP_PIDS=()
+  flows_unnated "$1"
+}
+
+# Packets sipalgd's media port guard (nft chain input of its table) dropped
+# so far; 0 without that table.
+guard_drops() {
+  nsx gw nft list chain ip sipalgd input 2>/dev/null |
+    awk 'BEGIN { n = 0 } /counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") n += $(i + 1) }
+         END { print n }'
+}
+
+# guard_note DIR BEFORE: a note when the guard dropped media during the rep
+# (the table may have been re-created meanwhile: then its count is all new)
+guard_note() {
+  local now; now=$(guard_drops)
+  ((now >= $2)) && now=$((now - $2))
+  ((now > 0)) && echo "media guard dropped $now unexpected media packet(s) to the public ports" >>"$1/notes.txt"
+  return 0
+}
+
+# flows_unnated DIR: a note for every UDP flow from the WAN to the gateway's
+# public address on a media port that got no DNAT (its reply still comes from
+# the gateway): such a flow holds the port, and that phone hears nothing.
+flows_unnated() {
+  local d=$1 n
+  [[ -n $d && -f $d/flow-events.txt ]] || return 0
+  n=$(awk -v gw="$GW_WAN" '
+    { o = ""; r = ""; k = 0
+      for (i = 1; i <= NF; i++) {
+        if ($i ~ /^src=/) { k++; if (k == 2) r = substr($i, 5) }
+        if ($i ~ /^dst=/ && o == "") o = substr($i, 5)
+        if ($i ~ /^dport=/ && !dp) dp = substr($i, 7)
+      }
+      if (o == gw && r == gw && dp != 5060) { c++; if (!first) first = $0 }
+      dp = "" }
+    END { print c + 0; if (first) print first }' "$d/flow-events.txt")
+  [[ ${n%%$'\n'*} == 0 ]] && return 0
+  echo "un-NATed media flows to $GW_WAN: ${n%%$'\n'*} (first: ${n#*$'\n'})" >>"$d/notes.txt"
 }
 
 # expect_sample FILE LABEL: append the current expectations under a label

@@ -28,6 +28,11 @@ scn_hold_sendonly() {
 
 # hold_media_after_resume INVITES: judge the media after the resume re-INVITE
 # (the 3rd INVITE leaving on the WAN) up to the BYE; writes resumed.json.
+# The gateway's part: what each phone sent after the resume reached the other
+# (>= 95%), and by the end media flows both ways at ~50 packets/s. How soon a
+# phone restarts its media after the re-INVITE is the phone's business (a
+# busy guest delays baresip's by a second or more), so the whole-window rate
+# is reported, not judged.
 hold_media_after_resume() {
   local invites=$1 m
   sip_wait_wan out BYE
@@ -36,10 +41,14 @@ hold_media_after_resume() {
   python3 - "$m" "$invites" >"$REP_DIR/resumed.json" <<'PY'
 import json, sys
 m, inv = json.loads(sys.argv[1]), int(sys.argv[2])
-ok = inv >= 3 and m.get("to_lan_pps", 0) >= 35 and m.get("to_wan_pps", 0) >= 35
-m["summary"] = (f"INVITEs out on WAN {inv} (call, hold, resume); after resume: "
-                f"{m.get('to_lan_pps', 0)} pkt/s delivered to the LAN, {m.get('to_wan_pps', 0)} pkt/s "
-                f"to the WAN over {m.get('seconds', 0)} s (50 expected each way)")
+g = m.get
+ok = (inv >= 3 and g("tail_to_lan_pps", 0) >= 35 and g("tail_to_wan_pps", 0) >= 35
+      and g("to_lan", 0) >= 0.95 * g("from_wan", 0) and g("to_wan", 0) >= 0.95 * g("from_lan", 0))
+m["summary"] = (f"INVITEs out on WAN {inv} (call, hold, resume); after resume, over {g('seconds', 0)} s: "
+                f"far->LAN {g('to_lan', 0)} of {g('from_wan', 0)} packets delivered, "
+                f"LAN->far {g('to_wan', 0)} of {g('from_lan', 0)}; last {g('tail_s', 0)} s: "
+                f"{g('tail_to_lan_pps', 0)} pkt/s to the LAN, {g('tail_to_wan_pps', 0)} pkt/s to the WAN "
+                f"(50 expected each way); whole window {g('to_lan_pps', 0)}/{g('to_wan_pps', 0)} pkt/s")
 m["audio_returned"] = ok
 print(json.dumps(m))
 sys.exit(0 if ok else 1)
