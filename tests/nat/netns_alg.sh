@@ -187,6 +187,8 @@ else
 	check "status says helper mode" grep -q '^mode: helper "sipalg"' "$tmp/status-start.txt"
 	check "nft ct helper objects of type sipalg loaded" bash -c \
 		"ip netns exec '$gw' nft list table ip sipalgd | grep -q 'type \"sipalg\" protocol udp'"
+	check "media port guard installed (input, 10000-20000)" bash -c \
+		"ip netns exec '$gw' nft list chain ip sipalgd input | grep -Eq 'udp dport 10000-20000 ct state new counter packets [0-9]+ bytes [0-9]+ drop'"
 fi
 check "nft table ip sipalgd installed" bash -c "ip netns exec '$gw' nft list table ip sipalgd >/dev/null 2>&1"
 
@@ -319,6 +321,8 @@ check "enabled=no: REGISTER byte-identical" cmp -s "$tmp/register.sip" "$d/wan/r
 check "enabled=no: INVITE byte-identical" cmp -s "$tmp/invite.sip" "$d/wan/recv-1.sip"
 status_to "$tmp/status-off.txt"
 check "enabled=no: status says disabled" grep -q "^alg: DISABLED" "$tmp/status-off.txt"
+check "enabled=no: no media port guard (reload swapped the table)" bash -c \
+	"! ip netns exec '$gw' nft list table ip sipalgd | grep -q 'hook input'"
 
 # --- kill -9: traffic still passes (queue bypass); a restart over the leftovers works -------
 kill -KILL "$dpid"; wait "$dpid" 2>/dev/null || true
