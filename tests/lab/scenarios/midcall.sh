@@ -28,11 +28,13 @@ scn_hold_sendonly() {
 
 # hold_media_after_resume INVITES: judge the media after the resume re-INVITE
 # (the 3rd INVITE leaving on the WAN) up to the BYE; writes resumed.json.
-# The gateway's part: what each phone sent after the resume reached the other
-# (>= 95%), and by the end media flows both ways at ~50 packets/s. How soon a
-# phone restarts its media after the re-INVITE is the phone's business (a
-# busy guest delays baresip's by a second or more), so the whole-window rate
-# is reported, not judged.
+# The gateway's part: each phone's media reached the gateway after the resume
+# (>= 25 packets, half a second of audio: the resume SDP pointed it at the right
+# place) and >= 95% of it reached the other phone. How fast a phone sends is
+# its own business - in the busy guest baresip restarted its media a second
+# late, or sent at 9 pkt/s for seconds (its own log: 39 kbit/s of a 64 kbit/s
+# codec) while the gateway delivered every packet - so the rates are
+# reported, not judged.
 hold_media_after_resume() {
   local invites=$1 m
   sip_wait_wan out BYE
@@ -42,7 +44,7 @@ hold_media_after_resume() {
 import json, sys
 m, inv = json.loads(sys.argv[1]), int(sys.argv[2])
 g = m.get
-ok = (inv >= 3 and g("tail_to_lan_pps", 0) >= 35 and g("tail_to_wan_pps", 0) >= 35
+ok = (inv >= 3 and g("from_wan", 0) >= 25 and g("from_lan", 0) >= 25
       and g("to_lan", 0) >= 0.95 * g("from_wan", 0) and g("to_wan", 0) >= 0.95 * g("from_lan", 0))
 m["summary"] = (f"INVITEs out on WAN {inv} (call, hold, resume); after resume, over {g('seconds', 0)} s: "
                 f"far->LAN {g('to_lan', 0)} of {g('from_wan', 0)} packets delivered, "
