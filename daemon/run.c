@@ -154,6 +154,7 @@ static int setup(struct daemon *d)
 {
 	char err[512];
 	int e = 0;
+	size_t vcap;
 
 	fill_netfilter_confs(d);
 	if (setup_helper(d) < 0)
@@ -169,9 +170,14 @@ static int setup(struct daemon *d)
 		log_warnx("queue %u: kernel has no conntrack glue (CONFIG_NETFILTER_NETLINK_GLUE_CT): "
 			  "bindings come from ctnetlink lookups, TCP messages keep their length",
 			  d->cfg.queue_num);
-	if (nat_verdicts_init(&d->verdicts, d->cfg.queue_num, VERDICT_BUF,
-			      nat_queue_send, d->q) < 0) {
-		log_warnx("verdict buffer: out of memory");
+	/* Never a sendto larger than the socket takes: the packets of a refused
+	 * one (EMSGSIZE) would never get their verdict. */
+	vcap = nat_queue_send_max(d->q);
+	if (vcap > VERDICT_BUF)
+		vcap = VERDICT_BUF;
+	if (nat_verdicts_init(&d->verdicts, d->cfg.queue_num, vcap, nat_queue_send, d->q) < 0) {
+		log_warnx("verdict buffer of %zu bytes: too small for a 64 KB packet, or out of memory",
+			  vcap);
 		return -1;
 	}
 	d->ct = nat_ct_open();

@@ -91,6 +91,12 @@ struct nat_queue *nat_queue_open(uint16_t num, uint32_t maxlen, uint32_t rcvbuf,
 		snprintf(err, errlen, "SO_RCVBUFFORCE %d: %s", size, strerror(errno));
 		goto fail;
 	}
+	/* Verdicts go out a whole drain per sendto; netlink refuses (EMSGSIZE)
+	 * a message over the send buffer, and the packets it carried would wait
+	 * in the queue for ever. Ask for room; nat_queue_send_max() says what
+	 * was granted. */
+	size = NAT_QUEUE_SNDBUF;
+	(void)setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size));
 	e = bind_queue(q);
 	if (e) {
 		snprintf(err, errlen, "bind NFQUEUE %u: %s%s", num, strerror(-e),
@@ -215,6 +221,17 @@ int nat_queue_drain(struct nat_queue *q, unsigned max_msgs,
 	}
 	count = (int)(q->st.received - before);
 	return count;
+}
+
+size_t nat_queue_send_max(const struct nat_queue *q)
+{
+	int sz = 0;
+	socklen_t l = sizeof(sz);
+
+	if (getsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_SNDBUF, &sz, &l) < 0 || sz < 4096)
+		return 0;
+	/* netlink_sendmsg: len must stay below sk_sndbuf - 32 */
+	return (size_t)sz - 64;
 }
 
 int nat_queue_send(void *arg, const void *buf, size_t len)

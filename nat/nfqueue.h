@@ -57,6 +57,11 @@ int nat_queue_drain(struct nat_queue *q, unsigned max_msgs,
 /* A nat_send_fn (verdict.h) over this queue's socket; arg = the queue. */
 int nat_queue_send(void *q, const void *buf, size_t len);
 
+/* The send buffer nat_queue_open asks for (SO_SNDBUFFORCE), and the largest
+ * sendto the socket takes - a verdict buffer must not be larger. */
+#define NAT_QUEUE_SNDBUF (1 << 20)
+size_t nat_queue_send_max(const struct nat_queue *q);
+
 const struct nat_queue_stats *nat_queue_stats(const struct nat_queue *q);
 
 /*
