@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# throughput.sh - SIP packets per second through a masquerading gateway namespace:
+# plain forwarding, the kernel's SIP helper, and sipalgd (helper mode), side by side.
+#
+#   tests/bench/throughput.sh --vm [--count N] [--bin SIPALGD] [--flood SIP_FLOOD]
+#       in a qemu guest on Debian's stock kernel (tests/vm/run.sh; nfnetlink_cthelper)
+#   tests/bench/throughput.sh [--count N] ...      here (root; sipalgd needs nfnetlink_cthelper)
+#   --modes "plain kernel sipalgd" picks the rows (default all three); --pps N paces the
+#   sender (default: as fast as it goes - beyond what a queue can serve, so fail-open shows)
+#
+# A benchmark, not a test: it prints a table and asserts nothing about speed. For each
+# gateway and message (a 400-byte REGISTER: Via/Contact rewrite; a 620-byte INVITE with SDP:
+# Via/Contact/o=/c=/m= rewrite plus the call's pinholes refreshed), sip_flood sends N copies
+# from the LAN host as fast as its socket takes them, and the WAN host counts what arrived
+# and how many still name the LAN address (crossed un-rewritten: a queue that overflowed and
+# failed open). Also shown: the queue's own drop counters (/proc/net/netfilter/
+# nfnetlink_queue) and sipalgd's counters. Under TCG the absolute rates are the emulator's;
+# the ratios between the rows are the finding (the host and the guest kernel treat each row
+# alike).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+count=20000 vm=0 modes="plain kernel sipalgd" pps=0
+bin=$top/build-rel/daemon/sipalgd flood=$top/build-rel/tests/bench/sip_flood
+while (($#)); do
+	case $1 in
+	--vm) vm=1; shift ;;
+	--count) count=${2:?}; shift 2 ;;
+	--modes) modes=${2:?}; shift 2 ;;
+	--pps) pps=${2:?}; shift 2 ;;
+	--bin) bin=$(readlink -f "${2:?}"); shift 2 ;;
+	--flood) flood=$(readlink -f "${2:?}"); shift 2 ;;
+	*) echo "usage: $0 [--vm] [--count N] [--modes 'plain kernel sipalgd'] [--bin SIPALGD] [--flood SIP_FLOOD]" >&2; exit 2 ;;
+	esac
+done
+((EUID == 0)) || { echo "throughput: needs root" >&2; exit 2; }
+for b in "$bin" "$flood"; do
+	[[ -x $b ]] || { echo "throughput: $b not built (cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel)" >&2; exit 2; }
+done
+if ((vm)); then
+	exec bash "$top/tests/vm/run.sh" --smp 2 --mem 1024 --timeout 900 -- \
+		env BENCH_VERBOSE="${BENCH_VERBOSE:-}" bash "$here/throughput.sh" --count "$count" --pps "$pps" --modes "$modes" --bin "$bin" --flood "$flood"
+fi
+
+modprobe -a nfnetlink_cthelper nfnetlink_queue nf_conntrack_netlink nf_nat nf_nat_sip \
+	nf_conntrack_sip nft_ct nft_chain_nat nft_masq 2>/dev/null || true
+. "$top/tests/nat/netns_topo.sh"
+tag=$$ lan=tp-lan-$$ gw=tp-gw-$$ wan=tp-wan-$$
+tmp=$(mktemp -d /tmp/throughput.XXXXXX)
+dpid=""
+cleanup() {
+	[[ -n $dpid ]] && { kill "$dpid" 2>/dev/null || true; wait "$dpid" 2>/dev/null || true; }
+	topo_down "$lan" "$gw" "$wan"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+topo_up "$lan" "$gw" "$wan"
+sysctl -qw net.netfilter.nf_conntrack_expect_max=4096 2>/dev/null || true
+
+crlf() { sed 's/$/\r/'; }
+crlf >"$tmp/register.sip" <<'SIP'
+REGISTER sip:203.0.113.2 SIP/2.0
+Via: SIP/2.0/UDP 192.168.77.10:5060;branch=z9hG4bK-bench1;rport
+Max-Forwards: 70
+From: <sip:alice@example.com>;tag=b1
+To: <sip:alice@example.com>
+Call-ID: bench-reg@alice-pc
+CSeq: 1 REGISTER
+Contact: <sip:alice@192.168.77.10:5060>
+Expires: 3600
+User-Agent: sipalgd-bench
+Content-Length: 0
+
+SIP
+body=$(crlf <<'SDP'
+v=0
+o=alice 1 1 IN IP4 192.168.77.10
+s=-
+c=IN IP4 192.168.77.10
+t=0 0
+m=audio 10000 RTP/AVP 0 8 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:8 PCMA/8000
+a=rtpmap:101 telephone-event/8000
+a=sendrecv
+SDP
+)
+body+=$'\r\n'
+{ crlf <<SIP
+INVITE sip:bob@203.0.113.2 SIP/2.0
+Via: SIP/2.0/UDP 192.168.77.10:5060;branch=z9hG4bK-bench2;rport
+Max-Forwards: 70
+From: <sip:alice@example.com>;tag=b2
+To: <sip:bob@203.0.113.2>
+Call-ID: bench-call@alice-pc
+CSeq: 1 INVITE
+Contact: <sip:alice@192.168.77.10:5060>
+User-Agent: sipalgd-bench
+Content-Type: application/sdp
+Content-Length: ${#body}
+
+SIP
+printf '%s' "$body"; } >"$tmp/invite.sip"
+
+cat >"$tmp/sipalgd.conf" <<CONF
+[general]
+user =
+status_socket = $tmp/status.sock
+log_level = info
+[netfilter]
+queue = 11
+tcp = no
+CONF
+
+# gateway MODE: plain | kernel | sipalgd (the previous one torn down first)
+gateway() {
+	ip netns exec "$gw" nft delete table ip bench 2>/dev/null || true
+	if [[ -n $dpid ]]; then kill "$dpid"; wait "$dpid" 2>/dev/null || true; dpid=""; fi
+	case $1 in
+	kernel)
+		ip netns exec "$gw" nft -f - <<'NFT'
+table ip bench {
+	ct helper sip-udp { type "sip" protocol udp; l3proto ip; }
+	chain pre { type filter hook prerouting priority filter; udp dport 5060 ct helper set "sip-udp"; }
+}
+NFT
+		;;
+	sipalgd)
+		ip netns exec "$gw" "$bin" -f -c "$tmp/sipalgd.conf" 2>"$tmp/sipalgd.log" &
+		dpid=$!
+		local i
+		for ((i = 0; i < 100; i++)); do grep -q "sipalgd running:" "$tmp/sipalgd.log" && break; sleep 0.1; done
+		grep -q "sipalgd running:" "$tmp/sipalgd.log" || { cat "$tmp/sipalgd.log"; exit 1; }
+		;;
+	esac
+	ip netns exec "$gw" conntrack -F >/dev/null 2>&1 || true
+	ip netns exec "$gw" conntrack -F expect >/dev/null 2>&1 || true
+}
+
+queue_drops() {	# queue_dropped + user_dropped of our queue, or "-"
+	awk '$1 == 11 { print $6 + $7; found = 1 } END { if (!found) print "-" }' \
+		/proc/net/netfilter/nfnetlink_queue 2>/dev/null || echo -
+}
+
+# one MODE MSG: a flood and what arrived
+one() {
+	local mode=$1 msg=$2 r s
+	ip netns exec "$wan" "$flood" recv 203.0.113.2 5060 1500 192.168.77.10 >"$tmp/recv.out" &
+	local rx=$! i
+	for ((i = 0; i < 100; i++)); do grep -q ready "$tmp/recv.out" && break; sleep 0.05; done
+	local qd0; qd0=$(queue_drops)
+	s=$(ip netns exec "$lan" "$flood" send 192.168.77.10 5060 203.0.113.2 5060 "$tmp/$msg.sip" "$count" "$pps")
+	wait "$rx" || true
+	r=$(tail -n1 "$tmp/recv.out")
+	local got leaked span qd1
+	read -r _ got _ leaked _ span _ <<<"$r"
+	qd1=$(queue_drops)
+	local qd="-"
+	[[ $qd0 != - && $qd1 != - ]] && qd=$((qd1 - qd0))
+	awk -v m="$mode" -v g="$msg" -v n="$count" -v got="$got" -v lk="$leaked" -v sp="$span" \
+		-v qd="$qd" -v sent="$s" 'BEGIN {
+		pps = sp > 0 ? got / sp : 0
+		printf "%-8s %-8s %7d/%-7d %7d %10.0f %8s   (%s)\n", m, g, got, n, lk, pps, qd, sent }'
+	echo "$mode $msg $got $leaked $span" >>"$tmp/rows"
+}
+
+echo "kernel $(uname -r); $(nproc) CPUs; $count messages per row; sender $( ((pps)) && echo "paced to $pps/s" || echo unpaced)"
+printf "%-8s %-8s %15s %7s %10s %8s\n" gateway message "arrived/sent" private "pkt/s" "q-drops"
+for mode in $modes; do
+	gateway "$mode"
+	for msg in register invite; do one "$mode" "$msg"; done
+	if [[ $mode == sipalgd ]]; then
+		ip netns exec "$gw" "$bin" status -s "$tmp/status.sock" >"$tmp/status.txt" 2>&1 || true
+		if [[ -n ${BENCH_VERBOSE:-} ]]; then cat "$tmp/status.txt"; cat "$tmp/sipalgd.log"; cat /proc/net/netfilter/nfnetlink_queue; fi
+		grep -E "^(packets|rewritten|received|socket_overruns|verdict_errors|verdict_send_errors|kernel_queue_dropped|kernel_user_dropped|kernel_queue_len|created|failed) " \
+			"$tmp/status.txt" | sed 's/^/  sipalgd: /' || true
+	fi
+done
+gateway none
+# the ratios: each row against plain forwarding of the same message
+awk '{ pps[$1 " " $2] = ($5 > 0 ? $3 / $5 : 0) }
+     END { for (k in pps) { split(k, a, " "); if (a[1] != "plain" && pps["plain " a[2]] > 0)
+             printf "ratio %s/%s %s: %.2f of plain forwarding\n", a[1], "plain", a[2], pps[k] / pps["plain " a[2]] } }' \
+	"$tmp/rows" | sort
