@@ -9,7 +9,7 @@
 #   sender (default: as fast as it goes - beyond what a queue can serve, so fail-open shows)
 #
 # A benchmark, not a test: it prints a table and asserts nothing about speed. For each
-# gateway and message (a 400-byte REGISTER: Via/Contact rewrite; a 620-byte INVITE with SDP:
+# gateway and message (tests/nat's REGISTER: Via/Contact rewrite; its INVITE with SDP:
 # Via/Contact/o=/c=/m= rewrite plus the call's pinholes refreshed), sip_flood sends N copies
 # from the LAN host as fast as its socket takes them, and the WAN host counts what arrived
 # and how many still name the LAN address (crossed un-rewritten: a queue that overflowed and
@@ -57,50 +57,7 @@ trap cleanup EXIT
 topo_up "$lan" "$gw" "$wan"
 sysctl -qw net.netfilter.nf_conntrack_expect_max=4096 2>/dev/null || true
 
-crlf() { sed 's/$/\r/'; }
-crlf >"$tmp/register.sip" <<'SIP'
-REGISTER sip:203.0.113.2 SIP/2.0
-Via: SIP/2.0/UDP 192.168.77.10:5060;branch=z9hG4bK-bench1;rport
-Max-Forwards: 70
-From: <sip:alice@example.com>;tag=b1
-To: <sip:alice@example.com>
-Call-ID: bench-reg@alice-pc
-CSeq: 1 REGISTER
-Contact: <sip:alice@192.168.77.10:5060>
-Expires: 3600
-User-Agent: sipalgd-bench
-Content-Length: 0
-
-SIP
-body=$(crlf <<'SDP'
-v=0
-o=alice 1 1 IN IP4 192.168.77.10
-s=-
-c=IN IP4 192.168.77.10
-t=0 0
-m=audio 10000 RTP/AVP 0 8 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:8 PCMA/8000
-a=rtpmap:101 telephone-event/8000
-a=sendrecv
-SDP
-)
-body+=$'\r\n'
-{ crlf <<SIP
-INVITE sip:bob@203.0.113.2 SIP/2.0
-Via: SIP/2.0/UDP 192.168.77.10:5060;branch=z9hG4bK-bench2;rport
-Max-Forwards: 70
-From: <sip:alice@example.com>;tag=b2
-To: <sip:bob@203.0.113.2>
-Call-ID: bench-call@alice-pc
-CSeq: 1 INVITE
-Contact: <sip:alice@192.168.77.10:5060>
-User-Agent: sipalgd-bench
-Content-Type: application/sdp
-Content-Length: ${#body}
-
-SIP
-printf '%s' "$body"; } >"$tmp/invite.sip"
+sip_messages "$tmp"	# tests/nat/netns_topo.sh: the REGISTER and INVITE of tests/nat
 
 cat >"$tmp/sipalgd.conf" <<CONF
 [general]

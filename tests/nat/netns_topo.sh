@@ -30,3 +30,48 @@ topo_down() {
 	local n
 	for n in "$@"; do ip netns del "$n" 2>/dev/null || true; done
 }
+
+# sip_messages DIR: DIR/register.sip and DIR/invite.sip (with SDP), CRLF, from the LAN host
+# 192.168.77.10:5060 to the WAN host - what tests/nat and tests/bench send through the gateway.
+crlf() { sed 's/$/\r/'; }
+sip_messages() {
+	crlf > "$1/register.sip" <<'SIP'
+REGISTER sip:203.0.113.2 SIP/2.0
+Via: SIP/2.0/UDP 192.168.77.10:5060;branch=z9hG4bK-reg1;rport
+Max-Forwards: 70
+From: <sip:alice@example.com>;tag=a1
+To: <sip:alice@example.com>
+Call-ID: reg-1@alice-pc
+CSeq: 1 REGISTER
+Contact: <sip:alice@192.168.77.10:5060>
+Expires: 3600
+Content-Length: 0
+
+SIP
+	local body
+	body=$(crlf <<'SDP'
+v=0
+o=alice 1 1 IN IP4 192.168.77.10
+s=-
+c=IN IP4 192.168.77.10
+t=0 0
+m=audio 10000 RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+SDP
+	)
+	body+=$'\r\n'
+	{ crlf <<SIP
+INVITE sip:bob@203.0.113.2 SIP/2.0
+Via: SIP/2.0/UDP 192.168.77.10:5060;branch=z9hG4bK-inv1;rport
+Max-Forwards: 70
+From: <sip:alice@example.com>;tag=a2
+To: <sip:bob@203.0.113.2>
+Call-ID: call-1@alice-pc
+CSeq: 1 INVITE
+Contact: <sip:alice@192.168.77.10:5060>
+Content-Type: application/sdp
+Content-Length: ${#body}
+
+SIP
+	printf '%s' "$body"; } > "$1/invite.sip"
+}
