@@ -48,7 +48,7 @@ cap_stop() {
   for p in "${CAP_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${CAP_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   CAP_PIDS=()
-  flows_unnated "$1"
+  flows_unnated "${1:-}"   # cleanup calls it without a directory (set -u)
 }
 
 # Packets sipalgd's media port guard (nft chain input of its table) dropped
