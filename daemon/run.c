@@ -29,10 +29,11 @@
 #include "status.h"
 #include "verdict.h"
 
-#define DRAIN_MAX	64		/* packets per verdict flush: batching gains little beyond this, and
-				 * an INVITE burst (ctnetlink work per packet) must not hold
-				 * 1024 verdicts back for seconds (seen in the TCG guest) */
-#define VERDICT_BUF	(512 * 1024)	/* one sendto for a whole drain, usually */
+#define DRAIN_MAX	64		/* packets per wake-up and per verdict flush: batching
+				 * gains little beyond this, and an INVITE burst (ctnetlink
+				 * work per packet) must not hold 1024 verdicts back for
+				 * seconds (seen in the TCG guest) */
+#define VERDICT_BUF	(512 * 1024)	/* a whole drain, capped at what the socket takes */
 #define REG_FLOWS_MAX	65536		/* registered phones' SIP flows (hashed) */
 /* ctnetlink timeout raises per 1 s tick without conntrack glue: a few ms of work at
  * most; the kernel's shortest UDP timeout (30 s) leaves room to drain a backlog */
@@ -83,14 +84,6 @@ static void fill_netfilter_confs(struct daemon *d)
 			       d->cfg.drop_unexpected_media,
 		.media_min = d->cfg.rtp.port_min, .media_max = d->cfg.rtp.port_max,
 	};
-}
-
-static bool rules_differ(const struct nat_rules_conf *a, const struct nat_rules_conf *b)
-{
-	return a->n_ports != b->n_ports || a->udp != b->udp || a->tcp != b->tcp ||
-	       a->media_guard != b->media_guard || a->media_min != b->media_min ||
-	       a->media_max != b->media_max ||
-	       memcmp(a->ports, b->ports, a->n_ports * sizeof(a->ports[0]));
 }
 
 static const char degraded_text[] =
@@ -381,8 +374,8 @@ static void log_restart_keys(const struct sipalgd_config *o, const struct sipalg
 static void reload(struct daemon *d)
 {
 	struct sipalgd_config n;
-	struct nat_rules_conf before;
-	uint16_t before_ports[SIPALGD_MAX_SIP_PORTS];
+	struct nat_rules_conf old = d->rules;
+	bool reinstall = false;
 	char err[640];
 
 	if (config_load(d->config_path, &n, err, sizeof(err)) < 0) {
@@ -392,9 +385,6 @@ static void reload(struct daemon *d)
 	n.foreground = d->cfg.foreground;
 	log_restart_keys(&d->cfg, &n);
 	/* Live: engine switches, pinhole limits, registration stretch, log level. */
-	before = d->rules;
-	before.ports = before_ports;
-	memcpy(before_ports, d->cfg.sip_ports, sizeof(before_ports));
 	d->cfg.sw = n.sw;
 	d->cfg.drop_unexpected_media = n.drop_unexpected_media;
 	if (d->rtp && rtp_table_reconfigure(d->rtp, &n.rtp) < 0)
@@ -418,13 +408,15 @@ static void reload(struct daemon *d)
 			d->cfg.tcp = n.tcp;
 			d->path.udp = n.udp;
 			d->path.tcp = n.tcp;
+			reinstall = true;
 		}
 	}
-	/* SIP ports, transports, the media port guard: swap our nft table
+	/* New SIP ports/transports or media port guard: swap our nft table
 	 * (CAP_NET_ADMIN suffices). */
 	fill_netfilter_confs(d);
-	if (d->rules_installed && rules_differ(&before, &d->rules) &&
-	    nat_rules_install(&d->rules, err, sizeof(err)) < 0)
+	reinstall = reinstall || old.media_guard != d->rules.media_guard ||
+		    old.media_min != d->rules.media_min || old.media_max != d->rules.media_max;
+	if (d->rules_installed && reinstall && nat_rules_install(&d->rules, err, sizeof(err)) < 0)
 		log_warnx("reload: new nft table not installed: %s", err);
 	log_info("configuration reloaded from %s (ALG %s)", d->config_path,
 		 d->cfg.sw.enabled ? "enabled" : "disabled");
