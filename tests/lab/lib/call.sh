@@ -59,21 +59,26 @@ call_hangup() {
 
 # call_judge LABEL A B [min_frac] [extra callcheck meta...]: A and B each must
 # have heard the other's tone (for min_frac of the talk time: CALL_T0..CALL_T1,
-# or $CALL_TALK seconds when the caller says how long they should have talked). Writes $REP_DIR/LABEL.json, returns its verdict.
+# or $CALL_TALK seconds when the caller says how long they should have talked;
+# shorter when the talker's RTP that reached the gateway carried less: see
+# tools/callcheck.py). Writes $REP_DIR/LABEL.json, returns its verdict.
 call_judge() {
   local label=$1 a=$2 b=$3 frac=${4:-0.6}; shift 4 2>/dev/null || shift $#
   local talk
   sleep 0.5   # let baresip close (finish the header of) the recordings
   talk=${CALL_TALK:-$(fsub "${CALL_T1:-$(now)}" "$CALL_T0")}
   [[ $CALL_UP == yes ]] || talk=0
+  # the talkers' RTP on their own legs measures talk time too (a stalled guest)
   python3 "$LAB_DIR/tools/callcheck.py" --talk "$talk" --min-frac "$frac" \
+    --window "$CALL_T0:$(awk -v a="$CALL_T0" -v b="$talk" 'BEGIN { printf "%.3f\n", a + b }')" \
+    --lan-pcap "$REP_DIR/lan0.pcap" --wan-pcap "$REP_DIR/wan0.pcap" \
     --meta "call=$a->$b" --meta "established=$([[ $CALL_UP == yes ]] && echo true || echo false)" \
     --meta "note=$CALL_NOTE" \
     --meta "closed=$(python3 -c 'import json,sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
         "$a" "$(closed_reason "$a")" "$b" "$(closed_reason "$b")")" \
     "$@" \
-    "$a:${PHONE_TONE[$b]}:$(newest_rec "$a" "$CALL_MARK")" \
-    "$b:${PHONE_TONE[$a]}:$(newest_rec "$b" "$CALL_MARK")" >"$REP_DIR/$label.json"
+    "$a:${PHONE_TONE[$b]}:$(newest_rec "$a" "$CALL_MARK"):${HOST_IP[$b]}" \
+    "$b:${PHONE_TONE[$a]}:$(newest_rec "$b" "$CALL_MARK"):${HOST_IP[$a]}" >"$REP_DIR/$label.json"
 }
 
 # call_simple LABEL CALLER URI CALLEE TALK: a whole call, caller hangs up.

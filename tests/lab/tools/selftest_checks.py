@@ -5,13 +5,16 @@ Builds small captures and expectation listings of a good call and of broken
 ones (RTP from a masquerade port, a private Contact on the WAN leg, an RTCP
 pinhole never created, a pinhole left after the BYE, a pinhole of another
 helper; trunk pinholes that outlive their call or a call end left unsampled)
-and asserts each checker's verdict. Usage: python3 tests/lab/tools/selftest_checks.py
+and asserts each checker's verdict; callcheck.py's talk time when the guest
+stalled (the talker sent less) against a gateway that lost media. Usage: python3 tests/lab/tools/selftest_checks.py
 """
 import os
+import math
 import struct
 import subprocess
 import sys
 import tempfile
+import wave
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GW, PBX, FAR, PHONE = "203.0.113.1", "203.0.113.10", "203.0.113.20", "192.168.1.10"
@@ -53,6 +56,28 @@ def call_frames(side, sdp_addr, port, contact, rtp_sport, rtcp_sport):
     out += [frame(src, rtp_sport, FAR, 4000, RTP)] * 5 + [frame(src, rtcp_sport, FAR, 4001, RTCP)]
     out += [frame(FAR, 4000, src, rtp_sport, RTP)] * 5
     return out
+
+
+def write_tone(path, hz, secs):
+    """16-bit mono 8 kHz, as baresip's sndfile records what a phone decoded."""
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * hz * i / 8000)))
+                               for i in range(int(8000 * secs))))
+
+
+def write_rtp(path, src, secs, start=100.0):
+    """secs of 20 ms PCMU packets from src, then one RTCP (not audio)."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        n = int(secs / 0.02)
+        pkts = [(start + i * 0.02, b"\x80\x00" + struct.pack("!HI", i, 160 * i) + b"SSRC" + b"\xff" * 160)
+                for i in range(n)] + [(start + 1, RTCP)]
+        for ts, payload in pkts:
+            fr = frame(src, 10000, GW, 10000, payload)
+            f.write(struct.pack("<IIII", int(ts), int((ts % 1) * 1e6), len(fr), len(fr)) + fr)
 
 
 def exp_line(dport):
@@ -150,6 +175,20 @@ def main():
         check("trunk one call's BYE takes all pinholes", trunk(samples=()), 1)
         pin_events(extra=[(100 + 2, "DESTROY", 10002)])
         check("trunk a live call loses its pinhole", trunk(samples=()), 1)
+        # who heard whom: w1 recorded 10 s of l1's 500 Hz in a 24 s call window
+        write_tone(p("heard.wav"), 500, 10)
+
+        def heard(rtp_secs, window=True):
+            write_rtp(p("l1-rtp.pcap"), PHONE, rtp_secs)
+            extra = ["--window", "100:124", "--lan-pcap", p("l1-rtp.pcap"),
+                     "--wan-pcap", p("none.pcap")] if window else []
+            return run("callcheck.py", "--talk", "24", *extra, f"w1:500:{p('heard.wav')}:{PHONE}")
+        check("callcheck stalled guest: talker sent 10 s of 24", heard(10), 0)
+        check("callcheck gateway lost 14 s of the talker's 24 s", heard(24), 1)
+        check("callcheck talker sent nothing: wall clock", heard(0), 1)
+        check("callcheck without captures: wall clock", heard(10, window=False), 1)
+        write_tone(p("heard.wav"), 700, 10)
+        check("callcheck stalled guest, but the wrong talker heard", heard(10), 1)
     sys.path.insert(0, HERE)
     import pinholes
     check("conntrack timestamp with unpadded microseconds",

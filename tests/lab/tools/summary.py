@@ -37,7 +37,12 @@ def short_call(name, ev):
     parts = []
     for phone, h in ev["heard"].items():
         hz = f"{h['hz']} Hz" if h.get("hz") else "nothing"
-        parts.append(f"{phone} heard {hz} ({int(round(100 * h.get('frac', 0)))}% of talk as {h['expected']} Hz)")
+        talk = "talk"
+        if h.get("judged_against_s", ev.get("talk_s", 0)) < ev.get("talk_s", 0):
+            # the talker's own RTP carried less than the wall clock (a stalled guest)
+            talk = f"the {h['judged_against_s']} s of audio its talker sent in {ev['talk_s']} s,"
+        parts.append(f"{phone} heard {hz} ({int(round(100 * h.get('frac', 0)))}% of {talk}"
+                     f" as {h['expected']} Hz)")
     extra = "" if ev.get("established", True) else f" NOT ESTABLISHED: {ev.get('note', '')}"
     return f"{name}: " + ", ".join(parts) + extra
 
