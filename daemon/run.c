@@ -332,11 +332,13 @@ static void report(void *arg, FILE *out)
 		return;
 	}
 	fprintf(out, "created %llu\nfailed %llu\nremoved %llu\ndelete_failed %llu\n"
-		"ports_exhausted %llu\nports_in_use %u\nlast_error %d\n",
+		"ports_exhausted %llu\nports_in_use %u\nlast_error %d\n"
+		"sdp_retransmits %llu\n",
 		(unsigned long long)rs->expect_created, (unsigned long long)rs->expect_failed,
 		(unsigned long long)rs->expect_removed,
 		(unsigned long long)rs->expect_delete_failed,
-		(unsigned long long)rs->ports_exhausted, rs->ports_in_use, rs->last_error);
+		(unsigned long long)rs->ports_exhausted, rs->ports_in_use, rs->last_error,
+		(unsigned long long)rs->retransmits_seen);
 	fprintf(out, "\n[dialogs]\nlive %u\ncreated %llu\nremoved %llu\nrefused %llu\n",
 		rs->dialogs_live, (unsigned long long)rs->dialogs_created,
 		(unsigned long long)rs->dialogs_removed, (unsigned long long)rs->dialogs_refused);

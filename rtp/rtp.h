@@ -82,6 +82,7 @@ struct rtp_stats {
 	/* Added by rtp/: */
 	uint64_t expect_delete_failed;	/* delete errors other than "already gone" */
 	uint64_t streams_refused;	/* m-line index beyond max_streams */
+	uint64_t retransmits_seen;	/* SDP copies that re-sent no pinhole */
 	int last_error;			/* last -errno from the kernel ops, 0 if none */
 };
 

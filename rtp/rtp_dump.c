@@ -79,10 +79,10 @@ void rtp_table_dump(const struct rtp_table *t, FILE *out)
 		(unsigned long long)s->expect_delete_failed,
 		t->cfg.expectations ? "" : " (expectations switched off)");
 	fprintf(out, "dialogs: created %llu removed %llu refused %llu; ports exhausted %llu;"
-		" streams refused %llu\n",
+		" streams refused %llu; retransmitted SDPs %llu\n",
 		(unsigned long long)s->dialogs_created, (unsigned long long)s->dialogs_removed,
 		(unsigned long long)s->dialogs_refused, (unsigned long long)s->ports_exhausted,
-		(unsigned long long)s->streams_refused);
+		(unsigned long long)s->streams_refused, (unsigned long long)s->retransmits_seen);
 	/* dialog_foreach takes a mutable table because fn may remove; dumping does not. */
 	dialog_foreach((struct rtp_table *)t, dump_dialog, &dc);
 }

@@ -55,6 +55,19 @@ struct rtp_stream {
 	bool far_mux;
 };
 
+/* Which message last carried an SDP one way: a copy of it (same CSeq, method
+ * and status, RFC 3261 retransmits for 64*T1 = 32 s) needs no kernel work. */
+struct rtp_sdp_key {
+	bool valid;
+	bool is_request;
+	int status_code;
+	uint32_t cseq;
+	char method[32];
+	time_t at;
+};
+
+#define RTP_RETRANSMIT_WINDOW 32	/* s: 64 * T1 */
+
 struct rtp_dialog {
 	struct rtp_dialog *next;	/* hash chain */
 	char call_id[256];
@@ -62,6 +75,7 @@ struct rtp_dialog {
 	struct sipalg_addr inside_sig;	/* the phone's signalling address (key: .ip) */
 	bool confirmed;			/* a 2xx to INVITE was seen */
 	time_t created, last_seen;
+	struct rtp_sdp_key last_sdp[2];	/* [0] the phone's own, [1] the far side's */
 	unsigned n_streams;		/* highest used index + 1 */
 	unsigned cap;			/* streams allocated: max_streams at creation */
 	struct rtp_stream streams[];

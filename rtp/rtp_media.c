@@ -27,6 +27,34 @@ static struct rtp_dialog *lookup(struct rtp_msg *mc, const struct sipalg_facts *
 			   &mc->binding.inside);
 }
 
+/* A retransmission of the last message that carried an SDP this way: its
+ * pinholes were just (re)sent, and re-sending them costs up to three
+ * ctnetlink round trips per stream while a storm of copies is queued. Any
+ * change it still carries is applied: side_sync without refresh compares. */
+static bool sdp_copy(const struct rtp_dialog *d, bool inbound,
+		     const struct sipalg_facts *f, time_t now)
+{
+	const struct rtp_sdp_key *k = &d->last_sdp[inbound];
+
+	return k->valid && k->is_request == f->is_request &&
+	       k->status_code == f->status_code && k->cseq == f->cseq &&
+	       !strcasecmp(k->method, f->method) &&
+	       now >= k->at && now - k->at <= RTP_RETRANSMIT_WINDOW;
+}
+
+static void sdp_remember(struct rtp_dialog *d, bool inbound,
+			 const struct sipalg_facts *f, time_t now)
+{
+	struct rtp_sdp_key *k = &d->last_sdp[inbound];
+
+	k->valid = true;
+	k->is_request = f->is_request;
+	k->status_code = f->status_code;
+	k->cseq = f->cseq;
+	snprintf(k->method, sizeof(k->method), "%s", f->method);
+	k->at = now;
+}
+
 /* Open a new side for the phone's stream: its public pair and inbound pinholes. */
 static bool side_open(struct rtp_table *t, struct rtp_msg *mc, struct rtp_dialog *d,
 		      struct rtp_side *s, const struct sipalg_addr *inside,
@@ -118,7 +146,7 @@ static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 	} else {
 		st->cur.rtcp_mux = m->rtcp_mux;
 	}
-	side_sync(t, st, &st->cur, true);
+	side_sync(t, st, &st->cur, !sdp_copy(d, false, f, mc->now));
 	*out = st->cur.public;
 	*out_rtcp = st->cur.public_rtcp;
 	return 0;
@@ -176,6 +204,7 @@ static void learn_far(struct rtp_msg *mc, struct rtp_dialog *d,
 {
 	struct rtp_table *t = mc->table;
 	unsigned i, n = f->n_media < d->cap ? f->n_media : d->cap;
+	bool refresh = !sdp_copy(d, true, f, mc->now);
 
 	for (i = 0; i < n; i++) {
 		const struct sipalg_media *m = &f->media[i];
@@ -207,7 +236,7 @@ static void learn_far(struct rtp_msg *mc, struct rtp_dialog *d,
 		/* Hold (sendonly/inactive/0.0.0.0) keeps the pinholes; sending
 		 * them again restarts their timers and re-opens the ones media
 		 * had consumed, so audio returns on resume. */
-		side_sync(t, st, &st->cur, true);
+		side_sync(t, st, &st->cur, refresh);
 	}
 }
 
@@ -307,8 +336,11 @@ void rtp_after_message(struct rtp_msg *mc, const struct sipalg_result *res)
 	}
 	if (!f->has_sdp)
 		return;
+	if (sdp_copy(d, inbound, f, mc->now))
+		t->stats.retransmits_seen++;
 	if (inbound)
 		learn_far(mc, d, f);
 	else
 		note_own_sdp(mc, d, f);
+	sdp_remember(d, inbound, f, mc->now);
 }

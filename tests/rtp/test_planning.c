@@ -9,6 +9,8 @@
 #include "check.h"
 #include "scene.h"
 
+#define RTP_RETRANSMIT_WINDOW_TEST 32	/* RFC 3261 64*T1, as rtp/ uses */
+
 static struct scene sc;	/* large (holds a sipalg_result): not on the stack */
 
 /* An inbound pinhole to public:port, NATed to to_ip:to_port; src_ip NULL = any source. */
@@ -66,6 +68,16 @@ static void invite_out(const char *cid, unsigned port, unsigned flags)
 	msg_request(&sc, "INVITE", cid, "ta", NULL, 1);
 	msg_media(&sc, PHONE_A, port, flags);
 	msg_send(&sc, SIPALG_OUTBOUND);
+}
+
+/* The far side's answer to A's INVITE with CSeq cseq. */
+static void answer_in_to(const char *cid, unsigned cseq, int status, unsigned far_port,
+			 unsigned flags)
+{
+	msg_response(&sc, status, "INVITE", cid, "ta", "tb", cseq);
+	if (far_port)
+		msg_media(&sc, FAR_IP, far_port, flags);
+	msg_send(&sc, SIPALG_INBOUND);
 }
 
 static void answer_in(const char *cid, int status, unsigned far_port, unsigned flags)
@@ -240,7 +252,7 @@ static void hold_and_resume_keep_media_open(void)
 	msg_media(&sc, PHONE_A, 10000, M_SENDONLY);
 	msg_send(&sc, SIPALG_OUTBOUND);
 	CHECK_EQ(sc.mapped[0].port, 10000);
-	answer_in("c1", 200, 40000, M_INACTIVE);
+	answer_in_to("c1", 2, 200, 40000, M_INACTIVE);
 	check_inbound(__LINE__, 10000, FAR_IP, PHONE_A, 10000);
 	check_sibling(__LINE__, PHONE_A, 10000, FAR_IP, 40000);
 
@@ -250,7 +262,7 @@ static void hold_and_resume_keep_media_open(void)
 	msg_media(&sc, PHONE_A, 10000, M_HOLD0);
 	msg_send(&sc, SIPALG_OUTBOUND);
 	CHECK_EQ(sc.map_ret[0], -2);
-	answer_in("c1", 200, 40000, M_INACTIVE);
+	answer_in_to("c1", 3, 200, 40000, M_INACTIVE);
 	check_inbound(__LINE__, 10000, FAR_IP, PHONE_A, 10000);
 	check_sibling(__LINE__, PHONE_A, 10000, FAR_IP, 40000);
 	CHECK_EQ(rtp_table_stats(sc.t)->ports_in_use, 1);
@@ -389,6 +401,56 @@ static void consumed_expectations_are_not_errors(void)
 	scene_free(&sc);
 }
 
+/* A retransmitted INVITE or 200 OK re-sends no pinhole; a new CSeq, a copy
+ * past 64*T1, or a copy whose first try failed in the kernel still does. */
+static void retransmissions_cost_no_kernel_calls(void)
+{
+	unsigned n;
+
+	scene_init(&sc, NULL);
+	invite_out("c1", 10000, 0);
+	n = sc.k.n_calls;
+	CHECK(n > 0);
+	invite_out("c1", 10000, 0);		/* Timer A copy */
+	CHECK_EQ(sc.k.n_calls, n);
+	CHECK_EQ(sc.mapped[0].port, 10000);	/* still rewritten the same way */
+	CHECK_EQ(rtp_table_stats(sc.t)->retransmits_seen, 1);
+
+	answer_in("c1", 200, 40000, 0);
+	n = sc.k.n_calls;
+	fake_consume_all(&sc.k);		/* media flowed */
+	answer_in("c1", 200, 40000, 0);		/* 200 OK copy: the ACK was lost */
+	CHECK_EQ(sc.k.n_calls, n);
+	CHECK_EQ(rtp_table_stats(sc.t)->retransmits_seen, 2);
+
+	/* A new offer (re-INVITE, CSeq 2) re-opens what media consumed. */
+	msg_request(&sc, "INVITE", "c1", "ta", "tb", 2);
+	msg_media(&sc, PHONE_A, 10000, 0);
+	msg_send(&sc, SIPALG_OUTBOUND);
+	check_inbound(__LINE__, 10000, FAR_IP, PHONE_A, 10000);
+	check_sibling(__LINE__, PHONE_A, 10000, FAR_IP, 40000);
+
+	/* The same CSeq 32 s later is no retransmission any more. */
+	fake_consume_all(&sc.k);
+	sc.mc.now += RTP_RETRANSMIT_WINDOW_TEST + 1;
+	msg_request(&sc, "INVITE", "c1", "ta", "tb", 2);
+	msg_media(&sc, PHONE_A, 10000, 0);
+	msg_send(&sc, SIPALG_OUTBOUND);
+	check_inbound(__LINE__, 10000, FAR_IP, PHONE_A, 10000);
+	scene_free(&sc);
+
+	/* The first copy's pinholes failed in the kernel: the copy tries again. */
+	scene_init(&sc, NULL);
+	sc.k.fail_create = -ENOMEM;
+	invite_out("c1", 10000, 0);
+	CHECK_EQ(sc.k.n_live, 0);
+	sc.k.fail_create = 0;
+	invite_out("c1", 10000, 0);
+	check_inbound(__LINE__, 10000, NULL, PHONE_A, 10000);
+	check_inbound(__LINE__, 10001, NULL, PHONE_A, 10001);
+	scene_free(&sc);
+}
+
 static void kernel_errors_are_counted(void)
 {
 	scene_init(&sc, NULL);
@@ -518,6 +580,7 @@ int main(void)
 	RUN(cancel_and_error_end_an_unanswered_call);
 	RUN(bye_removes_everything);
 	RUN(consumed_expectations_are_not_errors);
+	RUN(retransmissions_cost_no_kernel_calls);
 	RUN(kernel_errors_are_counted);
 	RUN(timeout_drops_idle_dialogs);
 	RUN(incoming_call_opens_narrow_pinholes_with_the_answer);
