@@ -1,10 +1,12 @@
 /*
  * sip_flood.c - load for the gateway throughput benchmark (throughput.sh).
  *
- *   sip_flood send SRC_IP SRC_PORT DST_IP DST_PORT FILE COUNT [PPS]
+ *   sip_flood send SRC_IP SRC_PORT DST_IP DST_PORT FILE COUNT [PPS [new-calls]]
  *       send FILE (one SIP message) COUNT times from SRC to DST, 64 per sendmmsg,
  *       paced to PPS when given (0 = as fast as the socket takes them); prints
- *       "sent N in S s".
+ *       "sent N in S s". Copies are identical (a retransmission storm) unless
+ *       "new-calls": then the first 8 characters of the Call-ID are each copy's
+ *       number in hex, so every copy starts a call of its own.
  *   sip_flood recv BIND_IP PORT IDLE_MS NEEDLE
  *       count datagrams until none came for IDLE_MS (after the first); those that
  *       still contain NEEDLE (the private address) crossed un-rewritten. Prints
@@ -58,12 +60,14 @@ static int bound_socket(const char *ip, const char *port)
 
 static int do_send(char **argv)
 {
-	static char msg[65536];
+	static char msg[2048], copies[BATCH][2048];
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[5])) };
 	struct mmsghdr mm[BATCH];
-	struct iovec iov;
+	struct iovec iov[BATCH];
 	unsigned long count = strtoul(argv[7], NULL, 10), sent = 0;
 	double pps = argv[8] ? atof(argv[8]) : 0, t0;
+	int new_calls = argv[8] && argv[9] && !strcmp(argv[9], "new-calls");
+	char *cid = NULL;
 	FILE *f = fopen(argv[6], "rb");
 	size_t len;
 	int fd = bound_socket(argv[2], argv[3]);
@@ -74,13 +78,25 @@ static int do_send(char **argv)
 	}
 	len = fread(msg, 1, sizeof(msg), f);
 	fclose(f);
-	iov.iov_base = msg;
-	iov.iov_len = len;
+	if (len == sizeof(msg)) {
+		fprintf(stderr, "message file: over %zu bytes\n", sizeof(msg) - 1);
+		return 2;
+	}
+	if (new_calls) {
+		cid = memmem(msg, len, "\r\nCall-ID: ", 11);
+		if (!cid || (size_t)(cid - msg) + 11 + 8 > len) {
+			fprintf(stderr, "new-calls: no Call-ID of 8+ characters in the message\n");
+			return 2;
+		}
+	}
 	memset(mm, 0, sizeof(mm));
 	for (int i = 0; i < BATCH; i++) {
+		memcpy(copies[i], msg, len);
+		iov[i].iov_base = new_calls ? copies[i] : msg;
+		iov[i].iov_len = len;
 		mm[i].msg_hdr.msg_name = &dst;
 		mm[i].msg_hdr.msg_namelen = sizeof(dst);
-		mm[i].msg_hdr.msg_iov = &iov;
+		mm[i].msg_hdr.msg_iov = &iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
 	}
 	t0 = now();
@@ -94,6 +110,12 @@ static int do_send(char **argv)
 			while (now() < due)
 				;
 			n = n > 8 ? 8 : n;
+		}
+		for (unsigned i = 0; new_calls && i < n; i++) {
+			char id[9];
+
+			snprintf(id, sizeof(id), "%08lx", (sent + i) & 0xffffffffUL);
+			memcpy(copies[i] + (cid - msg) + 11, id, 8);
 		}
 		r = sendmmsg(fd, mm, n, 0);
 		if (r < 0) {
@@ -153,11 +175,11 @@ static int do_recv(char **argv)
 
 int main(int argc, char **argv)
 {
-	if ((argc == 8 || argc == 9) && !strcmp(argv[1], "send"))
+	if (argc >= 8 && argc <= 10 && !strcmp(argv[1], "send"))
 		return do_send(argv);
 	if (argc == 6 && !strcmp(argv[1], "recv"))
 		return do_recv(argv);
-	fprintf(stderr, "usage: sip_flood send SRC_IP SRC_PORT DST_IP DST_PORT FILE COUNT [PPS]\n"
+	fprintf(stderr, "usage: sip_flood send SRC_IP SRC_PORT DST_IP DST_PORT FILE COUNT [PPS [new-calls]]\n"
 			"       sip_flood recv BIND_IP PORT IDLE_MS NEEDLE\n");
 	return 2;
 }

@@ -10,7 +10,9 @@
 #
 # A benchmark, not a test: it prints a table and asserts nothing about speed. For each
 # gateway and message (tests/nat's REGISTER: Via/Contact rewrite; its INVITE with SDP:
-# Via/Contact/o=/c=/m= rewrite plus the call's pinholes refreshed), sip_flood sends N copies
+# Via/Contact/o=/c=/m= rewrite, its copies being retransmissions of one call; "newcall":
+# that INVITE with a new Call-ID each time, so each one opens a call's pinholes - at most
+# 4000 of them, under the default max_dialogs and the 5000 public port pairs), sip_flood sends N copies
 # from the LAN host as fast as its socket takes them, and the WAN host counts what arrived
 # and how many still name the LAN address (crossed un-rewritten: a queue that overflowed and
 # failed open). Also shown: the queue's own drop counters (/proc/net/netfilter/
@@ -101,12 +103,16 @@ queue_drops() {	# queue_dropped + user_dropped of our queue, or "-"
 
 # one MODE MSG: a flood and what arrived
 one() {
-	local mode=$1 msg=$2 r s
+	local mode=$1 msg=$2 r s n=$count file=$2 vary=""
+	if [[ $msg == newcall ]]; then
+		file=invite vary=new-calls
+		((n > 4000)) && n=4000
+	fi
 	ip netns exec "$wan" "$flood" recv 203.0.113.2 5060 1500 192.168.77.10 >"$tmp/recv.out" &
 	local rx=$! i
 	for ((i = 0; i < 100; i++)); do grep -q ready "$tmp/recv.out" && break; sleep 0.05; done
 	local qd0; qd0=$(queue_drops)
-	s=$(ip netns exec "$lan" "$flood" send 192.168.77.10 5060 203.0.113.2 5060 "$tmp/$msg.sip" "$count" "$pps")
+	s=$(ip netns exec "$lan" "$flood" send 192.168.77.10 5060 203.0.113.2 5060 "$tmp/$file.sip" "$n" "$pps" $vary)
 	wait "$rx" || true
 	r=$(tail -n1 "$tmp/recv.out")
 	local got leaked span qd1
@@ -114,7 +120,7 @@ one() {
 	qd1=$(queue_drops)
 	local qd="-"
 	[[ $qd0 != - && $qd1 != - ]] && qd=$((qd1 - qd0))
-	awk -v m="$mode" -v g="$msg" -v n="$count" -v got="$got" -v lk="$leaked" -v sp="$span" \
+	awk -v m="$mode" -v g="$msg" -v n="$n" -v got="$got" -v lk="$leaked" -v sp="$span" \
 		-v qd="$qd" -v sent="$s" 'BEGIN {
 		pps = sp > 0 ? got / sp : 0
 		printf "%-8s %-8s %7d/%-7d %7d %10.0f %8s   (%s)\n", m, g, got, n, lk, pps, qd, sent }'
@@ -125,11 +131,12 @@ echo "kernel $(uname -r); $(nproc) CPUs; $count messages per row; sender $( ((pp
 printf "%-8s %-8s %15s %7s %10s %8s\n" gateway message "arrived/sent" private "pkt/s" "q-drops"
 for mode in $modes; do
 	gateway "$mode"
-	for msg in register invite; do one "$mode" "$msg"; done
+	# newcall last: each of its INVITEs leaves a dialog (and pinholes) behind
+	for msg in register invite newcall; do one "$mode" "$msg"; done
 	if [[ $mode == sipalgd ]]; then
 		ip netns exec "$gw" "$bin" status -s "$tmp/status.sock" >"$tmp/status.txt" 2>&1 || true
 		if [[ -n ${BENCH_VERBOSE:-} ]]; then cat "$tmp/status.txt"; cat "$tmp/sipalgd.log"; cat /proc/net/netfilter/nfnetlink_queue; fi
-		grep -E "^(packets|rewritten|received|socket_overruns|verdict_errors|verdict_send_errors|kernel_queue_dropped|kernel_user_dropped|kernel_queue_len|created|failed) " \
+		grep -E "^(packets|rewritten|received|socket_overruns|verdict_errors|verdict_send_errors|kernel_queue_dropped|kernel_user_dropped|kernel_queue_len|created|failed|sdp_retransmits|live) " \
 			"$tmp/status.txt" | sed 's/^/  sipalgd: /' || true
 	fi
 done
