@@ -262,6 +262,96 @@ static int nl_expect_create(void *arg, struct rtp_expect *e)
 	return err;
 }
 
+#define BATCH_MAX 16	/* a side's work is at most 8 requests */
+
+/* Fill each op's err from the ACKs that carry its seq (seq0 + index).
+ * Returns 0 once every op is answered, -errno when the socket fails. */
+static int collect_acks(struct rtp_nl *nl, struct rtp_expect_op *ops, unsigned n,
+			uint32_t seq0)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	bool answered[BATCH_MAX] = { false };
+	unsigned left = n;
+
+	while (left) {
+		ssize_t len = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		int rest = (int)len;
+
+		if (len < 0)
+			return -errno;
+		for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest)) {
+			const struct nlmsgerr *ack;
+			uint32_t i = nlh->nlmsg_seq - seq0;
+
+			/* Not ours (another request's late answer) or not an ACK. */
+			if (nlh->nlmsg_pid != nl->portid || nlh->nlmsg_type != NLMSG_ERROR ||
+			    i >= n || answered[i] ||
+			    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ack)))
+				continue;
+			ack = mnl_nlmsg_get_payload(nlh);
+			ops[i].err = ack->error;
+			answered[i] = true;
+			left--;
+		}
+	}
+	return 0;
+}
+
+/* All ops in one sendto: nfnetlink runs the messages of one datagram in
+ * order and ACKs each, failures included. A create that meets an existing
+ * tuple (EEXIST) is replaced afterwards, alone, as nl_expect_create does. */
+static void nl_expect_batch(void *arg, struct rtp_expect_op *ops, unsigned n)
+{
+	struct rtp_nl *nl = arg;
+	static char msg[BATCH_MAX * RTP_NL_MSG_MAX];
+	size_t off = 0;
+	uint32_t seq0 = nl->seq + 1;
+	unsigned i;
+	int err = 0;
+
+	if (n > BATCH_MAX) {
+		for (i = 0; i < n; i += BATCH_MAX)
+			nl_expect_batch(arg, ops + i, n - i < BATCH_MAX ? n - i : BATCH_MAX);
+		return;
+	}
+	for (i = 0; i < n && !err; i++) {
+		long len = ops[i].create
+			? rtp_nl_build_new(msg + off, RTP_NL_MSG_MAX, ops[i].e, ++nl->seq)
+			: rtp_nl_build_delete(msg + off, RTP_NL_MSG_MAX, ops[i].e, ++nl->seq);
+
+		if (len < 0)
+			err = (int)len;
+		else
+			off += (size_t)MNL_ALIGN(len);
+	}
+	if (!err && mnl_socket_sendto(nl->sock, msg, off) < 0)
+		err = -errno;
+	if (!err)
+		err = collect_acks(nl, ops, n, seq0);
+	for (i = 0; i < n; i++) {
+		if (err)
+			ops[i].err = err;
+		if (ops[i].create && ops[i].err == -EEXIST) {
+			send_delete(nl, ops[i].e);
+			ops[i].err = send_new(nl, ops[i].e);
+		}
+		if (ops[i].create) {
+			if (ops[i].err) {
+				nl->stats.create_failed++;
+				nl->stats.last_error = ops[i].err;
+			} else {
+				nl->stats.created++;
+			}
+		} else if (ops[i].err) {
+			nl->stats.delete_failed++;
+			nl->stats.last_error = ops[i].err;
+		} else {
+			nl->stats.deleted++;
+		}
+	}
+}
+
 static int nl_expect_delete(void *arg, const struct rtp_expect *e)
 {
 	struct rtp_nl *nl = arg;
@@ -279,4 +369,5 @@ static int nl_expect_delete(void *arg, const struct rtp_expect *e)
 const struct rtp_kernel_ops rtp_nl_ops = {
 	.expect_create = nl_expect_create,
 	.expect_delete = nl_expect_delete,
+	.expect_batch = nl_expect_batch,
 };

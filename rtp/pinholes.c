@@ -97,44 +97,75 @@ static bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b)
 	       a->nat_dir == b->nat_dir && addr_eq(&a->nat_to, &b->nat_to);
 }
 
-static void hole_delete(struct rtp_table *t, struct rtp_pinhole *ph)
-{
-	int err;
+/* A side's kernel work for one message: at most a delete and a create per
+ * hole, sent in order (a narrowed pinhole's delete before its create: the
+ * kernel refuses the narrow one while the wide one exists, EBUSY). */
+struct hole_batch {
+	unsigned n;
+	struct rtp_expect_op op[2 * HOLE_MAX];
+	struct rtp_pinhole *ph[2 * HOLE_MAX];
+	struct rtp_expect gone[HOLE_MAX];	/* what the deletes name */
+};
 
+static void batch_delete(struct hole_batch *b, struct rtp_pinhole *ph, unsigned h)
+{
 	if (!ph->live)
 		return;
 	ph->live = false;
-	err = t->ops->expect_delete(t->ops_arg, &ph->e);
-	if (err == 0) {
-		t->stats.expect_removed++;
-	} else if (err != -ENOENT) {
-		/* ENOENT: the expected flow arrived (or the kernel timed the
-		 * expectation out) - nothing left to remove. */
-		t->stats.expect_delete_failed++;
-		t->stats.last_error = err;
-	}
+	b->gone[h] = ph->e;
+	b->op[b->n] = (struct rtp_expect_op){ .create = false, .e = &b->gone[h] };
+	b->ph[b->n++] = ph;
 }
 
-static void hole_create(struct rtp_table *t, struct rtp_pinhole *ph,
-			const struct rtp_expect *e)
+static void batch_create(struct hole_batch *b, struct rtp_pinhole *ph,
+			 const struct rtp_expect *e)
 {
-	int err;
-
 	ph->e = *e;
-	err = t->ops->expect_create(t->ops_arg, &ph->e);
-	if (err) {
-		t->stats.expect_failed++;
-		t->stats.last_error = err;
-		ph->live = false;
+	b->op[b->n] = (struct rtp_expect_op){ .create = true, .e = &ph->e };
+	b->ph[b->n++] = ph;
+}
+
+/* One round trip for the whole batch when the ops can, then the books. */
+static void batch_run(struct rtp_table *t, struct hole_batch *b)
+{
+	unsigned i;
+
+	if (!b->n)
 		return;
+	if (t->ops->expect_batch) {
+		t->ops->expect_batch(t->ops_arg, b->op, b->n);
+	} else {
+		for (i = 0; i < b->n; i++)
+			b->op[i].err = b->op[i].create
+				? t->ops->expect_create(t->ops_arg, b->op[i].e)
+				: t->ops->expect_delete(t->ops_arg, b->op[i].e);
 	}
-	t->stats.expect_created++;
-	ph->live = true;
+	for (i = 0; i < b->n; i++) {
+		int err = b->op[i].err;
+
+		if (b->op[i].create) {
+			b->ph[i]->live = !err;
+			if (err) {
+				t->stats.expect_failed++;
+				t->stats.last_error = err;
+			} else {
+				t->stats.expect_created++;
+			}
+		} else if (err == 0) {
+			t->stats.expect_removed++;
+		} else if (err != -ENOENT) {
+			/* ENOENT: the expected flow arrived (or the kernel timed
+			 * the expectation out) - nothing left to remove. */
+			t->stats.expect_delete_failed++;
+			t->stats.last_error = err;
+		}
+	}
 }
 
 void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 	       struct rtp_side *s, bool refresh)
 {
+	struct hole_batch b = { .n = 0 };
 	int h;
 
 	if (!s->active || !t->cfg.expectations)
@@ -150,20 +181,23 @@ void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 		 * destination (EBUSY): the old one goes first. An unchanged
 		 * one is simply created again (expect_nl.c replaces it). */
 		if (ph->live && (!want || !expect_same(&ph->e, &e)))
-			hole_delete(t, ph);
+			batch_delete(&b, ph, (unsigned)h);
 		if (want)
-			hole_create(t, ph, &e);
+			batch_create(&b, ph, &e);
 	}
+	batch_run(t, &b);
 }
 
 void side_close(struct rtp_table *t, struct rtp_side *s)
 {
+	struct hole_batch b = { .n = 0 };
 	int h;
 
 	if (!s->active)
 		return;
 	for (h = 0; h < HOLE_MAX; h++)
-		hole_delete(t, &s->hole[h]);
+		batch_delete(&b, &s->hole[h], (unsigned)h);
+	batch_run(t, &b);
 	if (s->pooled)
 		port_pool_release(t->pool, s->public.port);
 	t->stats.ports_in_use = port_pool_in_use(t->pool);

@@ -69,9 +69,19 @@ struct rtp_expect {
 	uint32_t id;			/* filled by expect_create when known */
 };
 
+/* One request of a batch. */
+struct rtp_expect_op {
+	bool create;			/* else delete */
+	struct rtp_expect *e;
+	int err;			/* filled in: 0 or -errno */
+};
+
 struct rtp_kernel_ops {
 	int (*expect_create)(void *arg, struct rtp_expect *e);	/* 0 or -errno */
 	int (*expect_delete)(void *arg, const struct rtp_expect *e);
+	/* Optional: ops[0..n-1] in this order, each as create/delete would do
+	 * it, in one round trip where the kernel allows; fills each err. */
+	void (*expect_batch)(void *arg, struct rtp_expect_op *ops, unsigned n);
 };
 
 struct rtp_stats {

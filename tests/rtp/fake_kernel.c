@@ -73,7 +73,24 @@ static int fake_delete(void *arg, const struct rtp_expect *e)
 	return -ENOENT;
 }
 
+/* One "round trip": the requests in order, like ctnetlink with one datagram. */
+static void fake_batch(void *arg, struct rtp_expect_op *ops, unsigned n)
+{
+	struct fake_kernel *k = arg;
+	unsigned i;
+
+	k->n_batches++;
+	for (i = 0; i < n; i++)
+		ops[i].err = ops[i].create ? fake_create(arg, ops[i].e) : fake_delete(arg, ops[i].e);
+}
+
 const struct rtp_kernel_ops fake_ops = {
+	.expect_create = fake_create,
+	.expect_delete = fake_delete,
+	.expect_batch = fake_batch,
+};
+
+const struct rtp_kernel_ops fake_ops_single = {
 	.expect_create = fake_create,
 	.expect_delete = fake_delete,
 };

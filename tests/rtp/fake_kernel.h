@@ -25,9 +25,11 @@ struct fake_kernel {
 	unsigned n_calls;
 	struct fake_call calls[FAKE_MAX * 4];
 	int fail_create;		/* next creates return this (0 = succeed) */
+	unsigned n_batches;		/* expect_batch calls: round trips */
 };
 
-extern const struct rtp_kernel_ops fake_ops;
+extern const struct rtp_kernel_ops fake_ops;		/* with expect_batch */
+extern const struct rtp_kernel_ops fake_ops_single;	/* without: one call each */
 
 void fake_reset(struct fake_kernel *k);
 /* The live expectation whose destination is ip:port, or NULL. */

@@ -31,17 +31,23 @@ void scene_phone(struct scene *s, const char *inside_ip, bool from_outside)
 	}
 }
 
-void scene_init(struct scene *s, const struct rtp_config *cfg)
+void scene_init_ops(struct scene *s, const struct rtp_config *cfg,
+		    const struct rtp_kernel_ops *ops)
 {
 	memset(s, 0, sizeof(*s));
 	if (cfg)
 		s->cfg = *cfg;
 	else
 		rtp_config_default(&s->cfg);
-	s->t = rtp_table_new(&s->cfg, &fake_ops, &s->k);
+	s->t = rtp_table_new(&s->cfg, ops, &s->k);
 	s->mc.table = s->t;
 	s->mc.now = 1000;
 	scene_phone(s, PHONE_A, false);
+}
+
+void scene_init(struct scene *s, const struct rtp_config *cfg)
+{
+	scene_init_ops(s, cfg, &fake_ops);
 }
 
 void scene_free(struct scene *s)

@@ -38,6 +38,9 @@ struct scene {
 
 /* cfg NULL = rtp_config_default. The phone is A, signalling flow opened by A. */
 void scene_init(struct scene *s, const struct rtp_config *cfg);
+/* The same with other kernel ops (fake_ops_single: no batches). */
+void scene_init_ops(struct scene *s, const struct rtp_config *cfg,
+		    const struct rtp_kernel_ops *ops);
 void scene_free(struct scene *s);
 /* Switch to another inside phone; from_outside: the flow was opened by the proxy. */
 void scene_phone(struct scene *s, const char *inside_ip, bool from_outside);

@@ -451,6 +451,47 @@ static void retransmissions_cost_no_kernel_calls(void)
 	scene_free(&sc);
 }
 
+/* Each message's kernel work for a side is one round trip: the offer's two
+ * wide pinholes, the answer's narrowing (deletes before creates) and
+ * siblings, the BYE's deletes. Without expect_batch the same calls happen
+ * one by one, to the same end. */
+static void a_sides_work_is_one_round_trip(void)
+{
+	unsigned calls_batched, live_batched, i;
+
+	scene_init(&sc, NULL);
+	invite_out("c1", 10000, 0);
+	CHECK_EQ(sc.k.n_batches, 1);
+	CHECK_EQ(sc.k.n_calls, 2);
+	answer_in("c1", 200, 40000, 0);
+	CHECK_EQ(sc.k.n_batches, 2);
+	/* delete wide RTP, create narrow RTP, the same for RTCP, two siblings */
+	CHECK_EQ(sc.k.n_calls, 8);
+	CHECK(sc.k.calls[2].op == 'D' && sc.k.calls[3].op == 'C');
+	check_inbound(__LINE__, 10000, FAR_IP, PHONE_A, 10000);
+	check_sibling(__LINE__, PHONE_A, 10000, FAR_IP, 40000);
+	calls_batched = sc.k.n_calls;
+	live_batched = sc.k.n_live;
+	msg_request(&sc, "BYE", "c1", "ta", "tb", 2);
+	msg_send(&sc, SIPALG_OUTBOUND);
+	CHECK_EQ(sc.k.n_batches, 3);
+	CHECK_EQ(sc.k.n_live, 0);
+	CHECK_EQ(rtp_table_stats(sc.t)->expect_removed, 2 + 4);	/* narrowing, BYE */
+	scene_free(&sc);
+
+	scene_init_ops(&sc, NULL, &fake_ops_single);
+	invite_out("c1", 10000, 0);
+	answer_in("c1", 200, 40000, 0);
+	CHECK_EQ(sc.k.n_batches, 0);
+	CHECK_EQ(sc.k.n_calls, calls_batched);
+	CHECK_EQ(sc.k.n_live, live_batched);
+	for (i = 0; i < sc.k.n_calls; i++)
+		CHECK(sc.k.calls[i].op == (i == 2 || i == 4 ? 'D' : 'C'));
+	check_inbound(__LINE__, 10000, FAR_IP, PHONE_A, 10000);
+	CHECK_EQ(rtp_table_stats(sc.t)->expect_created, 6);
+	scene_free(&sc);
+}
+
 static void kernel_errors_are_counted(void)
 {
 	scene_init(&sc, NULL);
@@ -581,6 +622,7 @@ int main(void)
 	RUN(bye_removes_everything);
 	RUN(consumed_expectations_are_not_errors);
 	RUN(retransmissions_cost_no_kernel_calls);
+	RUN(a_sides_work_is_one_round_trip);
 	RUN(kernel_errors_are_counted);
 	RUN(timeout_drops_idle_dialogs);
 	RUN(incoming_call_opens_narrow_pinholes_with_the_answer);
