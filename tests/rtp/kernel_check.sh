@@ -99,10 +99,12 @@ NFT
 # exchange on the flow also restarts its 30 s UDP timeout: without a live master the
 # kernel refuses expectations with ENOENT, so every call below refreshes it first.
 # receiver NS FILE IP PORT: start a bounded receiver, return once it is bound (pid in $rx).
+# Its 30 s (and the senders' 10 s) only cost time when a check fails: the sender is a
+# python started over the guest's 9p root, which has taken more than the old 8 s.
 receiver() {
 	local i
 	: >"$2"
-	ip netns exec "$1" $probe recv "$3" "$4" 8 >"$2" &
+	ip netns exec "$1" $probe recv "$3" "$4" 30 >"$2" &
 	rx=$!
 	for ((i = 0; i < 100; i++)); do grep -q ready "$2" && return 0; sleep 0.1; done
 	echo "note: receiver $3:$4 not ready after 10 s"
@@ -110,7 +112,7 @@ receiver() {
 master_flow() { # SIP_PORT
 	local rx
 	receiver rtpk-wan /tmp/rtpk.sip 203.0.113.5 "$1"
-	$lan $probe send 192.168.1.10 "$1" 203.0.113.5 "$1" 4 >/dev/null ||
+	$lan $probe send 192.168.1.10 "$1" 203.0.113.5 "$1" 10 >/dev/null ||
 		echo "note: no reply on the master flow $1"
 	wait "$rx" || true
 }
@@ -149,7 +151,7 @@ call() {
 	echo "  conntrack -L expect:"; $gw conntrack -L expect 2>/dev/null | sed 's/^/    /'
 	if [[ $order == phone ]]; then
 		receiver rtpk-wan /tmp/rtpk.far 203.0.113.20 "$fp"
-		b=$($lan $probe send 192.168.1.10 "$ip" 203.0.113.20 "$fp" 4 || true)
+		b=$($lan $probe send 192.168.1.10 "$ip" 203.0.113.20 "$fp" 10 || true)
 		wait "$rx" || true; a=$(tail -n1 /tmp/rtpk.far)
 		echo "  far saw: $a; phone got: $b"
 		if [[ $mode == check ]]; then
@@ -160,7 +162,7 @@ call() {
 		fi
 	else
 		receiver rtpk-lan /tmp/rtpk.lan 192.168.1.10 "$ip"
-		b=$($wan $probe send 203.0.113.20 "$fp" 203.0.113.1 "$pub" 4 || true)
+		b=$($wan $probe send 203.0.113.20 "$fp" 203.0.113.1 "$pub" 10 || true)
 		wait "$rx" || true; a=$(tail -n1 /tmp/rtpk.lan)
 		echo "  phone saw: $a; far got: $b"
 		if [[ $mode == check ]]; then
