@@ -1,4 +1,6 @@
 /* Port pool: the phone's own port survives, RTP even/RTCP odd, exhaustion, return. */
+#include <stdlib.h>
+
 #include "check.h"
 #include "port_pool.h"
 
@@ -67,11 +69,83 @@ static void top_of_port_space(void)
 	port_pool_free(p);
 }
 
+/* The pool's word-at-a-time search against the rule read slot by slot: the
+ * wanted pair if free, else the next free one above it, wrapping once; from
+ * the last search's end when the wanted port is outside the range. Random
+ * allocations and releases on ranges that end inside and at a 64-slot word. */
+static void search_matches_the_rule_slot_by_slot(void)
+{
+	static const unsigned sizes[] = { 1, 5, 63, 64, 65, 130, 1000 };
+	unsigned z, step;
+
+	srand(7);
+	for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		unsigned n = sizes[z], hint = 0, in_use = 0;
+		struct port_pool *p = port_pool_new(10000, (uint16_t)(10000 + 2 * n - 1));
+		char *taken = calloc(n, 1);
+
+		CHECK(p && taken);
+		if (!p || !taken)
+			return;
+		CHECK_EQ(port_pool_capacity(p), n);
+		for (step = 0; step < 20 * n + 50; step++) {
+			unsigned slot = (unsigned)rand() % n, want_slot, i;
+			uint16_t wanted, got, expect = 0;
+
+			if (rand() % 3 == 0) {	/* release one */
+				port_pool_release(p, (uint16_t)(10000 + 2 * slot));
+				in_use -= taken[slot];
+				taken[slot] = 0;
+				continue;
+			}
+			/* mostly one busy default port, sometimes odd or out of range */
+			switch (rand() % 4) {
+			case 0: wanted = (uint16_t)(10000 + 2 * slot); break;
+			case 1: wanted = (uint16_t)(10001 + 2 * slot); break;
+			case 2: wanted = 5000; break;
+			default: wanted = 10000; break;
+			}
+			if (wanted >= 10000 && wanted < 10000 + 2 * n) {
+				want_slot = (wanted - 10000u) / 2;
+				if (!(wanted & 1u) && !taken[want_slot])
+					expect = wanted;
+				else
+					want_slot += wanted & 1u;
+			} else {
+				want_slot = hint;
+			}
+			for (i = 0; !expect && i < n; i++) {
+				unsigned s = (want_slot + i) % n;
+
+				if (!taken[s]) {
+					expect = (uint16_t)(10000 + 2 * s);
+					hint = (s + 1) % n;
+				}
+			}
+			got = port_pool_alloc(p, wanted, &owner_a);
+			if (got != expect) {
+				fprintf(stderr, "size %u step %u: wanted %u, got %u, expected %u\n",
+					n, step, wanted, got, expect);
+				check_failures++;
+				break;
+			}
+			if (got) {
+				taken[(got - 10000u) / 2] = 1;
+				in_use++;
+			}
+			CHECK_EQ(port_pool_in_use(p), in_use);
+		}
+		free(taken);
+		port_pool_free(p);
+	}
+}
+
 int main(void)
 {
 	RUN(keeps_free_even_inside_port);
 	RUN(odd_or_outside_ports_get_an_even_pair);
 	RUN(exhaustion_and_return);
 	RUN(top_of_port_space);
+	RUN(search_matches_the_rule_slot_by_slot);
 	return CHECK_DONE();
 }
