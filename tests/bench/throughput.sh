@@ -96,6 +96,15 @@ NFT
 	ip netns exec "$gw" conntrack -F expect >/dev/null 2>&1 || true
 }
 
+daemon_cpu() {	# sipalgd's user and system CPU so far, in clock ticks, or "- -"
+	if [[ -n $dpid && -r /proc/$dpid/stat ]]; then
+		# fields after the ")" of the command name: utime is the 12th, stime the 13th
+		sed 's/.*) //' "/proc/$dpid/stat" | awk '{ print $12, $13 }'
+	else
+		echo "- -"
+	fi
+}
+
 queue_drops() {	# queue_dropped + user_dropped of our queue, or "-"
 	awk '$1 == 11 { print $6 + $7; found = 1 } END { if (!found) print "-" }' \
 		/proc/net/netfilter/nfnetlink_queue 2>/dev/null || echo -
@@ -111,19 +120,28 @@ one() {
 	ip netns exec "$wan" "$flood" recv 203.0.113.2 5060 1500 192.168.77.10 >"$tmp/recv.out" &
 	local rx=$! i
 	for ((i = 0; i < 100; i++)); do grep -q ready "$tmp/recv.out" && break; sleep 0.05; done
-	local qd0; qd0=$(queue_drops)
+	local qd0 cpu0 cpu1; qd0=$(queue_drops); cpu0=$(daemon_cpu)
 	s=$(ip netns exec "$lan" "$flood" send 192.168.77.10 5060 203.0.113.2 5060 "$tmp/$file.sip" "$n" "$pps" $vary)
 	wait "$rx" || true
 	r=$(tail -n1 "$tmp/recv.out")
 	local got leaked span qd1
 	read -r _ got _ leaked _ span _ <<<"$r"
-	qd1=$(queue_drops)
+	qd1=$(queue_drops); cpu1=$(daemon_cpu)
 	local qd="-"
 	[[ $qd0 != - && $qd1 != - ]] && qd=$((qd1 - qd0))
 	awk -v m="$mode" -v g="$msg" -v n="$n" -v got="$got" -v lk="$leaked" -v sp="$span" \
 		-v qd="$qd" -v sent="$s" 'BEGIN {
 		pps = sp > 0 ? got / sp : 0
 		printf "%-8s %-8s %7d/%-7d %7d %10.0f %8s   (%s)\n", m, g, got, n, lk, pps, qd, sent }'
+	# where sipalgd's time went: user (parsing, rewriting, tables) or system (netlink
+	# round trips, including the kernel's own work on each request)
+	if [[ ${cpu0% *} != - && ${cpu1% *} != - ]]; then
+		awk -v u0="${cpu0% *}" -v s0="${cpu0#* }" -v u1="${cpu1% *}" -v s1="${cpu1#* }" \
+			-v hz="$(getconf CLK_TCK)" -v n="$got" -v sp="$span" 'BEGIN {
+			u = (u1 - u0) / hz; s = (s1 - s0) / hz
+			printf "  sipalgd cpu: user %.2f s, system %.2f s for %d messages (%.0f us each; busy %.0f%% of the %.2f s span)\n",
+				u, s, n, (n ? 1e6 * (u + s) / n : 0), (sp > 0 ? 100 * (u + s) / sp : 0), sp }'
+	fi
 	echo "$mode $msg $got $leaked $span" >>"$tmp/rows"
 }
 
