@@ -28,9 +28,9 @@ static struct rtp_dialog *lookup(struct rtp_msg *mc, const struct sipalg_facts *
 }
 
 /* A retransmission of the last message that carried an SDP this way: its
- * pinholes were just (re)sent, and re-sending them costs up to three
- * ctnetlink round trips per stream while a storm of copies is queued. Any
- * change it still carries is applied: side_sync without refresh compares. */
+ * pinholes were just (re)sent, and re-sending them costs a ctnetlink round
+ * trip of up to eight requests per stream while a storm of copies is queued.
+ * Any change it still carries is applied: side_sync without refresh compares. */
 static bool sdp_copy(const struct rtp_dialog *d, bool inbound,
 		     const struct sipalg_facts *f, time_t now)
 {
