@@ -38,7 +38,7 @@ def short_call(name, ev):
     for phone, h in ev["heard"].items():
         hz = f"{h['hz']} Hz" if h.get("hz") else "nothing"
         talk = "talk"
-        if h.get("judged_against_s", ev.get("talk_s", 0)) < ev.get("talk_s", 0):
+        if h.get("judged_against_s", ev.get("talk_s", 0)) < 0.95 * ev.get("talk_s", 0):
             # the talker's own RTP carried less than the wall clock (a stalled guest)
             talk = f"the {h['judged_against_s']} s of audio its talker sent in {ev['talk_s']} s,"
         parts.append(f"{phone} heard {hz} ({int(round(100 * h.get('frac', 0)))}% of {talk}"
