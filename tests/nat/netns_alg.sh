@@ -104,6 +104,19 @@ start_daemon() {	# start_daemon [PREFIX...]: e.g. setpriv, as the systemd unit r
 	echo "sipalgd did not start:"; cat "$tmp/daemon.log"; fail=1; exit 1
 }
 
+# wait_ready FILE [NEEDLE]: until FILE exists (or holds NEEDLE), at most 30 s. The peers
+# are pythons started over the guest's 9p root: 5 s has not always been enough (a round
+# then fails with "received 0" although the gateway passed everything it got).
+wait_ready() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		if [[ -n ${2:-} ]]; then grep -q "$2" "$1" 2>/dev/null && return 0
+		else [[ -e $1 ]] && return 0; fi
+		sleep 0.1
+	done
+	echo "note: $1 not ready after 30 s"
+}
+
 run_round() {	# run_round NAME LOCAL_PORT: capture both sides, send, collect
 	local name=$1 port=$2 d=$tmp/$1
 	mkdir -p "$d/wan" "$d/lan"
@@ -112,10 +125,10 @@ run_round() {	# run_round NAME LOCAL_PORT: capture both sides, send, collect
 	ip netns exec "$gw" tcpdump -U -n -i wan0 -w "$d/wan.pcap" udp port 5060 2>/dev/null &
 	local t2=$!; pids+=("$t2")
 	sleep 1
-	ip netns exec "$wan" timeout 15 python3 "$here/sip_peer.py" server 203.0.113.2 5060 "$d/wan" 2 8 &
+	ip netns exec "$wan" timeout 45 python3 "$here/sip_peer.py" server 203.0.113.2 5060 "$d/wan" 2 8 &
 	local srv=$!
-	for _ in $(seq 50); do [[ -e $d/wan/ready ]] && break; sleep 0.1; done
-	ip netns exec "$lan" timeout 15 python3 "$here/sip_peer.py" client 192.168.77.10 "$port" \
+	wait_ready "$d/wan/ready"
+	ip netns exec "$lan" timeout 45 python3 "$here/sip_peer.py" client 192.168.77.10 "$port" \
 		203.0.113.2 5060 "$d/lan" 2 "$tmp/register.sip" "$tmp/invite.sip" || true
 	wait "$srv" || true
 	sleep 0.5
@@ -259,10 +272,10 @@ Content-Length: 0
 SIP
 	done
 	dt=$tmp/tcp; mkdir -p "$dt/wan" "$dt/lan"
-	ip netns exec "$wan" timeout 20 python3 "$here/sip_peer.py" tcp-server 203.0.113.2 5060 "$dt/wan" 2 10 &
+	ip netns exec "$wan" timeout 45 python3 "$here/sip_peer.py" tcp-server 203.0.113.2 5060 "$dt/wan" 2 10 &
 	srv=$!
-	for _ in $(seq 50); do [[ -e $dt/wan/ready ]] && break; sleep 0.1; done
-	ip netns exec "$lan" timeout 20 python3 "$here/sip_peer.py" tcp-client 192.168.77.10 5070 \
+	wait_ready "$dt/wan/ready"
+	ip netns exec "$lan" timeout 45 python3 "$here/sip_peer.py" tcp-client 192.168.77.10 5070 \
 		203.0.113.2 5060 "$dt/lan" 5 "$tmp/reg-tcp-1.sip" "$tmp/reg-tcp-2.sip" || true
 	wait "$srv" || true
 	check "TCP: both REGISTERs arrived whole" test -s "$dt/wan/recv-1.sip"
@@ -307,7 +320,7 @@ flood=$(dirname "$bin")/../tests/bench/sip_flood
 if [[ -x $flood ]]; then
 	ip netns exec "$wan" "$flood" recv 203.0.113.2 5060 3000 192.168.77.10 >"$tmp/burst.out" &
 	fr=$!; pids+=("$fr")
-	for _ in $(seq 50); do grep -q ready "$tmp/burst.out" && break; sleep 0.1; done
+	wait_ready "$tmp/burst.out" ready
 	ip netns exec "$lan" "$flood" send 192.168.77.10 5060 203.0.113.2 5060 "$tmp/register.sip" 3000 \
 		>"$tmp/burst-send.out" 2>&1 || true
 	wait "$fr" || true
