@@ -202,66 +202,6 @@ const struct rtp_nl_stats *rtp_nl_stats(const struct rtp_nl *nl)
 	return &nl->stats;
 }
 
-/* Send one request and wait for its ACK: 0 or -errno. */
-static int transact(struct rtp_nl *nl, const void *msg, size_t len, uint32_t seq)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	ssize_t n;
-	int ret;
-
-	if (mnl_socket_sendto(nl->sock, msg, len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, NULL, NULL);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
-}
-
-static int send_new(struct rtp_nl *nl, const struct rtp_expect *e)
-{
-	char msg[RTP_NL_MSG_MAX];
-	uint32_t seq = ++nl->seq;
-	long len = rtp_nl_build_new(msg, sizeof(msg), e, seq);
-
-	return len < 0 ? (int)len : transact(nl, msg, (size_t)len, seq);
-}
-
-static int send_delete(struct rtp_nl *nl, const struct rtp_expect *e)
-{
-	char msg[RTP_NL_MSG_MAX];
-	uint32_t seq = ++nl->seq;
-	long len = rtp_nl_build_delete(msg, sizeof(msg), e, seq);
-
-	return len < 0 ? (int)len : transact(nl, msg, (size_t)len, seq);
-}
-
-/* Create exactly e: one already on the tuple (a refresh of ours, or a stale
- * one from an earlier run) is replaced, so its NAT target is ours. */
-static int nl_expect_create(void *arg, struct rtp_expect *e)
-{
-	struct rtp_nl *nl = arg;
-	int err = send_new(nl, e);
-
-	if (err == -EEXIST) {
-		send_delete(nl, e);
-		err = send_new(nl, e);
-	}
-
-	if (err) {
-		nl->stats.create_failed++;
-		nl->stats.last_error = err;
-	} else {
-		nl->stats.created++;
-	}
-	return err;
-}
-
 #define BATCH_MAX 16	/* a side's work is at most 8 requests */
 
 /* Fill each op's err from the ACKs that carry its seq (seq0 + index).
@@ -298,23 +238,16 @@ static int collect_acks(struct rtp_nl *nl, struct rtp_expect_op *ops, unsigned n
 	return 0;
 }
 
-/* All ops in one sendto: nfnetlink runs the messages of one datagram in
- * order and ACKs each, failures included. A create that meets an existing
- * tuple (EEXIST) is replaced afterwards, alone, as nl_expect_create does. */
-static void nl_expect_batch(void *arg, struct rtp_expect_op *ops, unsigned n)
+/* ops[0..n-1], n <= BATCH_MAX, in one sendto: nfnetlink runs the messages
+ * of one datagram in order and ACKs each, failures included. Fills each err. */
+static void send_batch(struct rtp_nl *nl, struct rtp_expect_op *ops, unsigned n)
 {
-	struct rtp_nl *nl = arg;
 	static char msg[BATCH_MAX * RTP_NL_MSG_MAX];
 	size_t off = 0;
 	uint32_t seq0 = nl->seq + 1;
 	unsigned i;
 	int err = 0;
 
-	if (n > BATCH_MAX) {
-		for (i = 0; i < n; i += BATCH_MAX)
-			nl_expect_batch(arg, ops + i, n - i < BATCH_MAX ? n - i : BATCH_MAX);
-		return;
-	}
 	for (i = 0; i < n && !err; i++) {
 		long len = ops[i].create
 			? rtp_nl_build_new(msg + off, RTP_NL_MSG_MAX, ops[i].e, ++nl->seq)
@@ -329,12 +262,30 @@ static void nl_expect_batch(void *arg, struct rtp_expect_op *ops, unsigned n)
 		err = -errno;
 	if (!err)
 		err = collect_acks(nl, ops, n, seq0);
+	for (i = 0; err && i < n; i++)
+		ops[i].err = err;
+}
+
+/* A create is "create exactly e": one that meets an existing tuple (EEXIST:
+ * a refresh of ours, or a stale one from an earlier run) is replaced
+ * afterwards - delete and create in one more round trip - so its NAT target
+ * is ours. */
+static void nl_expect_batch(void *arg, struct rtp_expect_op *ops, unsigned n)
+{
+	struct rtp_nl *nl = arg;
+	unsigned i;
+
+	for (i = 0; i < n; i += BATCH_MAX)
+		send_batch(nl, ops + i, n - i < BATCH_MAX ? n - i : BATCH_MAX);
 	for (i = 0; i < n; i++) {
-		if (err)
-			ops[i].err = err;
 		if (ops[i].create && ops[i].err == -EEXIST) {
-			send_delete(nl, ops[i].e);
-			ops[i].err = send_new(nl, ops[i].e);
+			struct rtp_expect_op redo[2] = {
+				{ .create = false, .e = ops[i].e },
+				{ .create = true, .e = ops[i].e },
+			};
+
+			send_batch(nl, redo, 2);
+			ops[i].err = redo[1].err;
 		}
 		if (ops[i].create) {
 			if (ops[i].err) {
@@ -352,18 +303,22 @@ static void nl_expect_batch(void *arg, struct rtp_expect_op *ops, unsigned n)
 	}
 }
 
+/* The single requests are batches of one: one path for errors and counters. */
+static int nl_expect_create(void *arg, struct rtp_expect *e)
+{
+	struct rtp_expect_op op = { .create = true, .e = e };
+
+	nl_expect_batch(arg, &op, 1);
+	return op.err;
+}
+
 static int nl_expect_delete(void *arg, const struct rtp_expect *e)
 {
-	struct rtp_nl *nl = arg;
-	int err = send_delete(nl, e);
+	/* a delete only reads its expectation: the op type is shared with creates */
+	struct rtp_expect_op op = { .create = false, .e = (struct rtp_expect *)e };
 
-	if (err) {
-		nl->stats.delete_failed++;
-		nl->stats.last_error = err;
-	} else {
-		nl->stats.deleted++;
-	}
-	return err;
+	nl_expect_batch(arg, &op, 1);
+	return op.err;
 }
 
 const struct rtp_kernel_ops rtp_nl_ops = {
