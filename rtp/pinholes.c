@@ -165,11 +165,12 @@ static void batch_run(struct rtp_table *t, struct hole_batch *b)
 void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 	       struct rtp_side *s, bool refresh)
 {
-	struct hole_batch b = { .n = 0 };
+	struct hole_batch b;
 	int h;
 
 	if (!s->active || !t->cfg.expectations)
 		return;
+	b.n = 0;	/* only the first n entries are ever read */
 	for (h = 0; h < HOLE_MAX; h++) {
 		struct rtp_pinhole *ph = &s->hole[h];
 		struct rtp_expect e;
@@ -190,11 +191,12 @@ void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 
 void side_close(struct rtp_table *t, struct rtp_side *s)
 {
-	struct hole_batch b = { .n = 0 };
+	struct hole_batch b;
 	int h;
 
 	if (!s->active)
 		return;
+	b.n = 0;
 	for (h = 0; h < HOLE_MAX; h++)
 		batch_delete(&b, &s->hole[h], (unsigned)h);
 	batch_run(t, &b);
