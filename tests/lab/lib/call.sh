@@ -70,7 +70,7 @@ call_judge() {
   [[ $CALL_UP == yes ]] || talk=0
   # the talkers' RTP on their own legs measures talk time too (a stalled guest)
   python3 "$LAB_DIR/tools/callcheck.py" --talk "$talk" --min-frac "$frac" \
-    --window "$CALL_T0:$(awk -v a="$CALL_T0" -v b="$talk" 'BEGIN { printf "%.3f\n", a + b }')" \
+    --start "$CALL_T0" \
     --lan-pcap "$REP_DIR/lan0.pcap" --wan-pcap "$REP_DIR/wan0.pcap" \
     --meta "call=$a->$b" --meta "established=$([[ $CALL_UP == yes ]] && echo true || echo false)" \
     --meta "note=$CALL_NOTE" \

@@ -2,13 +2,13 @@
 """Judge one call from what each phone recorded.
 
 Usage: callcheck.py --talk S [--min-frac 0.6] [--meta k=v ...]
-                    [--window T0:T1 --lan-pcap P --wan-pcap P]
+                    [--start T0 --lan-pcap P --wan-pcap P]
                     NAME:EXPECTED_HZ:WAV_OR_-[:TALKER_IP] ...
 Two-way audio = every listed phone heard its expected talker's tone (the
 dominant frequency of its recording) for at least --min-frac of the talk time.
 
-With --window and the gateway's captures, "talk time" is what the talker's
-RTP that reached the gateway (its own leg, src = TALKER_IP, T0..T1) could
+With --start and the gateway's captures, "talk time" is what the talker's
+RTP that reached the gateway (its own leg, src = TALKER_IP, T0..T0+S) could
 carry, when that is shorter than the wall-clock window: a guest stalled by
 its host for N seconds sends N seconds less audio, and that must not be
 blamed on the gateway. A gateway that loses media is still caught: the
@@ -62,7 +62,7 @@ def main():
     ap.add_argument("--talk", type=float, required=True)
     ap.add_argument("--min-frac", type=float, default=0.6)
     ap.add_argument("--meta", action="append", default=[])
-    ap.add_argument("--window")
+    ap.add_argument("--start", type=float, help="the call's start (epoch s): window T0..T0+talk")
     ap.add_argument("--lan-pcap")
     ap.add_argument("--wan-pcap")
     ap.add_argument("phones", nargs="+")
@@ -80,8 +80,8 @@ def main():
         hz = int(hz)
         talk = a.talk
         sent = None
-        if a.window and talker and a.talk > 0:
-            t0, t1 = (float(x) for x in a.window.split(":"))
+        if a.start is not None and talker and a.talk > 0:
+            t0, t1 = a.start, a.start + a.talk
             pcap = a.lan_pcap if talker.startswith(LAN_PREFIX) else a.wan_pcap
             if pcap and os.path.exists(pcap):
                 sent = round(sent_seconds(pcap, talker, t0, t1), 2)
