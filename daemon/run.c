@@ -343,11 +343,13 @@ static void report(void *arg, FILE *out)
 			(unsigned long long)c->tcp_released_unchanged,
 			(unsigned long long)t->passed_lost, (unsigned long long)t->no_state);
 		fprintf(out, "lost %llu\nlost_no_syn %llu\nlost_not_sip %llu\nlost_gap %llu\n"
-			"lost_overlap %llu\nlost_too_big %llu\nlost_bounds %llu\nlost_timeout %llu\n",
+			"lost_overlap %llu\nlost_too_big %llu\nlost_bounds %llu\nlost_timeout %llu\n"
+			"lost_peer_not_sip %llu\n",
 			(unsigned long long)t->lost, (unsigned long long)t->lost_no_syn,
 			(unsigned long long)t->lost_not_sip, (unsigned long long)t->lost_gap,
 			(unsigned long long)t->lost_overlap, (unsigned long long)t->lost_too_big,
-			(unsigned long long)t->lost_bounds, (unsigned long long)t->lost_timeout);
+			(unsigned long long)t->lost_bounds, (unsigned long long)t->lost_timeout,
+			(unsigned long long)t->lost_peer_not_sip);
 	}
 	fprintf(out, "\n[queue]\n");
 	fprintf(out, "received %llu\nsocket_overruns %llu\nverdict_errors %llu\n"

@@ -198,9 +198,22 @@ static void unlink_free(struct nat_tcp_table *t, struct nat_tcp_stream **pp,
 static void lose(struct nat_tcp_table *t, struct nat_tcp_stream **pp, uint64_t *why,
 		 struct nat_tcp_seg **released)
 {
+	struct nat_tcp_key peer = (*pp)->key;
+
 	(*why)++;
 	t->c.lost++;
 	unlink_free(t, pp, released);
+	/* One side is not SIP: the connection is not, and what the other side
+	 * sends is no SIP message either (a server answering a browser's POST). */
+	if (why == &t->c.lost_not_sip) {
+		peer.dir = peer.dir == SIPALG_OUTBOUND ? SIPALG_INBOUND : SIPALG_OUTBOUND;
+		pp = find_slot(t, &peer);
+		if (*pp) {
+			t->c.lost_peer_not_sip++;
+			t->c.lost++;
+			unlink_free(t, pp, released);
+		}
+	}
 }
 
 void nat_tcp_release_all(struct nat_tcp_table *t, struct nat_tcp_seg **released)

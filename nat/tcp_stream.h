@@ -63,6 +63,7 @@ struct nat_tcp_counters {
 	uint64_t lost;			/* streams whose position was lost */
 	uint64_t lost_no_syn, lost_not_sip, lost_gap, lost_overlap;
 	uint64_t lost_too_big, lost_bounds, lost_timeout;
+	uint64_t lost_peer_not_sip;	/* the other direction of a connection that is not SIP */
 	uint64_t passed_lost;		/* segments passed because their stream is lost */
 	uint64_t held;			/* segments held at least once */
 	uint64_t runs;			/* runs released for rewriting */

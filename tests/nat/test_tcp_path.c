@@ -101,20 +101,24 @@ static uint8_t sent[IDS][2048];
 static size_t sent_len[IDS];
 static unsigned sip_port = 5060;	/* Via/Contact port of make_invite */
 
-/* Queue one outbound segment: payload[0..len) at sequence number seq. Returns its id. */
-static uint32_t seg_at(struct conn *c, uint32_t seq, uint8_t flags, const char *payload,
-		       size_t len)
+/*
+ * Queue one segment: payload[0..len) at sequence number seq, outbound as the
+ * phone sends it, or (in) from the proxy towards the phone. Returns its id.
+ */
+static uint32_t seg_dir(struct conn *c, bool in, uint32_t seq, uint8_t flags,
+			const char *payload, size_t len)
 {
 	static uint8_t pkt[8192];
 	struct iphdr ip = { .version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_TCP };
-	struct tcphdr t = { .source = htons(c->port), .dest = htons(5060),
+	struct tcphdr t = { .source = htons(in ? 5060 : c->port),
+			    .dest = htons(in ? c->port : 5060),
 			    .seq = htonl(seq), .doff = 5, .window = htons(512) };
 	struct nat_packet np = { .id = next_id++, .data = pkt, .has_ctinfo = true,
-				 .ctinfo = IP_CT_ESTABLISHED };
+				 .ctinfo = in ? IP_CT_ESTABLISHED_REPLY : IP_CT_ESTABLISHED };
 
 	ip.tot_len = htons((uint16_t)(40 + len));
-	ip.saddr = inet_addr("203.0.113.1");
-	ip.daddr = inet_addr("203.0.113.2");
+	ip.saddr = inet_addr(in ? "203.0.113.2" : "203.0.113.1");
+	ip.daddr = inet_addr(in ? "192.168.1.10" : "203.0.113.2");
 	((uint8_t *)&t)[13] = flags;
 	memcpy(pkt, &ip, 20);
 	memcpy(pkt + 20, &t, 20);
@@ -127,6 +131,12 @@ static uint32_t seg_at(struct conn *c, uint32_t seq, uint8_t flags, const char *
 	ct_attrs(c->port, &np.ct, &np.ct_len);
 	nat_path_packet(&p, &np);
 	return np.id;
+}
+
+static uint32_t seg_at(struct conn *c, uint32_t seq, uint8_t flags, const char *payload,
+		       size_t len)
+{
+	return seg_dir(c, false, seq, flags, payload, len);
 }
 
 static void handshake(struct conn *c, uint16_t port, uint32_t isn)
@@ -359,8 +369,10 @@ static void slipstream(const char *victim)
 	unsigned before = fake_count(&fk, 'C');
 	uint32_t first, last;
 	uint64_t lost = nat_tcp_counters(p.tcp_streams)->lost_not_sip;
+	uint64_t peer = nat_tcp_counters(p.tcp_streams)->lost_peer_not_sip;
 
 	handshake(&c, 40003, 99);
+	seg_dir(&c, true, 500000, TH_SYN | TH_ACK, "", 0);	/* the server's side is followed too */
 	flush();
 	snprintf(post, sizeof(post), "POST / HTTP/1.1\r\nHost: 203.0.113.2:5060\r\n"
 		 "Content-Type: text/plain\r\nContent-Length: 2000\r\n\r\n");
@@ -372,8 +384,15 @@ static void slipstream(const char *victim)
 	last = seg(&c, inv, strlen(inv));	/* begins exactly at a segment start */
 	flush();
 	CHECK(passed_unchanged(first, last));
+	/* the server's answer is no SIP either, whatever it looks like */
+	nv = 0;
+	make_invite("slip-in@pc", "203.0.113.2", 3306);
+	first = last = seg_dir(&c, true, 500001, TH_ACK, invite, strlen(invite));
+	flush();
+	CHECK(passed_unchanged(first, last));
 	CHECK(fake_count(&fk, 'C') == before);
 	CHECK(nat_tcp_counters(p.tcp_streams)->lost_not_sip == lost + 1);
+	CHECK(nat_tcp_counters(p.tcp_streams)->lost_peer_not_sip == peer + 1);
 }
 
 /* A stream the daemon joined mid-way (no SYN seen) is never parsed. */
