@@ -84,22 +84,6 @@ void rtp_table_dump(const struct rtp_table *t, FILE *out)
 		(unsigned long long)s->dialogs_created, (unsigned long long)s->dialogs_removed,
 		(unsigned long long)s->dialogs_refused, (unsigned long long)s->ports_exhausted,
 		(unsigned long long)s->streams_refused, (unsigned long long)s->retransmits_seen);
-	fprintf(out, "policy: ports refused %llu; far refused unspecified %llu loopback %llu"
-		" multicast %llu broadcast %llu own %llu inside %llu hairpin %llu;"
-		" host caps dialogs %llu pairs %llu; evicted %llu; early expired %llu;"
-		" unmapped (no pinhole) %llu; %llu bytes\n",
-		(unsigned long long)s->port_refused,
-		(unsigned long long)s->far_refused[RTP_FAR_UNSPECIFIED],
-		(unsigned long long)s->far_refused[RTP_FAR_LOOPBACK],
-		(unsigned long long)s->far_refused[RTP_FAR_MULTICAST],
-		(unsigned long long)s->far_refused[RTP_FAR_BROADCAST],
-		(unsigned long long)s->far_refused[RTP_FAR_OWN],
-		(unsigned long long)s->far_refused[RTP_FAR_INSIDE],
-		(unsigned long long)s->far_refused[RTP_FAR_HAIRPIN],
-		(unsigned long long)s->host_dialogs_refused,
-		(unsigned long long)s->host_pairs_refused,
-		(unsigned long long)s->dialogs_evicted, (unsigned long long)s->early_expired,
-		(unsigned long long)s->unmapped_no_pinhole, (unsigned long long)s->mem_bytes);
 	/* dialog_foreach takes a mutable table because fn may remove; dumping does not. */
 	dialog_foreach((struct rtp_table *)t, dump_dialog, &dc);
 }
