@@ -17,7 +17,7 @@ static struct scene sc;
 static double bytes_per_dialog(unsigned n)
 {
 	struct rtp_config cfg;
-	char phone[32], cid[64];
+	char phone[32], cid[96];
 	unsigned i;
 	double per;
 
