@@ -384,6 +384,10 @@ static const struct key keys[] = {
 	{ "media", "max_streams", parse_unsigned, F(rtp.max_streams), 1, SIPALG_MAX_MEDIA },
 	{ "media", "expect_function", parse_expect_fn, F(rtp.expect_fn), 0, 0 },
 	{ "media", "drop_unexpected_media", parse_bool, F(drop_unexpected_media), 0, 0 },
+	{ "media", "min_inside_port", parse_unsigned, F(rtp.min_inside_port), 1, 65535 },
+	{ "media", "early_timeout", parse_unsigned, F(rtp.early_timeout), 10, 86400 },
+	{ "media", "max_dialogs_per_host", parse_unsigned, F(rtp.max_dialogs_per_host), 1, 1000000 },
+	{ "media", "max_pairs_per_host", parse_unsigned, F(rtp.max_pairs_per_host), 1, 32768 },
 
 	{ "netfilter", "queue", parse_unsigned, F(queue_num), 0, 65535 },
 	{ "netfilter", "sip_ports", parse_ports, F(sip_ports), 0, 0 },

@@ -19,6 +19,7 @@
 #include "cthelper.h"
 #include "ct_query.h"
 #include "expect_nl.h"
+#include "local_addrs.h"
 #include "log.h"
 #include "nfqueue.h"
 #include "packet_path.h"
@@ -205,6 +206,7 @@ static int setup(struct daemon *d)
 			return -1;
 		}
 		d->rtp = rtp_table_new(&d->cfg.rtp, &rtp_nl_ops, d->rtpnl);
+		local_addrs_refresh(d->rtp, time(NULL), 1);
 		warn_pinhole_prerequisites(&d->cfg);
 	}
 	if (!d->regs || (!d->degraded && !d->rtp) || nat_path_init(&d->path) < 0) {
@@ -286,6 +288,21 @@ static void cleanup(struct daemon *d)
 }
 
 /* ---- status report ---- */
+
+/* What the pinhole policy refused (rtp/README.md "What an SDP may open"). */
+static void report_policy(const struct rtp_stats *rs, FILE *out)
+{
+	fprintf(out, "\n[policy]\nport_refused %llu\n", (unsigned long long)rs->port_refused);
+	for (int c = RTP_FAR_OK + 1; c < RTP_FAR_MAX; c++)
+		fprintf(out, "far_%s %llu\n", rtp_far_class_str((enum rtp_far_class)c),
+			(unsigned long long)rs->far_refused[c]);
+	fprintf(out, "host_dialogs_refused %llu\nhost_pairs_refused %llu\nevicted %llu\n"
+		"early_expired %llu\nunmapped_no_pinhole %llu\ntable_bytes %llu\n",
+		(unsigned long long)rs->host_dialogs_refused,
+		(unsigned long long)rs->host_pairs_refused, (unsigned long long)rs->dialogs_evicted,
+		(unsigned long long)rs->early_expired, (unsigned long long)rs->unmapped_no_pinhole,
+		(unsigned long long)rs->mem_bytes);
+}
 
 static void report(void *arg, FILE *out)
 {
@@ -394,6 +411,7 @@ static void report(void *arg, FILE *out)
 	fprintf(out, "\n[dialogs]\nlive %u\ncreated %llu\nremoved %llu\nrefused %llu\n",
 		rs->dialogs_live, (unsigned long long)rs->dialogs_created,
 		(unsigned long long)rs->dialogs_removed, (unsigned long long)rs->dialogs_refused);
+	report_policy(rs, out);
 	rtp_table_dump(d->rtp, out);
 }
 
@@ -441,6 +459,7 @@ static void reload(struct daemon *d)
 	/* Live: engine switches, pinhole limits, registration stretch, log level. */
 	d->cfg.sw = n.sw;
 	d->cfg.drop_unexpected_media = n.drop_unexpected_media;
+	local_addrs_refresh(d->rtp, time(NULL), 1);
 	if (d->rtp && rtp_table_reconfigure(d->rtp, &n.rtp) < 0)
 		log_warnx("reload: [media] not applied (rtp layer refused it)");
 	else
@@ -517,6 +536,7 @@ static void on_timer(struct daemon *d)
 		return;
 	if (d->rtp)
 		rtp_expire(d->rtp, now);
+	local_addrs_refresh(d->rtp, now, 0);
 	nat_reg_expire(d->regs, now);
 	/* registered flows whose packets had no verdict route: one raise each */
 	nat_reg_flush_dirty(d->regs, now, d->path.registration_timeout_max,
