@@ -2,7 +2,7 @@
 """The byte chunks of tests/nat/tcp_stream.sh's cases, one file per TCP segment.
 
   tcp_cases.py OUTDIR CASE:PORT...
-      for each CASE (a b c d e f, see tcp_stream.sh) sent from LAN port PORT, write
+      for each CASE (a-h, see tcp_stream.sh) sent from LAN port PORT, write
       OUTDIR/CASE/chunk-N (the client sends each with its own send()) and
       OUTDIR/CASE/sent.bin (all of them: what the client's stream holds).
 The LAN host is 192.168.77.10, the WAN server 203.0.113.2:5060 (netns_topo.sh);
@@ -81,6 +81,12 @@ def chunks(case, port):
         return [one, two, three, options(port)]
     if case == "d":	# two INVITEs, different Call-IDs, one segment
         return [invite(port, "twin-a%d" % port, 4010) + invite(port, "twin-b%d" % port, 4020)]
+    if case == "g":	# two INVITEs, the second continuing into the next segment (cut in its Via)
+        a, b = invite(port, "pair-a%d" % port, 4040), invite(port, "pair-b%d" % port, 4050)
+        head, tail = cut_after(b, ("Via: SIP/2.0/TCP %s" % LAN[:8]).encode())
+        return [a + head, tail]
+    if case == "h":	# RFC 5626 CRLF keep-alives: alone before an INVITE, and before an OPTIONS
+        return [b"\r\n\r\n", invite(port, "ka%d" % port, 4060), b"\r\n\r\n" + options(port)]
     if case == "e":	# split inside o=; the first segment (whole Via, Contact) is dropped once
         msg = invite(port, "retx%d" % port, 4030)
         return list(cut_after(msg, ("o=alice 1 1 IN IP4 %s" % LAN[:4]).encode()))

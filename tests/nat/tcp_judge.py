@@ -20,7 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tcp_msgs import summary  # noqa: E402
-from tcp_pcap import bounds_ok, listing, retrans, segments  # noqa: E402
+from tcp_pcap import bounds_ok, flows, listing, retrans  # noqa: E402
 
 
 def read(path):
@@ -31,12 +31,12 @@ def read(path):
         return b""
 
 
-def judge(work, case, port):
+def judge(work, case, port, lan_flows, wan_flows):
     d = os.path.join(work, "cases", case)
     names = sorted((n for n in os.listdir(d) if n.startswith("chunk-")), key=lambda n: int(n[6:]))
     chunks = [read(os.path.join(d, n)) for n in names]
-    lan = segments(os.path.join(work, "lan.pcap"), "192.168.77.10", port)
-    wan = segments(os.path.join(work, "wan.pcap"), "203.0.113.1", port)
+    lan = lan_flows.get(("192.168.77.10", port), [])
+    wan = wan_flows.get(("203.0.113.1", port), [])
     got = read(os.path.join(work, "srv", "conn-%d.bin" % port))
     verdict, payload, text = retrans(wan)
     facts = {
@@ -64,9 +64,11 @@ def main():
     if len(sys.argv) < 3:
         sys.stderr.write(__doc__)
         return 2
+    work = sys.argv[1]
+    lan, wan = flows(os.path.join(work, "lan.pcap")), flows(os.path.join(work, "wan.pcap"))
     for spec in sys.argv[2:]:
         case, port = spec.split(":")
-        judge(sys.argv[1], case, int(port))
+        judge(work, case, int(port), lan, wan)
     return 0
 
 

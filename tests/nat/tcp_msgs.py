@@ -2,7 +2,8 @@
 """What a SIP-over-TCP stream, as the server received it, holds: one line per message.
 
   tcp_msgs.py STREAM_FILE
-      frames the stream by Content-Length and prints, per message:
+      frames the stream by Content-Length and prints, per message ("keepalive" for a
+      CRLF keep-alive):
         <first word> cl_ok=0|1 private=0|1 call=<Call-ID> via=<first Via sent-by>
         c=<session c= address> m=<first m=audio port>
       then "rest=<bytes after the last whole message>". private=1 when any
@@ -28,6 +29,9 @@ def summary(data):
     msgs, rest = split_messages(data)
     out = []
     for msg in msgs:
+        if not msg.strip(b"\r\n"):	# an RFC 5626 CRLF keep-alive
+            out.append("keepalive")
+            continue
         head, _, body = msg.partition(b"\r\n\r\n")
         cl = field(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*(\d+)", head)
         out.append("%s cl_ok=%d private=%d call=%s via=%s c=%s m=%s" % (

@@ -25,29 +25,32 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcap_sip import packets  # noqa: E402  (the same pcap reader as the UDP checks)
 
 
-def segments(path, src, sport):
-    """[(offset, payload)] of the data segments from src:sport, in capture order."""
-    isn, raw = None, []
+def flows(path):
+    """{(src, sport): [(offset, payload)]} of every flow's data segments, one pass."""
+    isn, raw = {}, {}
     for ip in packets(path):
         if len(ip) < 40 or ip[0] >> 4 != 4 or ip[9] != 6:
             continue
         ihl = (ip[0] & 15) * 4
         tot = struct.unpack("!H", ip[2:4])[0]
-        if ".".join(map(str, ip[12:16])) != src:
-            continue
         tcp = ip[ihl:tot]
         sp, _, seq = struct.unpack("!HHI", tcp[:8])
-        if sp != sport:
-            continue
-        flags = tcp[13]
-        if flags & 0x02:	# SYN: the stream starts at ISN + 1
-            isn = seq
+        key = (".".join(map(str, ip[12:16])), sp)
+        if tcp[13] & 0x02:	# SYN: the stream starts at ISN + 1
+            isn[key] = seq
         payload = tcp[(tcp[12] >> 4) * 4:]
         if payload:
-            raw.append((seq, payload))
-    if isn is None and raw:
-        isn = (min(s for s, _ in raw) - 1) & 0xFFFFFFFF
-    return [(((s - isn - 1) & 0xFFFFFFFF), p) for s, p in raw]
+            raw.setdefault(key, []).append((seq, payload))
+    out = {}
+    for key, segs in raw.items():
+        base = isn.get(key, (min(s for s, _ in segs) - 1) & 0xFFFFFFFF)
+        out[key] = [(((s - base - 1) & 0xFFFFFFFF), p) for s, p in segs]
+    return out
+
+
+def segments(path, src, sport):
+    """[(offset, payload)] of the data segments from src:sport, in capture order."""
+    return flows(path).get((src, sport), [])
 
 
 def distinct(segs):

@@ -6,6 +6,12 @@
       send() (one TCP segment each, as the test means; the pcaps confirm it) and sleep
       PAUSE seconds after each; then half-close and save every byte received until
       the server closes (or TIMEOUT) to OUTFILE.
+  tcp_peer.py plan BIND_IP DEST_IP DEST_PORT CASEDIR TIMEOUT PAUSE CASE:PORT...
+      one process for many connections (a python start costs seconds under TCG): for
+      each CASE in turn wait for CASEDIR/CASE/go, run the client above from PORT with
+      CASEDIR/CASE/chunk-N (in N order), OUTFILE CASEDIR/CASE/answers.bin, then create
+      CASEDIR/CASE/done (holding the client's status). TIMEOUT bounds each wait and
+      each connection.
   tcp_peer.py server BIND_IP PORT OUTDIR TIMEOUT
       accept connections until TIMEOUT or OUTDIR/stop exists; save each connection's
       bytes as OUTDIR/conn-<peer port>.bin (exactly as received, appended per recv),
@@ -127,10 +133,30 @@ def client(bind_ip, port, dest_ip, dest_port, outfile, timeout, pause, chunks):
     return 0
 
 
+def plan(bind_ip, dest_ip, dest_port, casedir, timeout, pause, specs):
+    for spec in specs:
+        case, port = spec.split(":")
+        d = os.path.join(casedir, case)
+        deadline = time.time() + float(timeout)
+        while not os.path.exists(os.path.join(d, "go")) and time.time() < deadline:
+            time.sleep(0.05)
+        if not os.path.exists(os.path.join(d, "go")):
+            print("tcp-plan: no go for case %s" % case)
+            return 1
+        names = sorted((n for n in os.listdir(d) if n.startswith("chunk-")), key=lambda n: int(n[6:]))
+        rc = client(bind_ip, port, dest_ip, dest_port, os.path.join(d, "answers.bin"), timeout,
+                    pause, [os.path.join(d, n) for n in names])
+        with open(os.path.join(d, "done"), "w") as f:
+            f.write("%d\n" % rc)
+    return 0
+
+
 if __name__ == "__main__":
     a = sys.argv
     if len(a) >= 10 and a[1] == "client":
         sys.exit(client(*a[2:9], a[9:]))
+    if len(a) >= 9 and a[1] == "plan":
+        sys.exit(plan(*a[2:8], a[8:]))
     if len(a) == 6 and a[1] == "server":
         sys.exit(server(*a[2:6]))
     sys.stderr.write(__doc__)

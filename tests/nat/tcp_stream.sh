@@ -24,6 +24,11 @@
 #     address restored (sequence numbers right both ways: seqadj).
 #  d. Two INVITEs (different Call-IDs) in one segment: both rewritten, both get RTP and
 #     RTCP pinholes. Proves every message of a segment is handled, not just the first.
+#  g. Two INVITEs, the second cut inside its Via and finished by the next segment. Proves
+#     the stream advances by whole messages across segments: both rewritten, both pinned.
+#  h. RFC 5626 CRLF keep-alives: one alone before an INVITE, one ahead of an OPTIONS in
+#     the same segment. Proves keep-alives move the message boundary: the INVITE gets its
+#     pinholes, both messages arrive rewritten, the keep-alives unchanged.
 #  e. A retransmission: an nft rule in the server namespace drops the first copy of the
 #     first data segment of a two-segment INVITE (after the gateway), so the client
 #     sends it again. Proves a retransmitted segment gets exactly the bytes of its first
@@ -99,8 +104,9 @@ pids+=($!)
 ip netns exec "$gw" tcpdump -Z root -U --immediate-mode -n -i wan0 -w "$tmp/wan.pcap" tcp port 5060 2>/dev/null &
 pids+=($!)
 
-declare -A port=([a]=5071 [b]=5072 [c]=5073 [d]=5074 [e]=5075 [f]=5076)
-python3 "$here/tcp_cases.py" "$tmp/cases" a:5071 b:5072 c:5073 d:5074 e:5075 f:5076
+declare -A port=([a]=5071 [b]=5072 [c]=5073 [d]=5074 [e]=5075 [f]=5076 [g]=5077 [h]=5078)
+specs=(); for c in "${!port[@]}"; do specs+=("$c:${port[$c]}"); done
+python3 "$here/tcp_cases.py" "$tmp/cases" "${specs[@]}"
 ip netns exec "$wan" timeout 210 python3 "$here/tcp_peer.py" server 203.0.113.2 5060 "$tmp/srv" 200 \
 	>"$tmp/srv.log" 2>&1 &
 pids+=($!)
@@ -108,11 +114,19 @@ for _ in $(seq 300); do [[ -e $tmp/srv/ready ]] && break; sleep 0.1; done
 sleep 1	# tcpdump: ready before the first packet
 
 # --- phase 1: the traffic, case by case; expectations are read live --------------------------
-send_case() {	# send_case CASE: the client sends the case's chunks, 50 ms apart
-	local c=$1
-	ip netns exec "$lan" timeout 40 python3 "$here/tcp_peer.py" client 192.168.77.10 "${port[$c]}" \
-		203.0.113.2 5060 "$tmp/cases/$c/answers.bin" 30 0.05 \
-		$(ls "$tmp/cases/$c"/chunk-* | sort -V) || echo "note: client of case $c: exit $?"
+# One client process runs every case in this order, each when the script says go (python
+# starts slowly under TCG): the chunks 50 ms apart, then it waits for the server to close.
+order=(a b c d g h e f)
+plan=(); for c in "${order[@]}"; do plan+=("$c:${port[$c]}"); done
+ip netns exec "$lan" timeout 280 python3 "$here/tcp_peer.py" plan 192.168.77.10 203.0.113.2 5060 \
+	"$tmp/cases" 30 0.05 "${plan[@]}" >"$tmp/client.log" 2>&1 &
+pids+=($!)
+send_case() {	# send_case CASE: go, and wait (at most 40 s) until the client is done with it
+	local c=$1 i
+	touch "$tmp/cases/$c/go"
+	for ((i = 0; i < 400; i++)); do [[ -e $tmp/cases/$c/done ]] && break; sleep 0.1; done
+	[[ $(cat "$tmp/cases/$c/done" 2>/dev/null) == 0 ]] || echo "note: client of case $c: $(
+		cat "$tmp/cases/$c/done" 2>/dev/null || echo "not done after 40 s"); $(tail -1 "$tmp/client.log")"
 }
 # The expectations whose master is CASE's connection, read 5 times over 2 s (their union):
 # a pinhole that comes late still counts, and so does one that goes early.
@@ -124,7 +138,7 @@ read_expects() {
 	done | sed 's/^[0-9]* //' | sort -u > "$tmp/cases/$c/expect.txt"	# minus the timeout
 }
 
-for c in a b c d; do send_case $c; read_expects $c; done
+for c in "${order[@]:0:6}"; do send_case $c; read_expects $c; done
 
 # e: the first data segment (IP length > 200: not a bare ACK) of a new connection to 5060 is
 # dropped once, in the server's namespace: after the gateway, which sees both copies.
@@ -157,7 +171,7 @@ status_to "$tmp/status-end.txt"
 
 # --- phase 2: the packets and streams, one python pass -----------------------------------------
 sleep 0.5	# the last packets into the pcaps
-python3 "$here/tcp_judge.py" "$tmp" a:5071 b:5072 c:5073 d:5074 e:5075 f:5076
+python3 "$here/tcp_judge.py" "$tmp" "${specs[@]}"
 
 # --- phase 3: one verdict per case ---------------------------------------------------------------
 why=()	# the failed sub-checks of the current case
@@ -234,6 +248,33 @@ need "a Content-Length is wrong" bash -c "! grep -q 'cl_ok=0' '$m'"
 need "not both INVITEs got RTP+RTCP pinholes (m= ${dports[*]:-none})" pinholes d "${dports[@]}"
 need "not two INVITEs' worth of m= ports" test "${#dports[@]}" = 2
 verdict d "two INVITEs in one segment" "server: $(msgs_line d) | $(nexp d) expectations [$(exp_ports d)]"
+
+# g: two INVITEs, the second finished by the next segment
+m=$tmp/cases/g/msgs.txt
+read -r -a gports <<<"$(mports g)"
+need "LAN segments not where meant" fact g lan_bounds=1
+need "server did not get two INVITEs with a public c=, nothing else" \
+	bash -c "test \"\$(grep -c '^INVITE .* c=203.0.113.1 ' '$m')\" = 2 && test \"\$(wc -l < '$m')\" = 3"
+need "LAN address reached the server" bash -c "! grep -q 'private=1' '$m'"
+need "a Content-Length is wrong" bash -c "! grep -q 'cl_ok=0' '$m'"
+need "not both INVITEs got RTP+RTCP pinholes (m= ${gports[*]:-none})" pinholes g "${gports[@]}"
+need "not two INVITEs' worth of m= ports" test "${#gports[@]}" = 2
+verdict g "two INVITEs, the 2nd finished by the next segment" "server: $(msgs_line g) | $(
+	nexp g) expectations [$(exp_ports g)]"
+
+# h: CRLF keep-alives
+m=$tmp/cases/h/msgs.txt
+read -r -a hports <<<"$(mports h)"
+need "LAN segments not where meant" fact h lan_bounds=1
+need "server did not get keepalive INVITE keepalive OPTIONS" \
+	test "$(awk '{print $1}' "$m" | tr '\n' ' ')" = "keepalive INVITE keepalive OPTIONS rest=0 "
+need "LAN address reached the server" bash -c "! grep -q 'private=1' '$m'"
+need "a Content-Length is wrong" bash -c "! grep -q 'cl_ok=0' '$m'"
+need "INVITE c= not public" grep -q '^INVITE .* c=203.0.113.1 ' "$m"
+need "OPTIONS after a keep-alive not rewritten" grep -q "^OPTIONS .* via=203.0.113.1:${port[h]} " "$m"
+need "no RTP+RTCP pinholes for m=${hports[*]:-none}" pinholes h "${hports[@]}"
+verdict h "CRLF keep-alives before an INVITE and an OPTIONS" "server: $(msgs_line h) | $(
+	nexp h) expectations [$(exp_ports h)]"
 
 # e: a retransmitted segment
 m=$tmp/cases/e/msgs.txt
