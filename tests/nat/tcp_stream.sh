@@ -2,9 +2,12 @@
 # sipalgd's SIP-over-TCP path on a real kernel: a live daemon in helper mode (tcp = yes,
 # install_rules = yes) in a masquerading gateway namespace (netns_topo.sh), a LAN client
 # that sends chosen byte chunks as separate TCP segments (TCP_NODELAY, one send() each,
-# a pause between), a WAN server that records every byte (tcp_peer.py). tcpdump on both
-# gateway legs; tcp_pcap.py checks on the real packets that the segments fall where each
-# case means. Needs nfnetlink_cthelper: tests/nat/tcp_vm.sh runs it in the qemu guest.
+# 50 ms between; tcp_cases.py makes the chunks), a WAN server that records every byte and
+# answers SIP requests (tcp_peer.py). tcpdump on both gateway legs, `conntrack -L expect`
+# polled after each case; then tcp_judge.py decides every case from the real packets
+# (tcp_pcap.py: the segments must fall where the case means, else it FAILs as untested),
+# the server's bytes (tcp_msgs.py) and the expectations. Needs nfnetlink_cthelper:
+# tests/nat/tcp_vm.sh runs it in the qemu guest (ctest nat_tcp_vm).
 #
 #   tcp_stream.sh SIPALGD_BINARY
 #
