@@ -1,0 +1,220 @@
+/*
+ * fuzz_packet_path.c - libFuzzer harness over the daemon's per-packet path:
+ * nat_path_packet() as the run loop drives it, the pinhole layer behind it on
+ * the recording fake kernel (tests/rtp/fake_kernel.c), the registration
+ * table, and a verdict send function that checks every verdict message
+ * (fuzz_verdicts.c). The input format is in fuzz_packets.h: a setup header
+ * (switches, pool, transports) and a sequence of packets of up to four flows,
+ * UDP and TCP, with a fake clock that the daemon's 1 s timer work follows.
+ *
+ * Invariants, abort on violation: those of fuzz_verdicts.h (exactly one
+ * NF_ACCEPT per packet id, valid rewritten packets, nothing but plain accepts
+ * with enabled = no); every packet has its verdict after each flush and at
+ * the end (PATH_HOLDS_VERDICTS: see tick()); every expectation the fake
+ * kernel holds hangs on one of the flows' conntracks; and freeing the pinhole
+ * table leaves the fake kernel with none.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "fake_kernel.h"
+#include "fuzz_packets.h"
+#include "fuzz_verdicts.h"
+#include "packet_path.h"
+#include "registration.h"
+
+/*
+ * The lead's TCP stream state will hold a segment's verdict until its
+ * message is complete, releasing it from a later packet or from a timer
+ * (nat_path_tick-like). When that lands: set this to 1 (no "verdict after
+ * each flush" check, only at the end) and call the tick in tick().
+ */
+#define PATH_HOLDS_VERDICTS 0
+#define FINAL_WAIT_MS 10000	/* at the end: longer than any hold may last */
+#define QUEUE 7
+#define REG_MAX 7200
+
+static struct nat_path path;
+static struct nat_verdicts verdicts;
+static struct fake_kernel kernel;
+static struct fz_packet pkt;
+static uint64_t raises;
+
+#define FAIL(...) do { fprintf(stderr, "fuzz_packet_path: " __VA_ARGS__); fputc('\n', stderr); abort(); } while (0)
+
+static int fake_raise(void *arg, const struct rtp_master *m, unsigned timeout)
+{
+	(void)arg;
+	(void)m;
+	if (timeout == 0 || timeout > REG_MAX)
+		FAIL("registration raise to %u s (allowed 1..%u)", timeout, REG_MAX);
+	raises++;
+	return raises % 5 ? 0 : -ENOENT;	/* now and then the flow is gone */
+}
+
+/* The daemon's timer (run.c on_timer) at a second boundary; later also the path's own tick. */
+static void tick(uint64_t now_ms)
+{
+	struct nat_reg_flush_stats st;
+	time_t now = (time_t)(now_ms / 1000);
+
+	if (path.rtp)
+		rtp_expire(path.rtp, now);
+	nat_reg_expire(path.regs, now);
+	nat_reg_flush_dirty(path.regs, now, REG_MAX, 4, fake_raise, NULL, &st);
+	/* here: nat_path_tick(&path, now_ms) once it exists */
+}
+
+static bool same_master(const struct rtp_master *a, const struct rtp_master *b)
+{
+	return a->src.ip.s_addr == b->src.ip.s_addr && a->src.port == b->src.port &&
+	       a->dst.ip.s_addr == b->dst.ip.s_addr && a->dst.port == b->dst.port &&
+	       a->l4proto == b->l4proto && a->zone == b->zone;
+}
+
+static void check_kernel(void)
+{
+	for (unsigned i = 0; i < kernel.n_live; i++) {
+		bool known = false;
+
+		for (unsigned f = 0; f < FZ_FLOWS * 2 && !known; f++) {
+			struct rtp_master m;
+
+			fz_flow_master(f / 2, f & 1, &m);
+			known = same_master(&kernel.live[i].master, &m);
+		}
+		if (!known)
+			FAIL("expectation on a master that is none of the flows");
+	}
+}
+
+static void setup(const struct fz_setup *s, struct sipalg_switches *sw, struct rtp_config *rc)
+{
+	struct fv_rules vr = { .queue = QUEUE, .max_ct_timeout = REG_MAX };
+
+	sipalg_switches_default(sw);
+	sw->enabled = (s->b0 & FZ_S0_ENABLED_MASK) != 0;
+	sw->from_to = s->b1 & FZ_S1_FROM_TO;
+	sw->via = !(s->b1 & FZ_S1_NO_VIA);
+	rtp_config_default(rc);
+	if (s->b1 & FZ_S1_SMALL_POOL)
+		rc->port_max = (uint16_t)(rc->port_min + 9);
+	if (s->b1 & FZ_S1_FEW_DIALOGS)
+		rc->max_dialogs = 3;
+	rc->rtcp = !(s->b1 & FZ_S1_NO_RTCP);
+	rc->wide_source = s->b1 & FZ_S1_WIDE_SOURCE;
+	if (s->b1 & FZ_S1_FOLLOW_MASTER)
+		snprintf(rc->expect_fn, sizeof(rc->expect_fn), "nat-follow-master");
+
+	fake_reset(&kernel);
+	kernel.fail_create = (s->b1 & FZ_S1_KERNEL_REFUSES) ? -EMFILE : 0;
+	memset(&path.c, 0, sizeof(path.c));
+	path.sw = sw;
+	path.udp = !(s->b0 & FZ_S0_NO_UDP);
+	path.tcp = !(s->b0 & FZ_S0_NO_TCP);
+	path.ct_in_verdict = s->b0 & FZ_S0_CT_IN_VERDICT;
+	path.registration_timeout = !(s->b0 & FZ_S0_NO_REG_TIMEOUT);
+	path.registration_timeout_max = REG_MAX;
+	path.ct = NULL;		/* no ctnetlink: bindings from NFQA_CT or the mark */
+	path.rtp = (s->b0 & FZ_S0_NO_RTP) ? NULL : rtp_table_new(rc, &fake_ops, &kernel);
+	path.regs = nat_reg_new(64);
+	if (!path.regs || (!(s->b0 & FZ_S0_NO_RTP) && !path.rtp))
+		FAIL("out of memory");
+	vr.plain_only = !sw->enabled;
+	fv_reset(&vr);
+	raises = 0;
+}
+
+static void all_verdicts_given(const char *when)
+{
+	unsigned n = fv_outstanding();
+
+	if (n)
+		FAIL("%u packet(s) without a verdict %s", n, when);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (nat_path_init(&path) < 0 ||
+	    nat_verdicts_init(&verdicts, QUEUE, 256 * 1024, fv_send, NULL) < 0)
+		abort();
+	path.verdicts = &verdicts;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+{
+	struct sipalg_switches sw;
+	struct rtp_config rc;
+	struct fz_reader r;
+	struct fz_setup s;
+	struct fz_record rec;
+	struct fz_tcp_state tcp;
+	uint64_t now_ms = 1764000000000ull;	/* December 2025, any fixed start will do */
+	uint32_t id = 0;
+
+	if (fz_read_setup(&r, d, n, &s) < 0)
+		return 0;
+	setup(&s, &sw, &rc);
+	fz_tcp_reset(&tcp);
+	path.now = (time_t)(now_ms / 1000);
+	while (id < FV_MAX_PACKETS && fz_read_record(&r, &rec) == 1) {
+		struct nat_packet np;
+		uint64_t before = now_ms / 1000;
+		bool may_rewrite;
+
+		now_ms += fz_clock_advance_ms(rec.clock);
+		if (now_ms / 1000 != before)
+			tick(now_ms);
+		path.now = (time_t)(now_ms / 1000);
+		if (fz_build(&rec, &tcp, &pkt) < 0)
+			continue;
+		np = (struct nat_packet){ .id = ++id, .hook = 4 /* NF_INET_POST_ROUTING */,
+					  .data = pkt.data, .len = pkt.len,
+					  .truncated = rec.truncated, .ct = pkt.ct,
+					  .ct_len = pkt.ct_len, .has_ctinfo = pkt.has_ctinfo,
+					  .ctinfo = pkt.ctinfo, .mark = pkt.mark };
+		may_rewrite = sw.enabled && !rec.truncated && (rec.tcp ? path.tcp : path.udp);
+		fv_queued(id, pkt.data, pkt.len, may_rewrite);
+		nat_path_packet(&path, &np);
+		check_kernel();
+		if (rec.flush) {
+			nat_verdicts_flush(&verdicts);
+			if (!PATH_HOLDS_VERDICTS)
+				all_verdicts_given("after a flush");
+		}
+	}
+	nat_verdicts_flush(&verdicts);
+	now_ms += FINAL_WAIT_MS;
+	tick(now_ms);
+	nat_verdicts_flush(&verdicts);
+	all_verdicts_given("at the end");
+	if (path.c.packets != id)
+		FAIL("%u packets queued, path counted %llu", id, (unsigned long long)path.c.packets);
+
+	if (getenv("FUZZ_PATH_VERBOSE"))	/* what a seed exercised, for its author */
+		fprintf(stderr, "packets %u rewritten %u unchanged %llu disabled %llu no_binding %llu "
+			"tcp_partial %llu len_refused %llu not_l4 %llu from_mark %llu reg_in_verdict %llu "
+			"reg_dirty %llu raises %llu expect_created %u kernel_live %u\n",
+			id, fv_rewritten(), (unsigned long long)path.c.unchanged,
+			(unsigned long long)path.c.disabled, (unsigned long long)path.c.no_binding,
+			(unsigned long long)path.c.tcp_partial, (unsigned long long)path.c.tcp_len_refused,
+			(unsigned long long)path.c.not_ipv4_l4, (unsigned long long)path.c.binding_from_mark,
+			(unsigned long long)path.c.reg_timeouts_in_verdict,
+			(unsigned long long)path.c.reg_marked_dirty, (unsigned long long)raises,
+			fake_count(&kernel, 'C'), kernel.n_live);
+	if (path.rtp) {
+		rtp_table_free(path.rtp);
+		if (kernel.n_live)
+			FAIL("%u expectation(s) left after the table was freed", kernel.n_live);
+	}
+	nat_reg_free(path.regs);
+	path.rtp = NULL;
+	path.regs = NULL;
+	return 0;
+}
