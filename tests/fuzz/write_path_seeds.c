@@ -1,11 +1,12 @@
 /*
  * write_path_seeds.c - writes the packet path harness's hand-made seeds
  * (tests/fuzz/seeds_path/) in the format of fuzz_packets.h:
- *   write_path_seeds DIR
+ *   write_path_seeds DIR [SPLICE_DIR]
  * Each seed is a short story the fuzzer mutates from: a registration, a UDP
  * call, the same call over TCP split into segments, two messages in one
  * segment, a port-forwarded inbound call, first packets (no conntrack yet,
  * degraded mode's mark), a retransmission, and NAT Slipstreaming's HTTP POST.
+ * SPLICE_DIR gets fuzz_splice's few seeds (tests/fuzz/seeds_splice/).
  * ctest (fuzz_path_seeds_current) checks that the files checked in are what
  * this writes.
  */
@@ -185,6 +186,36 @@ static void tcp_handshake(unsigned flow)
 	put((struct pk){ .flow = flow, .tcp = true }, "", 0);
 }
 
+/* fuzz_splice's seeds: 2-byte packet length, a packet as fz_build makes it, a new payload. */
+static void splice_seed(const char *dir, const char *name, struct fz_record r, const char *repl)
+{
+	static struct fz_packet p;
+	struct fz_tcp_state st;
+
+	fz_tcp_reset(&st);
+	if (fz_build(&r, &st, &p) < 0 || p.len + 2 + strlen(repl) > sizeof(buf))
+		abort();
+	buf[0] = (uint8_t)(p.len >> 8);
+	buf[1] = (uint8_t)p.len;
+	memcpy(buf + 2, p.data, p.len);
+	memcpy(buf + 2 + p.len, repl, strlen(repl));
+	used = 2 + p.len + strlen(repl);
+	save(dir, name);
+}
+
+static void splice_seeds(const char *dir)
+{
+	struct fz_record r = { .payload = (const uint8_t *)reg, .len = strlen(reg) };
+
+	splice_seed(dir, "udp", r, reg_ok);
+	r.tcp = true;
+	r.tcp_opts = true;
+	r.tcp_flags = FZ_T_PSH;
+	splice_seed(dir, "tcp_options", r, reg_ok);
+	r.ip_opts = true;
+	splice_seed(dir, "tcp_ip_options_shorter", r, "OPTIONS sip:x SIP/2.0\r\n\r\n");
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const invite_cuts[] = { "Via: SIP/2.0/TCP 192.1", "c=IN IP4 192.16" };
@@ -194,10 +225,12 @@ int main(int argc, char **argv)
 	char two[4096], post[4096];
 	const char *dir;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: %s DIR [SPLICE_DIR]\n", argv[0]);
 		return 2;
 	}
+	if (argc == 3)
+		splice_seeds(argv[2]);
 	dir = argv[1];
 
 	/* REGISTER / 200, then a keepalive and a refresh minutes later */
