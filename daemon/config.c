@@ -445,14 +445,22 @@ static bool known_section(const char *name)
 static char *reader(char *str, int num, void *arg)
 {
 	struct load_ctx *c = arg;
-	char *s = fgets(str, num, c->f);
+	char *s, *term;
 	size_t len;
 
+	/* prefilled: the last NUL is fgets' own, an earlier one came from the file */
+	memset(str, 0xff, (size_t)num);
+	s = fgets(str, num, c->f);
 	if (!s)
 		return NULL;
 	len = strlen(s);
 	if (c->at_line_start)
 		c->line++;
+	term = memrchr(str, '\0', (size_t)num);
+	if (term && (size_t)(term - str) != len) {
+		record_error(c, c->line, "NUL byte in the line (expected text)");
+		return NULL;
+	}
 	c->at_line_start = len > 0 && s[len - 1] == '\n';
 	if (!c->at_line_start && !feof(c->f)) {
 		record_error(c, c->line, "line too long (expected at most %d characters)", num - 2);

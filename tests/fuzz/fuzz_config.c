@@ -3,7 +3,7 @@
  * (config_parse_buffer: config_load's own reader and key table, over a buffer).
  *
  * Invariants, abort on violation:
- * - the result is 0 or -1;
+ * - the result is 0 or -1, and -1 for an input with a NUL byte (not text);
  * - -1: the error is "NAME:LINE: why" with 1 <= LINE <= the input's lines
  *   and a non-empty why, and *out is left as it was;
  * - 0: every value is within its documented range (configs/sipalgd.conf) and
@@ -193,6 +193,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	if (rc != 0)
 		FAIL("config_parse_buffer returned %d", rc);
+	if (memchr(d, '\0', n))	/* not text: a value read up to a NUL is not what the file says */
+		FAIL("a config with a NUL byte was taken");
 	check_ranges(&out);
 	check_round_trip(&out);
 	return 0;
