@@ -11,13 +11,15 @@
  * NF_ACCEPT per packet id, valid rewritten packets, nothing but plain accepts
  * with enabled = no); every packet has its verdict after each flush and at
  * the end (PATH_HOLDS_VERDICTS: see tick()); every expectation the fake
- * kernel holds hangs on one of the flows' conntracks; and freeing the pinhole
- * table leaves the fake kernel with none.
+ * kernel holds hangs on one of the flows' conntracks and leads only to the
+ * phone that announced it (check_kernel); freeing the pinhole table leaves
+ * the fake kernel with none.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include "fake_kernel.h"
@@ -75,19 +77,51 @@ static bool same_master(const struct rtp_master *a, const struct rtp_master *b)
 	       a->l4proto == b->l4proto && a->zone == b->zone;
 }
 
-static void check_kernel(void)
+/*
+ * Every expectation hangs on one of the flows' conntracks, and cannot be
+ * steered off the phone that announced the media: an inbound pinhole is a
+ * public pool port NATed to the inside host of its master flow, a sibling
+ * (outbound) one starts at that host. With FUZZ_PATH_POLICY set, also issue
+ * 7's pinhole policy (no inside media port below 1024, RTCP never wraps):
+ * off by default until that policy is in.
+ */
+static void check_kernel(const struct rtp_config *rc)
 {
-	for (unsigned i = 0; i < kernel.n_live; i++) {
-		bool known = false;
+	static int policy = -1;
 
-		for (unsigned f = 0; f < FZ_FLOWS * 2 && !known; f++) {
+	if (policy < 0)
+		policy = getenv("FUZZ_PATH_POLICY") != NULL;
+	for (unsigned i = 0; i < kernel.n_live; i++) {
+		const struct rtp_expect *e = &kernel.live[i];
+		struct fz_flow fl;
+		struct sipalg_addr inside, public;
+		unsigned f;
+
+		for (f = 0; f < FZ_FLOWS * 2; f++) {
 			struct rtp_master m;
 
 			fz_flow_master(f / 2, f & 1, &m);
-			known = same_master(&kernel.live[i].master, &m);
+			if (same_master(&e->master, &m))
+				break;
 		}
-		if (!known)
+		if (f == FZ_FLOWS * 2)
 			FAIL("expectation on a master that is none of the flows");
+		fz_flow_get(f / 2, &fl);
+		inside = fl.dnat ? fl.repl_src : fl.orig_src;
+		public = fl.dnat ? fl.orig_dst : fl.repl_dst;
+		if (e->src_any_port) {	/* inbound: from the far side to the phone */
+			if (e->dst.ip.s_addr != public.ip.s_addr || e->dst.port < rc->port_min ||
+			    e->dst.port > rc->port_max)
+				FAIL("inbound pinhole to %08x:%u, not a pool port (%u-%u)",
+				     ntohl(e->dst.ip.s_addr), e->dst.port, rc->port_min, rc->port_max);
+			if (!e->nat || e->nat_to.ip.s_addr != inside.ip.s_addr)
+				FAIL("inbound pinhole NATed to %08x, not its flow's inside host %08x",
+				     ntohl(e->nat_to.ip.s_addr), ntohl(inside.ip.s_addr));
+			if (policy && (e->nat_to.port < 1024))
+				FAIL("policy: inbound pinhole to inside port %u", e->nat_to.port);
+		} else if (e->src.ip.s_addr != inside.ip.s_addr) {
+			FAIL("sibling pinhole from %08x, not its flow's inside host", ntohl(e->src.ip.s_addr));
+		}
 	}
 }
 
@@ -182,7 +216,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		may_rewrite = sw.enabled && !rec.truncated && (rec.tcp ? path.tcp : path.udp);
 		fv_queued(id, pkt.data, pkt.len, may_rewrite);
 		nat_path_packet(&path, &np);
-		check_kernel();
+		check_kernel(&rc);
 		if (rec.flush) {
 			nat_verdicts_flush(&verdicts);
 			if (!PATH_HOLDS_VERDICTS)
