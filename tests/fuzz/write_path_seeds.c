@@ -333,6 +333,33 @@ int main(int argc, char **argv)
 	put_s((struct pk){ .ct = FZ_CT_NONE }, invite);
 	save(dir, "first_packets");
 
+	/* issue 7's pinhole policy: an inside port below 1024, an RTP port whose
+	 * RTCP would wrap (FUZZ_PATH_POLICY=1 fails on these until the policy is in) */
+	start(SETUP_DEFAULT);
+	make_call("UDP", 10, 6);
+	{
+		char *m = strstr(invite, "m=audio 16384");
+		char *r = strstr(invite, "a=rtcp:16385");
+
+		if (!m || !r)
+			abort();
+		memcpy(m, "m=audio 00022", 13);	/* same length: Content-Length stays right */
+		memcpy(r, "a=rtcp:00023", 12);
+	}
+	put_s(out, invite);
+	make_call("UDP", 10, 7);
+	{
+		char *m = strstr(invite, "m=audio 16384");
+		char *r = strstr(invite, "a=rtcp:16385");
+
+		if (!m || !r)
+			abort();
+		memcpy(m, "m=audio 65535", 13);
+		memcpy(r, "a=x-fuzz:000", 12);	/* no a=rtcp: RTCP is RTP + 1 */
+	}
+	put_s(out, invite);
+	save(dir, "policy_ports");
+
 	/* NAT Slipstreaming v1: an HTTP POST padded so that a later segment
 	 * starts with an INVITE naming a LAN host's port (must open nothing
 	 * once the stream state knows where messages start) */
