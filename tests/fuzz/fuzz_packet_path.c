@@ -12,8 +12,9 @@
  * with enabled = no); every packet has its verdict after each flush and at
  * the end (PATH_HOLDS_VERDICTS: see tick()); every expectation the fake
  * kernel holds hangs on one of the flows' conntracks and leads only to the
- * phone that announced it (check_kernel); freeing the pinhole table leaves
- * the fake kernel with none.
+ * phone that announced it (check_kernel); a retransmission leaves with the
+ * bytes of its first copy (is_copy); freeing the pinhole table leaves the
+ * fake kernel with none.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -125,6 +126,20 @@ static void check_kernel(const struct rtp_config *rc)
 	}
 }
 
+/*
+ * A retransmission: the same bytes again on the same flow and direction right
+ * after, within a second (UDP: RFC 3261 timer A starts at 500 ms; TCP: the
+ * same sequence number). Its verdict must carry what the first copy's did.
+ */
+static bool is_copy(const struct fz_record *a, const struct fz_record *b)
+{
+	return a->flow == b->flow && a->reply == b->reply && a->tcp == b->tcp && a->ct == b->ct &&
+	       a->truncated == b->truncated && a->len == b->len && a->len &&
+	       fz_clock_advance_ms(b->clock) < 1000 &&
+	       (!b->tcp || (b->seq_mode == FZ_SEQ_RETRANSMIT && a->tcp_flags == b->tcp_flags)) &&
+	       memcmp(a->payload, b->payload, a->len) == 0;
+}
+
 static void setup(const struct fz_setup *s, struct sipalg_switches *sw, struct rtp_config *rc)
 {
 	struct fv_rules vr = { .queue = QUEUE, .max_ct_timeout = REG_MAX };
@@ -191,6 +206,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	struct fz_tcp_state tcp;
 	uint64_t now_ms = 1764000000000ull;	/* December 2025, any fixed start will do */
 	uint32_t id = 0;
+	uint32_t copy_of[FV_MAX_PACKETS + 1] = { 0 };	/* an immediate copy of an earlier id */
+	struct fz_record prev = { 0 };
 
 	if (fz_read_setup(&r, d, n, &s) < 0)
 		return 0;
@@ -214,6 +231,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 					  .ct_len = pkt.ct_len, .has_ctinfo = pkt.has_ctinfo,
 					  .ctinfo = pkt.ctinfo, .mark = pkt.mark };
 		may_rewrite = sw.enabled && !rec.truncated && (rec.tcp ? path.tcp : path.udp);
+		if (id > 1 && is_copy(&prev, &rec))
+			copy_of[id] = id - 1;
+		prev = rec;
 		fv_queued(id, pkt.data, pkt.len, may_rewrite);
 		nat_path_packet(&path, &np);
 		check_kernel(&rc);
@@ -228,6 +248,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	tick(now_ms);
 	nat_verdicts_flush(&verdicts);
 	all_verdicts_given("at the end");
+	for (uint32_t i = 1; i <= id; i++)
+		if (copy_of[i] && !fv_same_output(copy_of[i], i))
+			FAIL("id %u, a retransmission of id %u, left with other bytes", i, copy_of[i]);
 	if (path.c.packets != id)
 		FAIL("%u packets queued, path counted %llu", id, (unsigned long long)path.c.packets);
 

@@ -16,9 +16,11 @@
 
 static struct fv_rules rules;
 static struct queued {
-	bool live, verdict, may_rewrite;
+	bool live, verdict, may_rewrite, rewritten;
 	uint8_t pkt[FZ_PKT_CAP];
 	size_t len;
+	uint8_t out[FZ_PKT_CAP];	/* the new packet, when rewritten */
+	size_t out_len;
 } q[FV_MAX_PACKETS + 1];
 static uint32_t n_queued;
 static unsigned n_rewritten;
@@ -29,7 +31,7 @@ void fv_reset(const struct fv_rules *r)
 {
 	rules = *r;
 	for (uint32_t i = 0; i <= n_queued && i <= FV_MAX_PACKETS; i++)
-		q[i].live = q[i].verdict = false;
+		q[i].live = q[i].verdict = q[i].rewritten = false;
 	n_queued = 0;
 	n_rewritten = 0;
 }
@@ -40,6 +42,7 @@ void fv_queued(uint32_t id, const uint8_t *pkt, size_t len, bool may_rewrite)
 		FAIL("harness: packet id %u out of order", id);
 	q[id].live = true;
 	q[id].verdict = false;
+	q[id].rewritten = false;
 	q[id].may_rewrite = may_rewrite;
 	memcpy(q[id].pkt, pkt, len);
 	q[id].len = len;
@@ -53,6 +56,28 @@ unsigned fv_outstanding(void)
 	for (uint32_t i = 1; i <= n_queued; i++)
 		n += q[i].live && !q[i].verdict;
 	return n;
+}
+
+/* The L4 payload of a packet as it left: the new one, or as queued. */
+static const uint8_t *l4_payload(const uint8_t *p, size_t len, size_t *plen)
+{
+	size_t ihl = (size_t)(p[0] & 0xf) * 4;
+	size_t l4h = p[9] == IPPROTO_TCP ? (size_t)(p[ihl + 12] >> 4) * 4 : 8;
+
+	*plen = len - ihl - l4h;
+	return p + ihl + l4h;
+}
+
+bool fv_same_output(uint32_t a, uint32_t b)
+{
+	const uint8_t *pa, *pb;
+	size_t la, lb;
+
+	if (!a || !b || a > n_queued || b > n_queued || !q[a].verdict || !q[b].verdict)
+		FAIL("harness: output of ids %u and %u compared before their verdicts", a, b);
+	pa = q[a].rewritten ? l4_payload(q[a].out, q[a].out_len, &la) : l4_payload(q[a].pkt, q[a].len, &la);
+	pb = q[b].rewritten ? l4_payload(q[b].out, q[b].out_len, &lb) : l4_payload(q[b].pkt, q[b].len, &lb);
+	return la == lb && memcmp(pa, pb, la) == 0;
 }
 
 unsigned fv_rewritten(void)
@@ -109,6 +134,9 @@ static void check_rewrite(uint32_t id, const uint8_t *p, size_t len, bool has_ct
 	}
 	if (fz_l4_csum(p, len) != 0)
 		FAIL("id %u: %s checksum does not verify", id, tcp ? "TCP" : "UDP");
+	memcpy(q[id].out, p, len);
+	q[id].out_len = len;
+	q[id].rewritten = true;
 	n_rewritten++;
 }
 

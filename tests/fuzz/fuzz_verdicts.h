@@ -35,6 +35,8 @@ void fv_queued(uint32_t id, const uint8_t *pkt, size_t len, bool may_rewrite);
 int fv_send(void *arg, const void *buf, size_t len);
 /* Queued ids that have no verdict yet. */
 unsigned fv_outstanding(void);
+/* Did packets a and b (both with their verdicts) leave with the same L4 payload? */
+bool fv_same_output(uint32_t a, uint32_t b);
 /* Verdicts with a new payload so far (for the seed tests' sanity). */
 unsigned fv_rewritten(void);
 
