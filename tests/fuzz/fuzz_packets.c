@@ -237,6 +237,7 @@ uint16_t fz_l4_csum(const uint8_t *ip, size_t len)
 
 void fz_tcp_reset(struct fz_tcp_state *st)
 {
+	st->ip_id = 1;
 	for (unsigned f = 0; f < FZ_FLOWS; f++) {
 		/* near the wrap for flow 1: sequence arithmetic must be modular */
 		st->next[f][0] = f == 1 ? 0xfffff000u : 1000u + f * 100000u;
@@ -271,7 +272,6 @@ static uint32_t segment_seq(const struct fz_record *rec, struct fz_tcp_state *st
 
 int fz_build(const struct fz_record *rec, struct fz_tcp_state *st, struct fz_packet *out)
 {
-	static uint16_t ip_id;
 	struct fz_flow fl;
 	struct sipalg_addr src, dst, inside;
 	size_t ihl = rec->ip_opts ? 24 : 20, l4h, tot;
@@ -291,7 +291,7 @@ int fz_build(const struct fz_record *rec, struct fz_tcp_state *st, struct fz_pac
 
 	ip.ihl = (unsigned)(ihl / 4);
 	ip.tot_len = htons((uint16_t)tot);
-	ip.id = htons(ip_id++);
+	ip.id = htons(st->ip_id++);
 	ip.frag_off = htons(IP_DF);
 	ip.protocol = rec->tcp ? IPPROTO_TCP : IPPROTO_UDP;
 	ip.saddr = src.ip.s_addr;

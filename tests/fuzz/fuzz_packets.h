@@ -130,10 +130,12 @@ void fz_flow_get(unsigned f, struct fz_flow *out);
 /* The rtp_master an expectation on flow f (UDP or TCP) must name. */
 void fz_flow_master(unsigned f, bool tcp, struct rtp_master *m);
 
-/* TCP sequence state of the 2 x FZ_FLOWS directions of the TCP flows. */
+/* TCP sequence state of the 2 x FZ_FLOWS directions of the TCP flows (and
+ * the IP id counter: per input, so that a crash replays byte for byte). */
 struct fz_tcp_state {
 	uint32_t next[FZ_FLOWS][2];	/* next sequence number per direction */
 	uint32_t last[FZ_FLOWS][2];	/* start of the last segment */
+	uint16_t ip_id;
 };
 
 void fz_tcp_reset(struct fz_tcp_state *st);
