@@ -140,7 +140,6 @@ int main(void)
 	struct sipalg_switches sw;
 	struct nat_verdicts verdicts;
 	struct nat_path p = { 0 };
-	char two[2048], cut[2048];
 
 	sipalg_switches_default(&sw);
 	CHECK(nat_verdicts_init(&verdicts, 0, 256 * 1024, record, NULL) == 0);
@@ -170,46 +169,20 @@ int main(void)
 	CHECK(nv == 1 && v[0].type == NFQNL_MSG_VERDICT_BATCH && v[0].id == 4);
 	CHECK(p.c.truncated == 1 && p.c.disabled == 1 && p.c.unchanged == 3);
 
-	/* TCP segment with two whole messages: the REGISTER in it is rewritten; the
-	 * length changes, so the verdict carries NFQA_CT (seqadj) */
-	snprintf(two, sizeof(two), "%s%s", opt, reg);
-	nv = 0;
-	p.ct_in_verdict = true;
-	queue_one(&p, 5, IPPROTO_TCP, two, false);
-	nat_verdicts_flush(&verdicts);
-	CHECK(nv == 1 && v[0].type == NFQNL_MSG_VERDICT && v[0].has_ct);
-	CHECK(payload_has(0, "OPTIONS sip:203.0.113.2") && payload_has(0, "a@203.0.113.1:5060"));
-	CHECK(!payload_has(0, "192.168.1.10"));
-
-	/* ...a segment ending in the start of a message: whole part rewritten, tail kept */
-	snprintf(cut, sizeof(cut), "%s%.40s", reg, reg);
-	nv = 0;
-	queue_one(&p, 6, IPPROTO_TCP, cut, false);
-	nat_verdicts_flush(&verdicts);
-	CHECK(nv == 1 && v[0].type == NFQNL_MSG_VERDICT);
-	CHECK(payload_has(0, "a@203.0.113.1:5060>\r\nContent-Length: 0\r\n\r\nREGISTER sip:203.0.113.2 SIP/2.0\r\nVia"));
-	CHECK(p.c.tcp_partial == 1);
-
-	/* ...without conntrack glue a TCP length change is refused, packet passes */
-	nv = 0;
-	p.ct_in_verdict = false;
-	queue_one(&p, 7, IPPROTO_TCP, reg, false);
-	nat_verdicts_flush(&verdicts);
-	CHECK(nv == 1 && v[0].type == NFQNL_MSG_VERDICT_BATCH && v[0].id == 7);
-	CHECK(p.c.tcp_len_refused == 1);
+	/* TCP: tests/nat/test_tcp_path.c */
 
 	/* no conntrack and no mark: no binding, passes */
 	nv = 0;
 	{
 		static uint8_t pkt[4096];
-		struct nat_packet np = { .id = 8, .data = pkt };
+		struct nat_packet np = { .id = 5, .data = pkt };
 
 		np.len = build(pkt, IPPROTO_UDP, reg);
 		nat_path_packet(&p, &np);
 	}
 	nat_verdicts_flush(&verdicts);
 	CHECK(nv == 1 && v[0].type == NFQNL_MSG_VERDICT_BATCH && p.c.no_binding == 1);
-	CHECK(p.c.packets == 8 && p.c.internal_errors == 0);
+	CHECK(p.c.packets == 5 && p.c.internal_errors == 0);
 
 	nat_path_free(&p);
 	nat_verdicts_free(&verdicts);
