@@ -9,8 +9,8 @@
  *
  * Invariants, abort on violation: those of fuzz_verdicts.h (exactly one
  * NF_ACCEPT per packet id, valid rewritten packets, nothing but plain accepts
- * with enabled = no); every packet has its verdict after each flush and at
- * the end (PATH_HOLDS_VERDICTS: see tick()); every expectation the fake
+ * with enabled = no); every packet has its verdict once every TCP hold is
+ * over (PATH_HOLDS_VERDICTS); every expectation the fake
  * kernel holds hangs on one of the flows' conntracks and leads only to the
  * phone that announced it (check_kernel); a retransmission leaves with the
  * bytes of its first copy (is_copy); freeing the pinhole table leaves the
@@ -30,12 +30,12 @@
 #include "registration.h"
 
 /*
- * The lead's TCP stream state will hold a segment's verdict until its
- * message is complete, releasing it from a later packet or from a timer
- * (nat_path_tick-like). When that lands: set this to 1 (no "verdict after
- * each flush" check, only at the end) and call the tick in tick().
+ * TCP segments may be held (nat/tcp_stream.h): their verdict comes with a
+ * later packet of the stream or from nat_path_tick() once hold_ms passed. So
+ * "every packet has its verdict" is checked at the end, after a wait longer
+ * than any hold, not after each flush.
  */
-#define PATH_HOLDS_VERDICTS 0
+#define PATH_HOLDS_VERDICTS 1
 #define FINAL_WAIT_MS 10000	/* at the end: longer than any hold may last */
 #define QUEUE 7
 #define REG_MAX 7200
@@ -58,17 +58,22 @@ static int fake_raise(void *arg, const struct rtp_master *m, unsigned timeout)
 	return raises % 5 ? 0 : -ENOENT;	/* now and then the flow is gone */
 }
 
-/* The daemon's timer (run.c on_timer) at a second boundary; later also the path's own tick. */
-static void tick(uint64_t now_ms)
+/* The daemon's timers (run.c): TCP hold deadlines as time passes, and the
+ * 1 s timer's work at a second boundary. */
+static void tick(uint64_t before_ms, uint64_t now_ms)
 {
 	struct nat_reg_flush_stats st;
 	time_t now = (time_t)(now_ms / 1000);
 
+	path.now_ms = now_ms;
+	path.now = now;
+	nat_path_tick(&path, now_ms);
+	if (before_ms / 1000 == now_ms / 1000)
+		return;
 	if (path.rtp)
 		rtp_expire(path.rtp, now);
 	nat_reg_expire(path.regs, now);
 	nat_reg_flush_dirty(path.regs, now, REG_MAX, 4, fake_raise, NULL, &st);
-	/* here: nat_path_tick(&path, now_ms) once it exists */
 }
 
 static bool same_master(const struct rtp_master *a, const struct rtp_master *b)
@@ -81,17 +86,22 @@ static bool same_master(const struct rtp_master *a, const struct rtp_master *b)
 /*
  * Every expectation hangs on one of the flows' conntracks, and cannot be
  * steered off the phone that announced the media: an inbound pinhole is a
- * public pool port NATed to the inside host of its master flow, a sibling
- * (outbound) one starts at that host. With FUZZ_PATH_POLICY set, also issue
- * 7's pinhole policy (no inside media port below 1024, RTCP never wraps):
- * off by default until that policy is in.
+ * public pool port NATed to the inside host of its master flow, at an inside
+ * port of at least min_inside_port (RTCP never wraps to 0); a sibling
+ * (outbound) one starts at that host. Neither a sibling's far end nor a
+ * narrowed source is an address no far phone has (rtp/far_policy.c).
  */
-static void check_kernel(const struct rtp_config *rc)
+static bool never_far(struct in_addr a, bool local)
 {
-	static int policy = -1;
+	uint32_t h = ntohl(a.s_addr);
 
-	if (policy < 0)
-		policy = getenv("FUZZ_PATH_POLICY") != NULL;
+	return (h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe ||
+	       h == 0xcb007101u /* 203.0.113.1, ours */ ||
+	       (local && ((h >> 8) == 0xc0a801u /* 192.168.1/24, inside */ || h == 0xcb0071ffu));
+}
+
+static void check_kernel(const struct rtp_config *rc, bool local)
+{
 	for (unsigned i = 0; i < kernel.n_live; i++) {
 		const struct rtp_expect *e = &kernel.live[i];
 		struct fz_flow fl;
@@ -118,10 +128,17 @@ static void check_kernel(const struct rtp_config *rc)
 			if (!e->nat || e->nat_to.ip.s_addr != inside.ip.s_addr)
 				FAIL("inbound pinhole NATed to %08x, not its flow's inside host %08x",
 				     ntohl(e->nat_to.ip.s_addr), ntohl(inside.ip.s_addr));
-			if (policy && (e->nat_to.port < 1024))
-				FAIL("policy: inbound pinhole to inside port %u", e->nat_to.port);
-		} else if (e->src.ip.s_addr != inside.ip.s_addr) {
-			FAIL("sibling pinhole from %08x, not its flow's inside host", ntohl(e->src.ip.s_addr));
+			if (e->nat_to.port < rc->min_inside_port || e->nat_to.port == 0)
+				FAIL("inbound pinhole to inside port %u (min_inside_port %u)",
+				     e->nat_to.port, rc->min_inside_port);
+			if (!e->src_any_addr && never_far(e->src.ip, local))
+				FAIL("pinhole narrowed to %08x", ntohl(e->src.ip.s_addr));
+		} else {
+			if (e->src.ip.s_addr != inside.ip.s_addr)
+				FAIL("sibling pinhole from %08x, not its flow's inside host",
+				     ntohl(e->src.ip.s_addr));
+			if (never_far(e->dst.ip, local))
+				FAIL("sibling pinhole towards %08x", ntohl(e->dst.ip.s_addr));
 		}
 	}
 }
@@ -143,6 +160,7 @@ static bool is_copy(const struct fz_record *a, const struct fz_record *b)
 static void setup(const struct fz_setup *s, struct sipalg_switches *sw, struct rtp_config *rc)
 {
 	struct fv_rules vr = { .queue = QUEUE, .max_ct_timeout = REG_MAX };
+	struct nat_tcp_limits tl;
 
 	sipalg_switches_default(sw);
 	sw->enabled = (s->b0 & FZ_S0_ENABLED_MASK) != 0;
@@ -158,9 +176,28 @@ static void setup(const struct fz_setup *s, struct sipalg_switches *sw, struct r
 	if (s->b1 & FZ_S1_FOLLOW_MASTER)
 		snprintf(rc->expect_fn, sizeof(rc->expect_fn), "nat-follow-master");
 
+	if (s->b2 & FZ_S2_NO_PORT_POLICY)
+		rc->min_inside_port = 1;
+
 	fake_reset(&kernel);
 	kernel.fail_create = (s->b1 & FZ_S1_KERNEL_REFUSES) ? -EMFILE : 0;
 	memset(&path.c, 0, sizeof(path.c));
+	nat_tcp_limits_default(&tl);
+	tl.max_streams = 64;	/* 8 streams at most here; a 16384-stream table's scans cost 5 ms an input */
+	if (s->b2 & FZ_S2_SMALL_STREAM)
+		tl.stream_bytes = 3000;
+	if (s->b2 & FZ_S2_SMALL_TOTAL)
+		tl.total_bytes = 6000;
+	if (s->b2 & FZ_S2_SHORT_HOLD)
+		tl.hold_ms = 40;
+	if (s->b2 & FZ_S2_FEW_STREAMS)
+		tl.max_streams = 2;
+	/* a fresh stream table per input: TCP state must not carry over */
+	nat_tcp_free(path.tcp_streams);
+	path.tcp_streams = nat_tcp_new(&tl);
+	if (!path.tcp_streams)
+		FAIL("out of memory");
+	nat_path_tcp_limits(&path, &tl);
 	path.sw = sw;
 	path.udp = !(s->b0 & FZ_S0_NO_UDP);
 	path.tcp = !(s->b0 & FZ_S0_NO_TCP);
@@ -169,6 +206,14 @@ static void setup(const struct fz_setup *s, struct sipalg_switches *sw, struct r
 	path.registration_timeout_max = REG_MAX;
 	path.ct = NULL;		/* no ctnetlink: bindings from NFQA_CT or the mark */
 	path.rtp = (s->b0 & FZ_S0_NO_RTP) ? NULL : rtp_table_new(rc, &fake_ops, &kernel);
+	if (path.rtp && (s->b2 & FZ_S2_LOCAL_ADDRS)) {
+		static const struct rtp_local_addr local[] = {
+			{ .addr = { 0x017100cb /* 203.0.113.1 */ }, .prefix = 24, .ifindex = 2 },
+			{ .addr = { 0x0101a8c0 /* 192.168.1.1 */ }, .prefix = 24, .ifindex = 3 },
+		};
+
+		rtp_table_set_local(path.rtp, local, 2);
+	}
 	path.regs = nat_reg_new(64);
 	if (!path.regs || (!(s->b0 & FZ_S0_NO_RTP) && !path.rtp))
 		FAIL("out of memory");
@@ -214,15 +259,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	setup(&s, &sw, &rc);
 	fz_tcp_reset(&tcp);
 	path.now = (time_t)(now_ms / 1000);
+	path.now_ms = now_ms;
 	while (id < FV_MAX_PACKETS && fz_read_record(&r, &rec) == 1) {
 		struct nat_packet np;
-		uint64_t before = now_ms / 1000;
+		uint64_t before = now_ms;
 		bool may_rewrite;
 
 		now_ms += fz_clock_advance_ms(rec.clock);
-		if (now_ms / 1000 != before)
-			tick(now_ms);
-		path.now = (time_t)(now_ms / 1000);
+		if (now_ms != before)
+			tick(before, now_ms);
 		if (fz_build(&rec, &tcp, &pkt) < 0)
 			continue;
 		np = (struct nat_packet){ .id = ++id, .hook = 4 /* NF_INET_POST_ROUTING */,
@@ -236,7 +281,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		prev = rec;
 		fv_queued(id, pkt.data, pkt.len, may_rewrite);
 		nat_path_packet(&path, &np);
-		check_kernel(&rc);
+		check_kernel(&rc, s.b2 & FZ_S2_LOCAL_ADDRS);
 		if (rec.flush) {
 			nat_verdicts_flush(&verdicts);
 			if (!PATH_HOLDS_VERDICTS)
@@ -244,10 +289,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		}
 	}
 	nat_verdicts_flush(&verdicts);
+	tick(now_ms, now_ms + FINAL_WAIT_MS);
 	now_ms += FINAL_WAIT_MS;
-	tick(now_ms);
 	nat_verdicts_flush(&verdicts);
-	all_verdicts_given("at the end");
+	all_verdicts_given("once every hold is over");
+	if (verdicts.held)
+		FAIL("%u verdicts still counted as held", verdicts.held);
+	nat_path_release_all(&path);	/* nothing left to release: checked by fv_send */
+	nat_verdicts_flush(&verdicts);
 	for (uint32_t i = 1; i <= id; i++)
 		if (copy_of[i] && !fv_same_output(copy_of[i], i))
 			FAIL("id %u, a retransmission of id %u, left with other bytes", i, copy_of[i]);
@@ -256,11 +305,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	if (getenv("FUZZ_PATH_VERBOSE"))	/* what a seed exercised, for its author */
 		fprintf(stderr, "packets %u rewritten %u unchanged %llu disabled %llu no_binding %llu "
-			"tcp_partial %llu len_refused %llu not_l4 %llu from_mark %llu reg_in_verdict %llu "
+			"tcp_untracked %llu tcp_released_unchanged %llu len_refused %llu not_l4 %llu from_mark %llu reg_in_verdict %llu "
 			"reg_dirty %llu raises %llu expect_created %u kernel_live %u\n",
 			id, fv_rewritten(), (unsigned long long)path.c.unchanged,
 			(unsigned long long)path.c.disabled, (unsigned long long)path.c.no_binding,
-			(unsigned long long)path.c.tcp_partial, (unsigned long long)path.c.tcp_len_refused,
+			(unsigned long long)path.c.tcp_untracked,
+			(unsigned long long)path.c.tcp_released_unchanged, (unsigned long long)path.c.tcp_len_refused,
 			(unsigned long long)path.c.not_ipv4_l4, (unsigned long long)path.c.binding_from_mark,
 			(unsigned long long)path.c.reg_timeouts_in_verdict,
 			(unsigned long long)path.c.reg_marked_dirty, (unsigned long long)raises,

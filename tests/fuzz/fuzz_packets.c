@@ -23,6 +23,7 @@ int fz_read_setup(struct fz_reader *r, const uint8_t *d, size_t n, struct fz_set
 		return -1;
 	s->b0 = d[0];
 	s->b1 = d[1];
+	s->b2 = d[2];
 	r->off = FZ_HDR_LEN;
 	return 0;
 }
@@ -71,6 +72,7 @@ int fz_put_setup(uint8_t *buf, size_t cap, size_t *used, struct fz_setup s)
 		return -1;
 	buf[(*used)++] = s.b0;
 	buf[(*used)++] = s.b1;
+	buf[(*used)++] = s.b2;
 	return 0;
 }
 

@@ -4,7 +4,7 @@
  * it, the seed writer (write_path_seeds.c) encodes with it, and when nat/
  * changes how packets arrive (TCP stream state) only this file follows.
  *
- * An input is a 2-byte header (struct fz_setup) and then records, one per
+ * An input is a 3-byte header (struct fz_setup) and then records, one per
  * queued packet:
  *   ctl    bits 0-1 flow (0..3), bit 2 reply direction of its conntrack,
  *          bit 3 TCP, bits 4-5 conntrack (enum fz_ct_mode), bit 6 flush the
@@ -31,7 +31,7 @@
 #include "rtp.h"
 
 #define FZ_FLOWS 4
-#define FZ_HDR_LEN 2
+#define FZ_HDR_LEN 3
 #define FZ_REC_HDR_LEN 7
 #define FZ_MAX_PAYLOAD 65000		/* + headers stays under 64 KiB */
 #define FZ_PKT_CAP (FZ_MAX_PAYLOAD + 128)
@@ -52,6 +52,14 @@
 #define FZ_S1_FOLLOW_MASTER	0x20	/* expect_fn nat-follow-master, not sip */
 #define FZ_S1_KERNEL_REFUSES	0x40	/* every expectation create fails */
 #define FZ_S1_NO_VIA		0x80
+
+/* setup byte 2: TCP stream bounds and the gateway's addresses */
+#define FZ_S2_SMALL_STREAM	0x01	/* 3000 bytes held per stream */
+#define FZ_S2_SMALL_TOTAL	0x02	/* 6000 bytes held in all */
+#define FZ_S2_SHORT_HOLD	0x04	/* a segment waits 40 ms, not 500 */
+#define FZ_S2_FEW_STREAMS	0x08	/* 2 streams tracked */
+#define FZ_S2_LOCAL_ADDRS	0x10	/* rtp/ knows the gateway's addresses and subnets */
+#define FZ_S2_NO_PORT_POLICY	0x20	/* min_inside_port 1: the port policy off */
 
 /* ctl */
 #define FZ_C_FLOW_MASK	0x03
@@ -86,7 +94,7 @@ enum fz_seq_mode {
 };
 
 struct fz_setup {
-	uint8_t b0, b1;
+	uint8_t b0, b1, b2;
 };
 
 struct fz_record {
