@@ -83,6 +83,15 @@ static void check_ranges(const struct sipalgd_config *c)
 	    strspn(c->helper_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
 		    strlen(c->helper_name))
 		FAIL("helper name");
+	RANGE(c->rtp.min_inside_port, 1, 65535);
+	RANGE(c->rtp.early_timeout, 10, 86400);
+	RANGE(c->rtp.max_dialogs_per_host, 1, 1000000);
+	RANGE(c->rtp.max_pairs_per_host, 1, 32768);
+	RANGE(c->tcp_hold_ms, 20, 5000);
+	RANGE(c->tcp_stream_bytes, 4ul << 10, 16ul << 20);
+	RANGE(c->tcp_total_bytes, 64ul << 10, 1ul << 30);
+	RANGE(c->tcp_max_streams, 2, 1000000);
+	RANGE(c->tcp_idle_timeout, 60, 864000);
 	RANGE(c->queue_maxlen, 64, 1048576);
 	RANGE(c->rcvbuf_bytes, 64ul << 10, 1ul << 30);
 	RANGE(c->max_expected, 1, SIPALGD_MAX_EXPECTED_MAX);
@@ -127,7 +136,11 @@ static size_t write_back(const struct sipalgd_config *c, char *buf, size_t cap)
 		     "[netfilter]\nqueue = %u\nsip_ports = %s\nudp = %s\ntcp = %s\nhelper = %s\ninstall_rules = %s\n"
 		     "degraded_ok = %s\nqueue_maxlen = %u\nrcvbuf = %u\n"
 		     "[limits]\nmax_expected = %u\nexpect_policy_timeout = %u\n"
-		     "registration_timeout = %s\nregistration_timeout_max = %u\n",
+		     "registration_timeout = %s\nregistration_timeout_max = %u\n"
+		     "[media]\nmin_inside_port = %u\nearly_timeout = %u\nmax_dialogs_per_host = %u\n"
+		     "max_pairs_per_host = %u\n"
+		     "[tcp]\nhold_ms = %u\nstream_bytes = %u\ntotal_bytes = %u\nmax_streams = %u\n"
+		     "idle_timeout = %u\n",
 		     yn(s->enabled), c->user, c->status_socket, c->log_syslog ? "syslog" : "stderr",
 		     log_level_name(c->log_level),
 		     yn(s->request_uri), yn(s->via), yn(s->contact), yn(s->record_route),
@@ -139,7 +152,11 @@ static size_t write_back(const struct sipalgd_config *c, char *buf, size_t cap)
 		     c->queue_num, ports, yn(c->udp), yn(c->tcp), c->helper_name, yn(c->install_rules),
 		     yn(c->degraded_ok), c->queue_maxlen, c->rcvbuf_bytes,
 		     c->max_expected, c->expect_policy_timeout,
-		     yn(c->registration_timeout), c->registration_timeout_max);
+		     yn(c->registration_timeout), c->registration_timeout_max,
+		     r->min_inside_port, r->early_timeout, r->max_dialogs_per_host,
+		     r->max_pairs_per_host,
+		     c->tcp_hold_ms, c->tcp_stream_bytes, c->tcp_total_bytes, c->tcp_max_streams,
+		     c->tcp_idle_timeout);
 	if (w < 0 || (size_t)w >= cap)
 		FAIL("write-back buffer");
 	return (size_t)w;
@@ -171,6 +188,9 @@ static void check_round_trip(const struct sipalgd_config *a)
 	SAME(queue_maxlen); SAME(rcvbuf_bytes); SAME(max_expected); SAME(expect_policy_timeout);
 	SAME(registration_timeout); SAME(registration_timeout_max);
 	SAME_STR(user); SAME_STR(status_socket); SAME(log_syslog); SAME(log_level);
+	SAME(rtp.min_inside_port); SAME(rtp.early_timeout); SAME(rtp.max_dialogs_per_host);
+	SAME(rtp.max_pairs_per_host); SAME(tcp_hold_ms); SAME(tcp_stream_bytes);
+	SAME(tcp_total_bytes); SAME(tcp_max_streams); SAME(tcp_idle_timeout);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
