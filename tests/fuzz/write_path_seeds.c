@@ -5,7 +5,8 @@
  * Each seed is a short story the fuzzer mutates from: a registration, a UDP
  * call, the same call over TCP split into segments, two messages in one
  * segment, a port-forwarded inbound call, first packets (no conntrack yet,
- * degraded mode's mark), a retransmission, and NAT Slipstreaming's HTTP POST.
+ * degraded mode's mark), a retransmission, a hairpin, a re-offer refused
+ * with 491, the port policy's cases, and NAT Slipstreaming's HTTP POST.
  * SPLICE_DIR gets fuzz_splice's few seeds (tests/fuzz/seeds_splice/).
  * ctest (fuzz_path_seeds_current) checks that the files checked in are what
  * this writes.
@@ -359,6 +360,64 @@ int main(int argc, char **argv)
 	}
 	put_s(out, invite);
 	save(dir, "policy_ports");
+
+	/* a hairpin: LAN phone .10 calls LAN phone .11 through the outside proxy;
+	 * the INVITE the proxy sends on to .11 names .10's public pair (the
+	 * pool's first, 203.0.113.1:10000) */
+	start((struct fz_setup){ SETUP_DEFAULT.b0, 0, FZ_S2_LOCAL_ADDRS });
+	make_call("UDP", 10, 8);
+	put_s(out, invite);
+	{
+		char hp_sdp[1024], hp[4096];
+
+		snprintf(hp_sdp, sizeof(hp_sdp), sdp_fmt, "203.0.113.1", "203.0.113.1", 10000, 10001);
+		snprintf(hp, sizeof(hp),
+			 "INVITE sip:bob@192.168.1.11:5060 SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 203.0.113.3:5060;branch=z9hG4bK-p1\r\n"
+			 "Via: SIP/2.0/UDP 203.0.113.1:5060;rport=5060;branch=z9hG4bK-i1\r\n"
+			 "From: <sip:alice@example.com>;tag=c1\r\nTo: <sip:bob@example.com>\r\n"
+			 "Call-ID: call-8@192.168.1.10\r\nCSeq: 1 INVITE\r\n"
+			 "Contact: <sip:alice@203.0.113.1:5060>\r\n"
+			 "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+			 (int)strlen(hp_sdp), hp_sdp);
+		put_s((struct pk){ .flow = 1, .reply = true }, hp);
+	}
+	save(dir, "hairpin");
+
+	/* a re-offer moving the phone's port, refused with 491: the old pair stays */
+	{
+		char *m, *r, *c;
+
+		make_call("UDP", 10, 1);
+		m = strstr(invite, "m=audio 16384");
+		r = strstr(invite, "a=rtcp:16385");
+		c = strstr(invite, "CSeq: 1 INVITE");
+		if (!m || !r || !c)
+			abort();
+		memcpy(m, "m=audio 16386", 13);
+		memcpy(r, "a=rtcp:16387", 12);
+		memcpy(c, "CSeq: 3 INVITE", 14);
+	}
+	start(SETUP_DEFAULT);
+	{
+		struct pk o = { .flow = 0 }, i = { .flow = 0, .reply = true, .clock = 30 };
+		char reinvite[4096], nope[1024];
+
+		snprintf(reinvite, sizeof(reinvite), "%s", invite);
+		make_call("UDP", 10, 1);
+		make_dialog("UDP", 10, 1);
+		put_s(o, invite);
+		put_s(i, answer);
+		put_s(o, ack);
+		put_s(o, reinvite);
+		snprintf(nope, sizeof(nope),
+			 "SIP/2.0 491 Request Pending\r\nVia: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bK-i1\r\n"
+			 "From: <sip:alice@example.com>;tag=c1\r\nTo: <sip:bob@example.com>;tag=b1\r\n"
+			 "Call-ID: call-1@192.168.1.10\r\nCSeq: 3 INVITE\r\nContent-Length: 0\r\n\r\n");
+		put_s(i, nope);
+		put_s(o, bye);
+	}
+	save(dir, "reoffer_491");
 
 	/* NAT Slipstreaming v1: an HTTP POST padded so that a later segment
 	 * starts with an INVITE naming a LAN host's port (must open nothing
