@@ -270,6 +270,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			tick(before, now_ms);
 		if (fz_build(&rec, &tcp, &pkt) < 0)
 			continue;
+		if (path.rtp)
+			pkt.mark = 0;	/* only degraded mode marks, and it has no pinholes */
 		np = (struct nat_packet){ .id = ++id, .hook = 4 /* NF_INET_POST_ROUTING */,
 					  .data = pkt.data, .len = pkt.len,
 					  .truncated = rec.truncated, .ct = pkt.ct,

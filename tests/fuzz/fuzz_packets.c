@@ -275,7 +275,7 @@ static uint32_t segment_seq(const struct fz_record *rec, struct fz_tcp_state *st
 int fz_build(const struct fz_record *rec, struct fz_tcp_state *st, struct fz_packet *out)
 {
 	struct fz_flow fl;
-	struct sipalg_addr src, dst, inside;
+	struct sipalg_addr src, dst;
 	size_t ihl = rec->ip_opts ? 24 : 20, l4h, tot;
 	uint8_t *p = out->data;
 	struct iphdr ip = { .version = 4, .ttl = 64 };
@@ -285,7 +285,6 @@ int fz_build(const struct fz_record *rec, struct fz_tcp_state *st, struct fz_pac
 	 * inverse, a reply as the original tuple's */
 	src = rec->reply ? fl.orig_dst : fl.repl_dst;
 	dst = rec->reply ? fl.orig_src : fl.repl_src;
-	inside = fl.dnat ? fl.repl_src : fl.orig_src;
 	l4h = rec->tcp ? (rec->tcp_opts ? 32 : 20) : 8;
 	tot = ihl + l4h + rec->len;
 	if (tot > sizeof(out->data) || tot > 65535)
@@ -359,9 +358,10 @@ int fz_build(const struct fz_record *rec, struct fz_tcp_state *st, struct fz_pac
 		break;
 	}
 	case FZ_CT_MARK:
-		/* degraded mode's rule marks what the inside host sends */
-		if (src.ip.s_addr != inside.ip.s_addr && rec->reply == fl.dnat)
-			out->mark = inside.ip.s_addr;
+		/* degraded mode's rule (rules.c, "ct state new"): a first packet,
+		 * marked with its conntrack's original source */
+		if (!rec->reply)
+			out->mark = fl.orig_src.ip.s_addr;
 		break;
 	case FZ_CT_NONE:
 		break;

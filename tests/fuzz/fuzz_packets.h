@@ -82,7 +82,9 @@
 enum fz_ct_mode {
 	FZ_CT_ATTACHED,		/* NFQA_CT of a confirmed, established flow */
 	FZ_CT_NEW,		/* first packet: unconfirmed conntrack, IP_CT_NEW */
-	FZ_CT_MARK,		/* no conntrack; degraded mode's mark (outbound) */
+	FZ_CT_MARK,		/* no conntrack; degraded mode's mark (first packets;
+				 * the harness drops it when pinholes are on: degraded
+				 * mode has none, helper mode marks nothing) */
 	FZ_CT_NONE,		/* no conntrack, no mark */
 };
 

@@ -325,9 +325,9 @@ int main(int argc, char **argv)
 	put_s((struct pk){ .flow = 3, .reply = true }, answer);
 	save(dir, "call_port_forward");
 
-	/* first packets: an INVITE on an unconfirmed conntrack, then degraded
-	 * mode (no conntrack, the mark), then none at all */
-	start((struct fz_setup){ FZ_S0_ENABLED_MASK, FZ_S1_FROM_TO, FZ_S2_SHORT_HOLD });
+	/* first packets, as in degraded mode (no pinholes): an INVITE on an
+	 * unconfirmed conntrack, then with no conntrack but the mark, then none */
+	start((struct fz_setup){ FZ_S0_ENABLED_MASK | FZ_S0_NO_RTP, FZ_S1_FROM_TO, FZ_S2_SHORT_HOLD });
 	make_call("UDP", 10, 4);
 	put_s((struct pk){ .ct = FZ_CT_NEW }, invite);
 	put_s((struct pk){ .ct = FZ_CT_MARK }, invite);
