@@ -28,10 +28,10 @@ void rtp_config_default(struct rtp_config *cfg)
 	cfg->early_timeout = 180;
 	/* A phone has a handful of calls; 64 leaves room for a small PBX, and
 	 * one flooded phone holds at most 64 of max_dialogs' 4096. */
-	cfg->max_dialogs_per_host = 64;
+	cfg->max_dialogs_per_host = 256;
 	/* 64 calls x 2 streams x (pair + a re-offer's pending pair): 256 of
 	 * the default pool's 5000, so one host cannot drain it. */
-	cfg->max_pairs_per_host = 256;
+	cfg->max_pairs_per_host = 512;
 }
 
 static bool config_valid(const struct rtp_config *cfg)

@@ -23,6 +23,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "ct_fixture.h"
 #include "packet_path.h"
 
 static unsigned long payload_verdicts, verdict_msgs;
@@ -41,32 +42,8 @@ static int count_verdicts(void *arg, const void *buf, size_t len)
 	return 0;
 }
 
-static char ctbuf[2][1024];
-static size_t ctlen[2];
+static struct ct_fixture fx[2];	/* UDP, TCP */
 
-static void ct_attrs(int i, uint8_t proto)
-{
-	struct nf_conntrack *ct = nfct_new();
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(ctbuf[i]);
-
-	mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
-	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
-	nfct_set_attr_u8(ct, ATTR_L4PROTO, proto);
-	nfct_set_attr_u8(ct, ATTR_REPL_L3PROTO, AF_INET);
-	nfct_set_attr_u8(ct, ATTR_REPL_L4PROTO, proto);
-	nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_SRC, inet_addr("192.168.1.10"));
-	nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_DST, inet_addr("203.0.113.2"));
-	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_SRC, htons(5060));
-	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_DST, htons(5060));
-	nfct_set_attr_u32(ct, ATTR_REPL_IPV4_SRC, inet_addr("203.0.113.2"));
-	nfct_set_attr_u32(ct, ATTR_REPL_IPV4_DST, inet_addr("203.0.113.1"));
-	nfct_set_attr_u16(ct, ATTR_REPL_PORT_SRC, htons(5060));
-	nfct_set_attr_u16(ct, ATTR_REPL_PORT_DST, htons(5060));
-	nfct_set_attr_u32(ct, ATTR_STATUS, IPS_SRC_NAT | IPS_SRC_NAT_DONE | IPS_CONFIRMED);
-	nfct_nlmsg_build(nlh, ct);
-	nfct_destroy(ct);
-	ctlen[i] = nlh->nlmsg_len - MNL_NLMSG_HDRLEN - sizeof(struct nfgenmsg);
-}
 
 static struct nat_path p;
 static uint32_t next_id = 1, next_seq = 1001;
@@ -79,9 +56,7 @@ static void send_pkt(uint8_t proto, uint8_t flags, uint32_t seq, const char *pay
 	int ci = proto == IPPROTO_TCP;
 	struct nat_packet np = { .id = next_id++, .data = pkt, .has_ctinfo = true,
 				 .ctinfo = IP_CT_ESTABLISHED,
-				 .ct = (const char *)mnl_nlmsg_get_payload((struct nlmsghdr *)ctbuf[ci]) +
-				       sizeof(struct nfgenmsg),
-				 .ct_len = ctlen[ci] };
+				 .ct = fx[ci].attrs, .ct_len = fx[ci].len };
 
 	ip.tot_len = htons((uint16_t)(20 + hl + len));
 	ip.saddr = inet_addr("203.0.113.1");
@@ -191,8 +166,8 @@ int main(int argc, char **argv)
 	p.verdicts = &verdicts;
 	if (nat_path_init(&p) < 0)
 		return 1;
-	ct_attrs(0, IPPROTO_UDP);
-	ct_attrs(1, IPPROTO_TCP);
+	ct_fixture_build(&fx[0], IPPROTO_UDP, 5060);
+	ct_fixture_build(&fx[1], IPPROTO_TCP, 5060);
 	send_pkt(IPPROTO_TCP, TH_SYN, next_seq - 1, "", 0);
 	bad |= run("udp OPTIONS (nothing to do)", IPPROTO_UDP, opt, 1, iters, false);
 	bad |= run("tcp OPTIONS (nothing to do)", IPPROTO_TCP, opt, 1, iters, false);

@@ -16,6 +16,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "ct_fixture.h"
 #include "packet_path.h"
 #include "splice.h"
 
@@ -52,32 +53,7 @@ static int record(void *arg, const void *buf, size_t len)
 }
 
 /* ---- a masqueraded UDP/TCP SIP flow 192.168.1.10:5060 -> 203.0.113.2:5060 as 203.0.113.1 ---- */
-static char ctbuf[4096];
 
-static void ct_attrs(uint8_t proto, const void **attrs, size_t *len)
-{
-	struct nf_conntrack *ct = nfct_new();
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(ctbuf);
-
-	mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
-	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
-	nfct_set_attr_u8(ct, ATTR_L4PROTO, proto);
-	nfct_set_attr_u8(ct, ATTR_REPL_L3PROTO, AF_INET);	/* else no reply tuple is built */
-	nfct_set_attr_u8(ct, ATTR_REPL_L4PROTO, proto);
-	nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_SRC, inet_addr("192.168.1.10"));
-	nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_DST, inet_addr("203.0.113.2"));
-	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_SRC, htons(5060));
-	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_DST, htons(5060));
-	nfct_set_attr_u32(ct, ATTR_REPL_IPV4_SRC, inet_addr("203.0.113.2"));
-	nfct_set_attr_u32(ct, ATTR_REPL_IPV4_DST, inet_addr("203.0.113.1"));
-	nfct_set_attr_u16(ct, ATTR_REPL_PORT_SRC, htons(5060));
-	nfct_set_attr_u16(ct, ATTR_REPL_PORT_DST, htons(5060));
-	nfct_set_attr_u32(ct, ATTR_STATUS, IPS_SRC_NAT | IPS_SRC_NAT_DONE | IPS_CONFIRMED);
-	nfct_nlmsg_build(nlh, ct);
-	nfct_destroy(ct);
-	*attrs = (const char *)mnl_nlmsg_get_payload(nlh) + sizeof(struct nfgenmsg);
-	*len = nlh->nlmsg_len - MNL_NLMSG_HDRLEN - sizeof(struct nfgenmsg);
-}
 
 /* The packet as queued after SNAT (outbound: source already public). */
 static size_t build(uint8_t *pkt, uint8_t proto, const char *payload)
@@ -118,11 +94,14 @@ static void queue_one(struct nat_path *p, uint32_t id, uint8_t proto, const char
 		      bool truncated)
 {
 	static uint8_t pkt[4096];
+	static struct ct_fixture fx;
 	struct nat_packet np = { .id = id, .data = pkt, .truncated = truncated,
 				 .has_ctinfo = true, .ctinfo = IP_CT_ESTABLISHED };
 
 	np.len = build(pkt, proto, payload);
-	ct_attrs(proto, &np.ct, &np.ct_len);
+	ct_fixture_build(&fx, proto, 5060);
+	np.ct = fx.attrs;
+	np.ct_len = fx.len;
 	nat_path_packet(p, &np);
 }
 

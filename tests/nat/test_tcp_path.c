@@ -20,6 +20,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "ct_fixture.h"
 #include "fake_kernel.h"
 #include "packet_path.h"
 #include "splice.h"
@@ -60,32 +61,7 @@ static int record(void *arg, const void *buf, size_t len)
 }
 
 /* ---- the flow's conntrack, as NFQA_CT carries it ---- */
-static char ctbuf[4096];
 
-static void ct_attrs(uint16_t port, const void **attrs, size_t *len)
-{
-	struct nf_conntrack *ct = nfct_new();
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(ctbuf);
-
-	mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
-	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
-	nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_TCP);
-	nfct_set_attr_u8(ct, ATTR_REPL_L3PROTO, AF_INET);
-	nfct_set_attr_u8(ct, ATTR_REPL_L4PROTO, IPPROTO_TCP);
-	nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_SRC, inet_addr("192.168.1.10"));
-	nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_DST, inet_addr("203.0.113.2"));
-	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_SRC, htons(port));
-	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_DST, htons(5060));
-	nfct_set_attr_u32(ct, ATTR_REPL_IPV4_SRC, inet_addr("203.0.113.2"));
-	nfct_set_attr_u32(ct, ATTR_REPL_IPV4_DST, inet_addr("203.0.113.1"));
-	nfct_set_attr_u16(ct, ATTR_REPL_PORT_SRC, htons(5060));
-	nfct_set_attr_u16(ct, ATTR_REPL_PORT_DST, htons(port));
-	nfct_set_attr_u32(ct, ATTR_STATUS, IPS_SRC_NAT | IPS_SRC_NAT_DONE | IPS_CONFIRMED);
-	nfct_nlmsg_build(nlh, ct);
-	nfct_destroy(ct);
-	*attrs = (const char *)mnl_nlmsg_get_payload(nlh) + sizeof(struct nfgenmsg);
-	*len = nlh->nlmsg_len - MNL_NLMSG_HDRLEN - sizeof(struct nfgenmsg);
-}
 
 /* ---- one test connection ---- */
 struct conn {
@@ -109,6 +85,7 @@ static uint32_t seg_dir(struct conn *c, bool in, uint32_t seq, uint8_t flags,
 			const char *payload, size_t len)
 {
 	static uint8_t pkt[8192];
+	static struct ct_fixture fx;
 	struct iphdr ip = { .version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_TCP };
 	struct tcphdr t = { .source = htons(in ? 5060 : c->port),
 			    .dest = htons(in ? c->port : 5060),
@@ -128,7 +105,9 @@ static uint32_t seg_dir(struct conn *c, bool in, uint32_t seq, uint8_t flags,
 		memcpy(sent[np.id], payload, len);
 		sent_len[np.id] = len;
 	}
-	ct_attrs(c->port, &np.ct, &np.ct_len);
+	ct_fixture_build(&fx, IPPROTO_TCP, c->port);
+	np.ct = fx.attrs;
+	np.ct_len = fx.len;
 	nat_path_packet(&p, &np);
 	return np.id;
 }

@@ -326,17 +326,20 @@ static int legit_incoming(const char *phone, const char *cid, unsigned port)
 
 static void dialog_flood_does_not_deny_a_later_call(void)
 {
+	struct rtp_config def;
+
+	rtp_config_default(&def);
 	scene_init(&sc, NULL);
 	/* B is ringing (early) before the flood starts. */
 	scene_phone(&sc, PHONE_B, false);
 	invite_out("b-ringing", 10000);
 	CHECK_EQ(sc.map_ret[0], 0);
 	flood(PHONE_A, 5000, 0);
-	/* One phone holds at most its 64; B's ringing call was not evicted. */
-	CHECK(stats()->dialogs_live <= 64 + 1);
+	/* One phone holds at most its cap; B's ringing call was not evicted. */
+	CHECK(stats()->dialogs_live <= def.max_dialogs_per_host + 1);
 	CHECK(fake_find_dst(&sc.k, PUBLIC_IP, 10000) != NULL);
 	CHECK_EQ(stats()->dialogs_refused, 0);
-	CHECK(stats()->dialogs_evicted >= 5000 - 64);
+	CHECK(stats()->dialogs_evicted >= 5000 - def.max_dialogs_per_host);
 	/* A later call to C, and one to the flooded A itself, get their media. */
 	CHECK_EQ(legit_incoming(PHONE_C, "legit-c", 12000), 0);
 	CHECK_EQ(legit_incoming(PHONE_A, "legit-a", 12002), 0);
@@ -415,7 +418,7 @@ static void eight_stream_invites_do_not_drain_the_pool(void)
 
 	rtp_config_default(&cfg);
 	cfg.port_min = 10000;
-	cfg.port_max = 11023;		/* 512 pairs: A's 64 dialogs x 8 would take them all */
+	cfg.port_max = 12047;		/* 1024 pairs: A's 200 dialogs x 8 would take them all */
 	scene_init(&sc, &cfg);
 	sc.k.unbounded = true;
 	for (i = 0; i < 200; i++) {
