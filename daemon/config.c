@@ -462,14 +462,22 @@ static bool known_section(const char *name)
 static char *reader(char *str, int num, void *arg)
 {
 	struct load_ctx *c = arg;
-	char *s = fgets(str, num, c->f);
+	char *s, *term;
 	size_t len;
 
+	/* prefilled: the last NUL is fgets' own, an earlier one came from the file */
+	memset(str, 0xff, (size_t)num);
+	s = fgets(str, num, c->f);
 	if (!s)
 		return NULL;
 	len = strlen(s);
 	if (c->at_line_start)
 		c->line++;
+	term = memrchr(str, '\0', (size_t)num);
+	if (term && (size_t)(term - str) != len) {
+		record_error(c, c->line, "NUL byte in the line (expected text)");
+		return NULL;
+	}
 	c->at_line_start = len > 0 && s[len - 1] == '\n';
 	if (!c->at_line_start && !feof(c->f)) {
 		record_error(c, c->line, "line too long (expected at most %d characters)", num - 2);
@@ -576,19 +584,23 @@ static void cross_checks(struct load_ctx *c)
 			     "[netfilter] udp and tcp are both off (expected at least one transport; use [general] enabled = no to turn the ALG off)");
 }
 
-int config_load(const char *path, struct sipalgd_config *out, char *err, size_t errlen)
+/* f: the open file, or NULL when path could not be opened (errno says why). */
+static int load_stream(FILE *f, const char *path, struct sipalgd_config *out,
+		       char *err, size_t errlen)
 {
 	struct load_ctx *c = calloc(1, sizeof(*c));
 	int rc = -1, first;
 
 	if (!c) {
 		snprintf(err, errlen, "%s: out of memory", path);
+		if (f)
+			fclose(f);
 		return -1;
 	}
 	c->path = path;
 	c->at_line_start = true;
 	config_default(&c->cfg);
-	c->f = fopen(path, "r");
+	c->f = f;
 	if (!c->f) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		goto out;
@@ -614,4 +626,17 @@ out:
 		fclose(c->f);
 	free(c);
 	return rc;
+}
+
+int config_load(const char *path, struct sipalgd_config *out, char *err, size_t errlen)
+{
+	return load_stream(fopen(path, "r"), path, out, err, errlen);
+}
+
+int config_parse_buffer(const char *name, const char *buf, size_t len,
+			struct sipalgd_config *out, char *err, size_t errlen)
+{
+	/* the very reader config_load uses, over the buffer (fmemopen refuses len 0) */
+	return load_stream(len ? fmemopen((void *)buf, len, "r") : fopen("/dev/null", "r"),
+			   name, out, err, errlen);
 }

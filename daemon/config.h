@@ -80,6 +80,10 @@ void config_default(struct sipalgd_config *cfg);
 int config_load(const char *path, struct sipalgd_config *out,
 		char *err, size_t errlen);
 
+/* config_load over the bytes buf[0..len) (a test or fuzz entry point), named name in errors. */
+int config_parse_buffer(const char *name, const char *buf, size_t len,
+			struct sipalgd_config *out, char *err, size_t errlen);
+
 /* Is port one of the configured SIP ports? */
 bool config_is_sip_port(const struct sipalgd_config *cfg, uint16_t port);
 
