@@ -62,6 +62,7 @@ struct daemon {
 	struct nat_reg_table *regs;
 	struct rtp_nl *rtpnl;
 	struct rtp_table *rtp;
+	struct nat_exp exp;		/* first packets' pinholes (nat/verdict_exp.h) */
 	struct nat_path path;
 	int status_fd, timer_fd;
 	time_t started;
@@ -187,7 +188,10 @@ static int setup(struct daemon *d)
 			log_warnx("ctnetlink socket for expectations: %s", strerror(-e));
 			return -1;
 		}
-		d->rtp = rtp_table_new(&d->cfg.rtp, &rtp_nl_ops, d->rtpnl);
+		/* every pinhole request passes the first-packet layer on its way to ctnetlink */
+		nat_exp_init(&d->exp, &rtp_nl_ops, d->rtpnl, &d->verdicts);
+		d->rtp = rtp_table_new(&d->cfg.rtp, &nat_exp_ops, &d->exp);
+		d->exp.rtp = d->rtp;
 		warn_pinhole_prerequisites(&d->cfg);
 	}
 	if (!d->regs || (!d->degraded && !d->rtp) || nat_path_init(&d->path) < 0) {
@@ -204,6 +208,7 @@ static int setup(struct daemon *d)
 	d->path.ct = d->ct;
 	d->path.regs = d->regs;
 	d->path.verdicts = &d->verdicts;
+	d->path.exp = d->rtp && d->path.ct_in_verdict ? &d->exp : NULL;	/* NFQA_EXP needs NFQA_CT */
 	if (d->cfg.install_rules) {
 		if (nat_rules_install(&d->rules, err, sizeof(err)) < 0) {
 			log_warnx("install table ip " NAT_RULES_TABLE ": %s", err);
@@ -434,6 +439,9 @@ static void on_queue(struct daemon *d)
 	/* Every packet of the drain got its verdict queued: send them all. */
 	if (nat_verdicts_flush(&d->verdicts) < 0)
 		log_warn("queue %u verdicts", d->cfg.queue_num);
+	/* The flush confirmed the drain's new flows: their deferred pinholes now. */
+	if (d->path.exp)
+		nat_exp_after_flush(d->path.exp);
 }
 
 static int raise_timeout(void *arg, const struct rtp_master *m, unsigned timeout)

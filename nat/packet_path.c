@@ -289,6 +289,9 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 		accept_unchanged(p, pkt);
 		return;
 	}
+	/* a flow's first packet: its pinholes ride in its verdict (verdict_exp.h) */
+	if (p->exp)
+		nat_exp_packet(p->exp, pkt, &flow.master);
 	/* engine + pinholes per message; all edits spliced into one new payload */
 	n = rewrite_payload(p, &flow, tcp, payload, l4.payload_len, p->payload_out, OUT_CAP, &tally);
 	/* registration: after the messages (a 200 OK to REGISTER counts at once) */
