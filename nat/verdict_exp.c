@@ -51,6 +51,8 @@ static int put_slot(void *arg, struct nlmsghdr *nlh, size_t cap)
 		return -ENOSPC;
 	x->slot_attached = true;
 	x->stats.in_verdict++;
+	if (x->n_attached < NAT_EXP_DEFER_MAX)
+		x->attached[x->n_attached++] = x->slot;
 	return 0;
 }
 
@@ -66,15 +68,24 @@ void nat_exp_init(struct nat_exp *x, const struct rtp_kernel_ops *inner, void *i
 	verdicts->extra_arg = x;
 }
 
-static bool defer(struct nat_exp *x, const struct rtp_expect *e)
+static bool defer_op(struct nat_exp *x, bool create, const struct rtp_expect *e)
 {
 	if (x->n_deferred >= NAT_EXP_DEFER_MAX) {
 		x->stats.refused_full++;
 		return false;
 	}
+	x->deferred_create[x->n_deferred] = create;
 	x->deferred[x->n_deferred++] = *e;
-	x->stats.deferred++;
+	if (create)
+		x->stats.deferred++;
+	else
+		x->stats.deletes_deferred++;
 	return true;
+}
+
+static bool defer(struct nat_exp *x, const struct rtp_expect *e)
+{
+	return defer_op(x, true, e);
 }
 
 /* The packet before: its verdict is written, so its slot went in or did not. */
@@ -120,9 +131,21 @@ static bool cancel(struct nat_exp *x, const struct rtp_expect *e)
 		return true;
 	}
 	for (i = 0; i < x->n_deferred; i++) {
-		if (same_expect(&x->deferred[i], e)) {
-			x->deferred[i] = x->deferred[--x->n_deferred];
+		if (x->deferred_create[i] && same_expect(&x->deferred[i], e)) {
+			/* keep the order: a later delete/create pair must stay a pair */
+			memmove(&x->deferred[i], &x->deferred[i + 1],
+				(x->n_deferred - i - 1) * sizeof(x->deferred[0]));
+			memmove(&x->deferred_create[i], &x->deferred_create[i + 1],
+				(x->n_deferred - i - 1) * sizeof(x->deferred_create[0]));
+			x->n_deferred--;
 			x->stats.cancelled++;
+			return true;
+		}
+	}
+	/* In a verdict of this drain: in the kernel only once flushed. */
+	for (i = 0; i < x->n_attached; i++) {
+		if (same_expect(&x->attached[i], e) && defer_op(x, false, e)) {
+			x->attached[i] = x->attached[--x->n_attached];
 			return true;
 		}
 	}
@@ -177,7 +200,7 @@ static void exp_batch(void *arg, struct rtp_expect_op *ops, unsigned n)
 			ops[i].err = hold(x, ops[i].create, ops[i].e);
 		return;
 	}
-	if (!x->n_deferred || n > PASS_MAX) {
+	if ((!x->n_deferred && !x->n_attached) || n > PASS_MAX) {
 		inner_batch(x, ops, n);
 		return;
 	}
@@ -220,13 +243,12 @@ const struct rtp_kernel_ops nat_exp_ops = {
 	.expect_batch = exp_batch,
 };
 
-static void send_creates(struct nat_exp *x, struct rtp_expect *e, struct rtp_expect_op *ops,
-			 unsigned n)
+static void send_deferred(struct nat_exp *x, unsigned n, struct rtp_expect_op *ops)
 {
 	unsigned i;
 
 	for (i = 0; i < n; i++)
-		ops[i] = (struct rtp_expect_op){ .create = true, .e = &e[i] };
+		ops[i] = (struct rtp_expect_op){ .create = x->deferred_create[i], .e = &x->deferred[i] };
 	inner_batch(x, ops, n);
 }
 
@@ -244,25 +266,31 @@ void nat_exp_after_flush(struct nat_exp *x)
 	unsigned i, n, again = 0;
 
 	close_packet(x);
+	x->n_attached = 0;	/* flushed: the kernel has them now */
 	n = x->n_deferred;
 	if (!n)
 		return;
-	send_creates(x, x->deferred, ops, n);
+	send_deferred(x, n, ops);
 	x->stats.deferred_sent += n;
-	/* ENOENT: the master is still not in the table (the flush failed, or
-	 * the packet clashed with another first packet of its flow). Once more;
-	 * then it is lost. The ENOENT ones move to the front, in order. */
+	/* ENOENT on a create: the master is still not in the table (the flush
+	 * failed, or the packet clashed with another first packet of its flow).
+	 * Once more; then it is lost. A delete's ENOENT: gone already. The
+	 * retried ones move to the front, in order. */
 	for (i = 0; i < n; i++) {
-		if (ops[i].err == -ENOENT)
-			x->deferred[again++] = x->deferred[i];
-		else if (ops[i].err)
+		if (!x->deferred_create[i])
+			continue;
+		if (ops[i].err == -ENOENT) {
+			x->deferred[again] = x->deferred[i];
+			x->deferred_create[again++] = true;
+		} else if (ops[i].err) {
 			lost(x, &x->deferred[i], ops[i].err);
+		}
 	}
 	x->n_deferred = 0;
 	if (!again)
 		return;
 	x->stats.deferred_retried += again;
-	send_creates(x, x->deferred, ops, again);
+	send_deferred(x, again, ops);
 	for (i = 0; i < again; i++)
 		if (ops[i].err)
 			lost(x, &x->deferred[i], ops[i].err);

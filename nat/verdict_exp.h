@@ -18,7 +18,8 @@
  *     nat_exp_after_flush(), once the verdict flush has confirmed the master;
  *     ENOENT is retried once, a failure is handed back to the planner
  *     (rtp_expect_lost) and counted;
- *   - a delete of one not sent yet just cancels it.
+ *   - a delete of one not sent yet just cancels it; a delete of one that a
+ *     verdict of this drain carries is sent after the flush.
  * Both kinds are answered 0 at once, so rtp/ records them as created and stays
  * the one owner of what exists. Everything else passes through unchanged.
  */
@@ -41,6 +42,7 @@ struct nat_exp_stats {
 	uint64_t deferred;	/* queued for after the flush */
 	uint64_t deferred_sent, deferred_failed, deferred_retried;
 	uint64_t cancelled;	/* deleted before they were sent */
+	uint64_t deletes_deferred;	/* deletes of verdict-attached ones, after the flush */
 	uint64_t refused_full;	/* deferral queue full: the create failed at once */
 	int last_error;
 };
@@ -58,9 +60,13 @@ struct nat_exp {
 	struct rtp_master master;
 	bool slot_used, slot_attached;
 	struct rtp_expect slot;
-	/* sent after the flush */
+	/* sent after the flush, in order: creates, and deletes of ones this
+	 * drain's verdicts carry (the kernel has them only after the flush) */
 	unsigned n_deferred;
 	struct rtp_expect deferred[NAT_EXP_DEFER_MAX];
+	bool deferred_create[NAT_EXP_DEFER_MAX];
+	unsigned n_attached;
+	struct rtp_expect attached[NAT_EXP_DEFER_MAX];	/* in this drain's verdicts */
 	struct nat_exp_stats stats;
 };
 
