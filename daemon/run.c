@@ -344,6 +344,8 @@ static void report(void *arg, FILE *out)
 		(unsigned long long)rs->expect_delete_failed,
 		(unsigned long long)rs->ports_exhausted, rs->ports_in_use, rs->last_error,
 		(unsigned long long)rs->retransmits_seen);
+	if (d->path.exp)
+		nat_exp_status(d->path.exp, out);
 	fprintf(out, "\n[dialogs]\nlive %u\ncreated %llu\nremoved %llu\nrefused %llu\n",
 		rs->dialogs_live, (unsigned long long)rs->dialogs_created,
 		(unsigned long long)rs->dialogs_removed, (unsigned long long)rs->dialogs_refused);

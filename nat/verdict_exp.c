@@ -295,3 +295,17 @@ void nat_exp_after_flush(struct nat_exp *x)
 		if (ops[i].err)
 			lost(x, &x->deferred[i], ops[i].err);
 }
+
+void nat_exp_status(const struct nat_exp *x, FILE *out)
+{
+	const struct nat_exp_stats *s = &x->stats;
+
+	fprintf(out, "\n[first packets]\nunconfirmed_masters %llu\nin_verdict %llu\n"
+		"deferred %llu\ndeferred_sent %llu\ndeferred_retried %llu\ndeferred_failed %llu\n"
+		"cancelled %llu\ndeletes_deferred %llu\nrefused_full %llu\nlast_error %d\n",
+		(unsigned long long)s->unconfirmed, (unsigned long long)s->in_verdict,
+		(unsigned long long)s->deferred, (unsigned long long)s->deferred_sent,
+		(unsigned long long)s->deferred_retried, (unsigned long long)s->deferred_failed,
+		(unsigned long long)s->cancelled, (unsigned long long)s->deletes_deferred,
+		(unsigned long long)s->refused_full, s->last_error);
+}

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "nfqueue.h"
 #include "rtp.h"
@@ -87,6 +88,9 @@ void nat_exp_packet(struct nat_exp *x, const struct nat_packet *pkt,
 
 /* The run loop, right after each verdict flush: the deferred requests. */
 void nat_exp_after_flush(struct nat_exp *x);
+
+/* The status section "[first packets]": the counters above. */
+void nat_exp_status(const struct nat_exp *x, FILE *out);
 
 /* True when the master's NFQA_CT attributes carry a status without IPS_CONFIRMED. */
 bool nat_exp_ct_unconfirmed(const void *ct_attrs, size_t len);
