@@ -110,9 +110,17 @@ void nat_exp_packet(struct nat_exp *x, const struct nat_packet *pkt,
 		x->stats.unconfirmed++;
 }
 
+/* Field by field: struct padding is not part of the key. */
+static bool master_eq(const struct rtp_master *a, const struct rtp_master *b)
+{
+	return a->src.ip.s_addr == b->src.ip.s_addr && a->src.port == b->src.port &&
+	       a->dst.ip.s_addr == b->dst.ip.s_addr && a->dst.port == b->dst.port &&
+	       a->l4proto == b->l4proto && a->zone == b->zone;
+}
+
 static bool same_expect(const struct rtp_expect *a, const struct rtp_expect *b)
 {
-	return !memcmp(&a->master, &b->master, sizeof(a->master)) &&
+	return master_eq(&a->master, &b->master) &&
 	       a->l4proto == b->l4proto && a->src.ip.s_addr == b->src.ip.s_addr &&
 	       a->src.port == b->src.port && a->dst.ip.s_addr == b->dst.ip.s_addr &&
 	       a->dst.port == b->dst.port && a->src_any_addr == b->src_any_addr &&
@@ -169,8 +177,7 @@ static int hold(struct nat_exp *x, bool create, const struct rtp_expect *e)
 
 static bool held(const struct nat_exp *x, const struct rtp_expect *e)
 {
-	return x->in_packet && x->unconfirmed &&
-	       !memcmp(&e->master, &x->master, sizeof(e->master));
+	return x->in_packet && x->unconfirmed && master_eq(&e->master, &x->master);
 }
 
 static void inner_batch(struct nat_exp *x, struct rtp_expect_op *ops, unsigned n)

@@ -73,8 +73,12 @@ ip netns exec "$gw" "$bin" -f -c "$tmp/sipalgd.conf" 2>>"$tmp/daemon.log" &
 dpid=$!; pids+=("$dpid")
 for _ in $(seq 100); do grep -q "sipalgd running:" "$tmp/daemon.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "sipalgd running:" "$tmp/daemon.log" || { echo "sipalgd did not start:"; cat "$tmp/daemon.log"; fail=1; exit 1; }
-grep -q '^mode: helper' <(ip netns exec "$gw" "$bin" status -s "$rundir/status.sock" 2>&1) ||
-	{ echo "SKIP: not in helper mode (no nfnetlink_cthelper?)"; exit 77; }
+# (no process substitution: the guest has no /dev/fd)
+ip netns exec "$gw" "$bin" status -s "$rundir/status.sock" > "$tmp/status-start.txt" 2>&1 || true
+grep -q '^mode: helper' "$tmp/status-start.txt" ||
+	{ echo "SKIP: not in helper mode (no nfnetlink_cthelper?)"; cat "$tmp/status-start.txt"; exit 77; }
+echo "     nf_conntrack_expect_max $(ip netns exec "$gw" cat /proc/sys/net/netfilter/nf_conntrack_expect_max 2>/dev/null ||
+	echo ?), nf_conntrack_max $(ip netns exec "$gw" cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null || echo ?)"
 
 # The far end: receives, never answers (a SIP 100/200 would make the test about later packets).
 ip netns exec "$wan" timeout 60 python3 - "$tmp" <<'PY' &
