@@ -9,8 +9,9 @@
 #                                        # (tests/nat/firstpkt_vm.sh runs it in the qemu guest)
 #
 # Checks: the WAN peer gets the INVITE with c= public and an m= port P; the far end never
-# answers, yet within ~1 s of the send `conntrack -L expect` holds P (RTP) and P+1 (RTCP)
-# owned by helper sipalg; a far RTP packet 203.0.113.2:40000 -> 203.0.113.1:P reaches the
+# answers, yet the kernel's expectation events show P (RTP) and P+1 (RTCP) created within
+# 1 s of the send, and `conntrack -L expect` holds both, owned by helper sipalg, once the
+# far end has the INVITE; a far RTP packet 203.0.113.2:40000 -> 203.0.113.1:P reaches the
 # phone at 192.168.77.10:10000 (the pinhole's NAT works), and the phone's reply leaves from
 # public port P; the daemon counts no failed expectation. Exit 77 when not root or a tool is
 # missing.
@@ -22,8 +23,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 for t in ip nft conntrack python3; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
 done
-modprobe -a nfnetlink_cthelper nfnetlink_queue nf_conntrack_netlink nf_nat \
-	nft_ct nft_chain_nat nft_masq 2>/dev/null || true
+modprobe -a nfnetlink_cthelper nfnetlink_queue nf_conntrack_netlink nf_nat nf_nat_sip \
+	nft_ct nft_chain_nat nft_masq 2>/dev/null || true	# nf_nat_sip: expect function "sip"
 
 tag=$$
 lan=fp-lan-$tag gw=fp-gw-$tag wan=fp-wan-$tag
@@ -111,26 +112,42 @@ wait_file "$tmp/phone.ready" || true
 # The INVITE is the flow's first packet: nothing crossed 192.168.77.10:5060 -> 203.0.113.2:5060.
 check "no conntrack for the SIP flow before the INVITE" bash -c \
 	"! ip netns exec '$gw' conntrack -L -p udp --orig-src 192.168.77.10 --orig-port-src 5060 2>/dev/null | grep -q ."
+# Expectation events with the kernel's timestamps: when each pinhole appeared.
+# (no timeout(1) in between: $! is conntrack itself, stopped by cleanup)
+ip netns exec "$gw" conntrack -E expect -e NEW -o timestamp > "$tmp/expect-events.txt" 2>/dev/null &
+evpid=$!; pids+=("$evpid")
+for _ in $(seq 100); do	# until it holds its netlink socket (bounded: 10 s)
+	ls -l "/proc/$evpid/fd" 2>/dev/null | grep -q 'socket:' && break
+	sleep 0.1
+done
+sleep 0.2
 ip netns exec "$lan" python3 -c '
-import socket, sys
+import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("192.168.77.10", 5060))
-s.sendto(open(sys.argv[1], "rb").read(), ("203.0.113.2", 5060))' "$tmp/invite.sip"
-# Poll for at most ~1 s after the send: the pinholes must be there before an answer could be.
-t0=$(date +%s%N)
-for _ in $(seq 20); do
-	ip netns exec "$gw" conntrack -L expect > "$tmp/expect.txt" 2>/dev/null || true
-	(($(grep -c "helper=sipalg" "$tmp/expect.txt" || true) >= 2)) && break
-	sleep 0.05
-done
-t1=$(date +%s%N)
-echo "     expectations polled for $(((t1 - t0) / 1000000)) ms:"; sed 's/^/       /' "$tmp/expect.txt"
+open(sys.argv[2], "w").write("%.6f\n" % time.time())
+s.sendto(open(sys.argv[1], "rb").read(), ("203.0.113.2", 5060))' "$tmp/invite.sip" "$tmp/sent-at.txt"
 wait_file "$tmp/wan-invite.sip" || true
+# The far end got the INVITE and never answers: what exists now existed before any answer.
+ip netns exec "$gw" conntrack -L expect > "$tmp/expect.txt" 2>/dev/null || true
+echo "     conntrack -L expect once the far end had the INVITE:"; sed 's/^/       /' "$tmp/expect.txt"
 mport=$(tr -d '\r' < "$tmp/wan-invite.sip" 2>/dev/null | awk '/^m=audio/ {print $2}')
 echo "     WAN m=audio port: ${mport:-none}"
+sleep 0.5
+echo "     expectation events:"; sed 's/^/       /' "$tmp/expect-events.txt"
+# seconds from the INVITE's send to the NEW event of the pinhole to PORT (a large number if none)
+since_send() {
+	awk -v p="$1" -v t0="$(cat "$tmp/sent-at.txt" 2>/dev/null || echo 0)" '
+		$0 ~ "dport=" p " " { gsub(/[][]/, "", $1); printf "%.3f\n", $1 - t0; found = 1; exit }
+		END { if (!found) print 999 }' "$tmp/expect-events.txt"
+}
+rtp_s=$(since_send "${mport:-x}") rtcp_s=$(since_send "$(( ${mport:-0} + 1 ))")
+echo "     RTP pinhole ${rtp_s} s after the send, RTCP ${rtcp_s} s"
+check "RTP pinhole created within 1 s of the send" awk -v s="$rtp_s" 'BEGIN { exit !(s < 1) }'
+check "RTCP pinhole created within 1 s of the send" awk -v s="$rtcp_s" 'BEGIN { exit !(s < 1) }'
 check "WAN got the INVITE with c= public" grep -q "^c=IN IP4 203.0.113.1" "$tmp/wan-invite.sip"
-check "within ~1 s: RTP expectation to the announced public port" grep -q "dport=${mport:-x} " "$tmp/expect.txt"
-check "within ~1 s: RTCP expectation (port+1)" grep -q "dport=$(( ${mport:-0} + 1 )) " "$tmp/expect.txt"
+check "RTP expectation to the announced public port" grep -q "dport=${mport:-x} " "$tmp/expect.txt"
+check "RTCP expectation (port+1)" grep -q "dport=$(( ${mport:-0} + 1 )) " "$tmp/expect.txt"
 check "expectations belong to our helper" grep -q "helper=sipalg" "$tmp/expect.txt"
 
 # Far media to the announced pair: DNATed to the phone by the verdict-attached pinhole.
