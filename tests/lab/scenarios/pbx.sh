@@ -7,7 +7,8 @@
 # l2:5060, a flow nothing used before; w1 answers. Pass = w1 heard l2's tone,
 # and in the call (INVITE .. BYE, after 1 s to settle) each side's media
 # reached the gateway (>= 25 packets) and >= 95% of it was delivered: w1's
-# media to the PBX can only enter through the first packet's pinholes.
+# media to the PBX can only enter through the first packet's pinholes (the
+# PBX is silent for its first 2 s, so no flow of its own lets that media back).
 scn_pbx_fresh() {
   phones_up w1 || return 1
   python3 "$LAB_DIR/tools/mktone.py" "$REP_DIR/tone.wav" "${PHONE_TONE[l2]}" 2
@@ -23,7 +24,7 @@ scn_pbx_fresh() {
   wait "$uac"
   local src=$? rc=0 m
   local wav; wav=$(newest_rec w1 "$mark")
-  python3 "$LAB_DIR/tools/callcheck.py" --talk 3 --min-frac 0.7 \
+  python3 "$LAB_DIR/tools/callcheck.py" --talk 4 --min-frac 0.7 \
     --meta "call=l2(sipp PBX, no REGISTER)->w1" --meta "note=sipp exit $src" \
     "w1:${PHONE_TONE[l2]}:$wav" >"$REP_DIR/heard.json" || rc=1
   sip_wait_wan out BYE || true
