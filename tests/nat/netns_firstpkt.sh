@@ -82,25 +82,25 @@ echo "     nf_conntrack_expect_max $(ip netns exec "$gw" cat /proc/sys/net/netfi
 	echo ?), nf_conntrack_max $(ip netns exec "$gw" cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null || echo ?)"
 
 # The far end: receives, never answers (a SIP 100/200 would make the test about later packets).
-ip netns exec "$wan" timeout 60 python3 - "$tmp" <<'PY' &
+ip netns exec "$wan" timeout 160 python3 - "$tmp" <<'PY' &
 import socket, sys, time
 d = sys.argv[1]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("203.0.113.2", 5060))
 open(d + "/wan.ready", "w").write("1")
-s.settimeout(50)
+s.settimeout(150)
 data, peer = s.recvfrom(65535)
 open(d + "/wan-invite.sip", "wb").write(data)
 PY
 pids+=($!)
 # The phone's media socket: one far RTP packet, then a reply from the same socket.
-ip netns exec "$lan" timeout 60 python3 - "$tmp" <<'PY' &
+ip netns exec "$lan" timeout 160 python3 - "$tmp" <<'PY' &
 import socket, sys
 d = sys.argv[1]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("192.168.77.10", 10000))
 open(d + "/phone.ready", "w").write("1")
-s.settimeout(50)
+s.settimeout(150)
 data, peer = s.recvfrom(2048)
 open(d + "/phone-got.txt", "w").write("%s %s:%d\n" % (data.decode(errors="replace"), peer[0], peer[1]))
 s.sendto(b"rtp-from-phone", peer)
@@ -116,11 +116,13 @@ check "no conntrack for the SIP flow before the INVITE" bash -c \
 # (no timeout(1) in between: $! is conntrack itself, stopped by cleanup)
 ip netns exec "$gw" conntrack -E expect -e NEW -o timestamp > "$tmp/expect-events.txt" 2>/dev/null &
 evpid=$!; pids+=("$evpid")
-for _ in $(seq 100); do	# until it holds its netlink socket (bounded: 10 s)
+# until it holds its netlink socket; bounded by the clock (each ls costs up to ~1 s in the guest)
+t_end=$((SECONDS + 10))
+while ((SECONDS < t_end)); do
 	ls -l "/proc/$evpid/fd" 2>/dev/null | grep -q 'socket:' && break
-	sleep 0.1
+	sleep 0.2
 done
-sleep 0.2
+sleep 0.3
 ip netns exec "$lan" python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
