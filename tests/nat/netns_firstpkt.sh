@@ -113,16 +113,12 @@ wait_file "$tmp/phone.ready" || true
 check "no conntrack for the SIP flow before the INVITE" bash -c \
 	"! ip netns exec '$gw' conntrack -L -p udp --orig-src 192.168.77.10 --orig-port-src 5060 2>/dev/null | grep -q ."
 # Expectation events with the kernel's timestamps: when each pinhole appeared.
-# (no timeout(1) in between: $! is conntrack itself, stopped by cleanup)
-ip netns exec "$gw" conntrack -E expect -e NEW -o timestamp > "$tmp/expect-events.txt" 2>/dev/null &
+# stdbuf: line by line into the file (block-buffered otherwise, seen empty); no timeout(1)
+# in between, so $! is conntrack itself, stopped by cleanup. Starting a process costs ~1 s
+# in the guest: 3 s for it to subscribe.
+ip netns exec "$gw" stdbuf -oL conntrack -E expect -e NEW -o timestamp > "$tmp/expect-events.txt" 2>&1 &
 evpid=$!; pids+=("$evpid")
-# until it holds its netlink socket; bounded by the clock (each ls costs up to ~1 s in the guest)
-t_end=$((SECONDS + 10))
-while ((SECONDS < t_end)); do
-	ls -l "/proc/$evpid/fd" 2>/dev/null | grep -q 'socket:' && break
-	sleep 0.2
-done
-sleep 0.3
+sleep 3
 ip netns exec "$lan" python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
