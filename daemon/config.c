@@ -44,6 +44,12 @@ void config_default(struct sipalgd_config *cfg)
 	cfg->expect_policy_timeout = 300;
 	cfg->registration_timeout = true;
 	cfg->registration_timeout_max = 7200;
+	/* the same as nat_tcp_limits_default() */
+	cfg->tcp_hold_ms = 500;
+	cfg->tcp_stream_bytes = 256u << 10;
+	cfg->tcp_total_bytes = 8u << 20;
+	cfg->tcp_max_streams = 16384;
+	cfg->tcp_idle_timeout = 7200;
 	snprintf(cfg->user, sizeof(cfg->user), "nobody");
 	snprintf(cfg->status_socket, sizeof(cfg->status_socket),
 		 "/run/sipalgd/status.sock");
@@ -378,6 +384,10 @@ static const struct key keys[] = {
 	{ "media", "max_streams", parse_unsigned, F(rtp.max_streams), 1, SIPALG_MAX_MEDIA },
 	{ "media", "expect_function", parse_expect_fn, F(rtp.expect_fn), 0, 0 },
 	{ "media", "drop_unexpected_media", parse_bool, F(drop_unexpected_media), 0, 0 },
+	{ "media", "min_inside_port", parse_unsigned, F(rtp.min_inside_port), 1, 65535 },
+	{ "media", "early_timeout", parse_unsigned, F(rtp.early_timeout), 10, 86400 },
+	{ "media", "max_dialogs_per_host", parse_unsigned, F(rtp.max_dialogs_per_host), 1, 1000000 },
+	{ "media", "max_pairs_per_host", parse_unsigned, F(rtp.max_pairs_per_host), 1, 32768 },
 
 	{ "netfilter", "queue", parse_unsigned, F(queue_num), 0, 65535 },
 	{ "netfilter", "sip_ports", parse_ports, F(sip_ports), 0, 0 },
@@ -393,12 +403,19 @@ static const struct key keys[] = {
 	{ "limits", "expect_policy_timeout", parse_unsigned, F(expect_policy_timeout), 1, 86400 },
 	{ "limits", "registration_timeout", parse_bool, F(registration_timeout), 0, 0 },
 	{ "limits", "registration_timeout_max", parse_unsigned, F(registration_timeout_max), 60, 604800 },
+
+	{ "tcp", "hold_ms", parse_unsigned, F(tcp_hold_ms), 20, 5000 },
+	{ "tcp", "stream_bytes", parse_bytes, F(tcp_stream_bytes), 4ul << 10, 16ul << 20 },
+	{ "tcp", "total_bytes", parse_bytes, F(tcp_total_bytes), 64ul << 10, 1ul << 30 },
+	{ "tcp", "max_streams", parse_unsigned, F(tcp_max_streams), 2, 1000000 },
+	{ "tcp", "idle_timeout", parse_unsigned, F(tcp_idle_timeout), 60, 864000 },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *const sections[] = { "general", "rewrite", "media", "netfilter", "limits" };
-#define SECTIONS_EXPECTED "[general], [rewrite], [media], [netfilter] or [limits]"
+static const char *const sections[] = { "general", "rewrite", "media", "netfilter", "limits",
+					"tcp" };
+#define SECTIONS_EXPECTED "[general], [rewrite], [media], [netfilter], [limits] or [tcp]"
 
 /* ---- the loader ------------------------------------------------------ */
 

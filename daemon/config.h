@@ -8,6 +8,7 @@
  *   [media]      pinholes: struct rtp_config
  *   [netfilter]  queue, SIP ports, transports, helper, rules, buffers
  *   [limits]     expectation policy, registration conntrack timeout
+ *   [tcp]        SIP over TCP stream state: reassembly bounds
  */
 #ifndef SIPALGD_CONFIG_H
 #define SIPALGD_CONFIG_H
@@ -49,6 +50,13 @@ struct sipalgd_config {
 	unsigned expect_policy_timeout;	/* helper expect policy timeout, s */
 	bool registration_timeout;	/* stretch the SIP conntrack to the REGISTER expiry */
 	unsigned registration_timeout_max;	/* ...but never beyond this many s */
+
+	/* [tcp] (nat/tcp_stream.h) */
+	uint32_t tcp_hold_ms;		/* a segment waits this long for the rest of its message */
+	uint32_t tcp_stream_bytes;	/* bytes held per stream */
+	uint32_t tcp_total_bytes;	/* bytes held by all streams */
+	uint32_t tcp_max_streams;	/* connection directions tracked */
+	uint32_t tcp_idle_timeout;	/* s a silent stream is kept */
 
 	/* [general] */
 	char user[SIPALGD_USER_MAX];	/* drop to it after setup; "" = stay root */

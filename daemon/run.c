@@ -19,6 +19,7 @@
 #include "cthelper.h"
 #include "ct_query.h"
 #include "expect_nl.h"
+#include "local_addrs.h"
 #include "log.h"
 #include "nfqueue.h"
 #include "packet_path.h"
@@ -91,6 +92,23 @@ static const char degraded_text[] =
 	"DEGRADED: kernel has no nfnetlink_cthelper (CONFIG_NF_CT_NETLINK_HELPER) - "
 	"no RTP/RTCP expectations possible; SIP is rewritten from plain NFQUEUE rules, "
 	"media gets through only where the phones' own traffic opens it";
+
+static void tcp_limits_from(const struct sipalgd_config *cfg, struct nat_tcp_limits *l)
+{
+	*l = (struct nat_tcp_limits){
+		.stream_bytes = cfg->tcp_stream_bytes, .total_bytes = cfg->tcp_total_bytes,
+		.hold_ms = cfg->tcp_hold_ms, .max_streams = cfg->tcp_max_streams,
+		.idle_s = cfg->tcp_idle_timeout,
+	};
+}
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* Helper mode when the kernel can; degraded only when the config allows it. */
 static int setup_helper(struct daemon *d)
@@ -192,6 +210,7 @@ static int setup(struct daemon *d)
 		nat_exp_init(&d->exp, &rtp_nl_ops, d->rtpnl, &d->verdicts);
 		d->rtp = rtp_table_new(&d->cfg.rtp, &nat_exp_ops, &d->exp);
 		d->exp.rtp = d->rtp;
+		local_addrs_refresh(d->rtp, time(NULL), 1);
 		warn_pinhole_prerequisites(&d->cfg);
 	}
 	if (!d->regs || (!d->degraded && !d->rtp) || nat_path_init(&d->path) < 0) {
@@ -199,6 +218,12 @@ static int setup(struct daemon *d)
 		return -1;
 	}
 	d->path.sw = &d->cfg.sw;
+	{
+		struct nat_tcp_limits lim;
+
+		tcp_limits_from(&d->cfg, &lim);
+		nat_path_tcp_limits(&d->path, &lim);
+	}
 	d->path.rtp = d->rtp;
 	d->path.udp = d->cfg.udp;
 	d->path.tcp = d->cfg.tcp;
@@ -242,6 +267,9 @@ static void cleanup(struct daemon *d)
 	/* Rules first: no new flow gets our helper once we stop answering. */
 	if (d->rules_installed && nat_rules_remove(err, sizeof(err)) < 0)
 		log_warnx("remove table ip " NAT_RULES_TABLE ": %s", err);
+	/* Held TCP segments leave as they came: nothing waits on a daemon that exits. */
+	if (d->q && d->path.tcp_streams)
+		nat_path_release_all(&d->path);
 	if (d->q)
 		nat_verdicts_flush(&d->verdicts);
 	/* Disabled, the kernel passes helped flows without queueing (DESIGN.md fact 6). */
@@ -265,6 +293,21 @@ static void cleanup(struct daemon *d)
 }
 
 /* ---- status report ---- */
+
+/* What the pinhole policy refused (rtp/README.md "What an SDP may open"). */
+static void report_policy(const struct rtp_stats *rs, FILE *out)
+{
+	fprintf(out, "\n[policy]\nport_refused %llu\n", (unsigned long long)rs->port_refused);
+	for (int c = RTP_FAR_OK + 1; c < RTP_FAR_MAX; c++)
+		fprintf(out, "far_%s %llu\n", rtp_far_class_str((enum rtp_far_class)c),
+			(unsigned long long)rs->far_refused[c]);
+	fprintf(out, "host_dialogs_refused %llu\nhost_pairs_refused %llu\nevicted %llu\n"
+		"early_expired %llu\nunmapped_no_pinhole %llu\ntable_bytes %llu\n",
+		(unsigned long long)rs->host_dialogs_refused,
+		(unsigned long long)rs->host_pairs_refused, (unsigned long long)rs->dialogs_evicted,
+		(unsigned long long)rs->early_expired, (unsigned long long)rs->unmapped_no_pinhole,
+		(unsigned long long)rs->mem_bytes);
+}
 
 static void report(void *arg, FILE *out)
 {
@@ -299,16 +342,41 @@ static void report(void *arg, FILE *out)
 	fprintf(out, "\n[passed unchanged because]\n");
 	fprintf(out, "no_payload %llu\n", (unsigned long long)c->no_payload);
 	fprintf(out, "not_ipv4_udp_tcp %llu\ntruncated_copy %llu\nno_binding %llu\n"
-		"binding_from_mark %llu\ntcp_partial_segment %llu\ntcp_length_change_refused %llu\n"
+		"binding_from_mark %llu\ntcp_untracked %llu\ntcp_length_change_refused %llu\n"
 		"internal_errors %llu\n",
 		(unsigned long long)c->not_ipv4_l4, (unsigned long long)c->truncated,
 		(unsigned long long)c->no_binding, (unsigned long long)c->binding_from_mark,
-		(unsigned long long)c->tcp_partial, (unsigned long long)c->tcp_len_refused,
+		(unsigned long long)c->tcp_untracked, (unsigned long long)c->tcp_len_refused,
 		(unsigned long long)c->internal_errors);
+	if (d->path.tcp_streams) {
+		const struct nat_tcp_counters *t = nat_tcp_counters(d->path.tcp_streams);
+
+		fprintf(out, "\n[tcp streams]\n");
+		fprintf(out, "tracked %u\nheld_bytes %zu\ncreated %llu\nfreed %llu\n"
+			"segments_held %llu\nruns %llu\nmulti_segment_runs %llu\n"
+			"retransmits_replayed %llu\nretransmits_passed %llu\n"
+			"released_unchanged %llu\npassed_untracked %llu\nnot_tracked_table_full %llu\n",
+			nat_tcp_count(d->path.tcp_streams), nat_tcp_held_bytes(d->path.tcp_streams),
+			(unsigned long long)t->streams_created, (unsigned long long)t->streams_freed,
+			(unsigned long long)t->held, (unsigned long long)t->runs,
+			(unsigned long long)t->multi_segment_runs,
+			(unsigned long long)t->retransmits_replayed,
+			(unsigned long long)t->retransmits_passed,
+			(unsigned long long)c->tcp_released_unchanged,
+			(unsigned long long)t->passed_lost, (unsigned long long)t->no_state);
+		fprintf(out, "lost %llu\nlost_no_syn %llu\nlost_not_sip %llu\nlost_gap %llu\n"
+			"lost_overlap %llu\nlost_too_big %llu\nlost_bounds %llu\nlost_timeout %llu\n"
+			"lost_peer_not_sip %llu\n",
+			(unsigned long long)t->lost, (unsigned long long)t->lost_no_syn,
+			(unsigned long long)t->lost_not_sip, (unsigned long long)t->lost_gap,
+			(unsigned long long)t->lost_overlap, (unsigned long long)t->lost_too_big,
+			(unsigned long long)t->lost_bounds, (unsigned long long)t->lost_timeout,
+			(unsigned long long)t->lost_peer_not_sip);
+	}
 	fprintf(out, "\n[queue]\n");
 	fprintf(out, "received %llu\nsocket_overruns %llu\nverdict_errors %llu\n"
 		"verdict_send_errors %llu\nverdict_sends %llu\nbatch_verdicts %llu\n"
-		"payload_verdicts %llu\nct_accept_verdicts %llu\nparse_errors %llu\n",
+		"payload_verdicts %llu\nct_accept_verdicts %llu\nsingle_accepts %llu\nparse_errors %llu\n",
 		(unsigned long long)qs->received, (unsigned long long)qs->enobufs,
 		(unsigned long long)qs->verdict_errors,
 		(unsigned long long)d->verdicts.send_errors,
@@ -316,6 +384,7 @@ static void report(void *arg, FILE *out)
 		(unsigned long long)d->verdicts.batch_msgs,
 		(unsigned long long)d->verdicts.payload_msgs,
 		(unsigned long long)d->verdicts.ct_msgs,
+		(unsigned long long)d->verdicts.single_msgs,
 		(unsigned long long)qs->parse_errors);
 	if (nat_queue_kernel_drops(d->cfg.queue_num, &qdrop, &udrop, &qlen) == 0)
 		fprintf(out, "kernel_queue_dropped %llu\nkernel_user_dropped %llu\n"
@@ -349,6 +418,7 @@ static void report(void *arg, FILE *out)
 	fprintf(out, "\n[dialogs]\nlive %u\ncreated %llu\nremoved %llu\nrefused %llu\n",
 		rs->dialogs_live, (unsigned long long)rs->dialogs_created,
 		(unsigned long long)rs->dialogs_removed, (unsigned long long)rs->dialogs_refused);
+	report_policy(rs, out);
 	rtp_table_dump(d->rtp, out);
 }
 
@@ -396,6 +466,7 @@ static void reload(struct daemon *d)
 	/* Live: engine switches, pinhole limits, registration stretch, log level. */
 	d->cfg.sw = n.sw;
 	d->cfg.drop_unexpected_media = n.drop_unexpected_media;
+	local_addrs_refresh(d->rtp, time(NULL), 1);
 	if (d->rtp && rtp_table_reconfigure(d->rtp, &n.rtp) < 0)
 		log_warnx("reload: [media] not applied (rtp layer refused it)");
 	else
@@ -406,6 +477,17 @@ static void reload(struct daemon *d)
 	d->path.registration_timeout_max = n.registration_timeout_max;
 	d->cfg.log_level = n.log_level;
 	log_setlevel(n.log_level);
+	d->cfg.tcp_hold_ms = n.tcp_hold_ms;
+	d->cfg.tcp_stream_bytes = n.tcp_stream_bytes;
+	d->cfg.tcp_total_bytes = n.tcp_total_bytes;
+	d->cfg.tcp_max_streams = n.tcp_max_streams;
+	d->cfg.tcp_idle_timeout = n.tcp_idle_timeout;
+	{
+		struct nat_tcp_limits lim;
+
+		tcp_limits_from(&d->cfg, &lim);
+		nat_path_tcp_limits(&d->path, &lim);
+	}
 	/* Ports and transports. */
 	if (ports_differ(&d->cfg, &n)) {
 		if (d->rules_installed && (n.tcp && !d->cfg.tcp) && !d->degraded) {
@@ -417,6 +499,8 @@ static void reload(struct daemon *d)
 			d->cfg.tcp = n.tcp;
 			d->path.udp = n.udp;
 			d->path.tcp = n.tcp;
+			if (!n.tcp)	/* what waits for its message's rest goes now */
+				nat_path_release_all(&d->path);
 			reinstall = true;
 		}
 	}
@@ -436,6 +520,7 @@ static void reload(struct daemon *d)
 static void on_queue(struct daemon *d)
 {
 	d->path.now = time(NULL);
+	d->path.now_ms = monotonic_ms();
 	if (nat_queue_drain(d->q, DRAIN_MAX, nat_path_packet, &d->path) < 0)
 		log_warn("queue %u receive", d->cfg.queue_num);
 	/* Every packet of the drain got its verdict queued: send them all. */
@@ -461,6 +546,7 @@ static void on_timer(struct daemon *d)
 		return;
 	if (d->rtp)
 		rtp_expire(d->rtp, now);
+	local_addrs_refresh(d->rtp, now, 0);
 	nat_reg_expire(d->regs, now);
 	/* registered flows whose packets had no verdict route: one raise each */
 	nat_reg_flush_dirty(d->regs, now, d->path.registration_timeout_max,
@@ -471,8 +557,24 @@ static void on_timer(struct daemon *d)
 		d->reg_backlog_ticks++;
 }
 
+/*
+ * Held TCP segments whose wait is over pass unchanged. Returns the next
+ * deadline (CLOCK_MONOTONIC ms), 0 = none.
+ */
+static uint64_t on_tcp_deadline(struct daemon *d)
+{
+	uint64_t now = monotonic_ms(), next;
+
+	d->path.now_ms = now;
+	next = nat_path_tick(&d->path, now);
+	if (nat_verdicts_flush(&d->verdicts) < 0)
+		log_warn("queue %u verdicts", d->cfg.queue_num);
+	return next;
+}
+
 static int loop(struct daemon *d, const sigset_t *unblocked)
 {
+	uint64_t deadline = 0;
 	struct pollfd pfd[3] = {
 		{ .fd = nat_queue_fd(d->q), .events = POLLIN },
 		{ .fd = d->timer_fd, .events = POLLIN },
@@ -484,7 +586,16 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			got_hup = 0;
 			reload(d);
 		}
-		if (ppoll(pfd, 3, NULL, unblocked) < 0) {
+		struct timespec wait, *tmo = NULL;
+
+		if (deadline) {
+			uint64_t now = monotonic_ms(), ms = deadline > now ? deadline - now : 0;
+
+			wait = (struct timespec){ .tv_sec = (time_t)(ms / 1000),
+						  .tv_nsec = (long)(ms % 1000) * 1000000 };
+			tmo = &wait;
+		}
+		if (ppoll(pfd, 3, tmo, unblocked) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("ppoll");
@@ -494,6 +605,8 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			on_queue(d);
 		if (pfd[1].revents & POLLIN)
 			on_timer(d);
+		/* a packet may have held a segment; the 1 s timer frees idle streams */
+		deadline = on_tcp_deadline(d);
 		if (pfd[2].revents & POLLIN)
 			status_serve(d->status_fd, report, d);
 	}

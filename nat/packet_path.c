@@ -5,10 +5,10 @@
 
 #include "binding.h"
 #include "packet_path.h"
+#include "path_internal.h"
 #include "splice.h"
 
 #define OUT_CAP (SIPALG_MAX_MSG + 1)
-#define PKT_CAP 65535
 
 int nat_path_init(struct nat_path *p)
 {
@@ -16,8 +16,11 @@ int nat_path_init(struct nat_path *p)
 	p->ctempty = nfct_new();
 	p->res = malloc(sizeof(*p->res));
 	p->payload_out = malloc(OUT_CAP);
-	p->packet_out = malloc(PKT_CAP);
-	if (!p->ctobj || !p->ctempty || !p->res || !p->payload_out || !p->packet_out) {
+	p->packet_out = malloc(NAT_PKT_CAP);
+	nat_tcp_limits_default(&p->tcp_limits);
+	p->tcp_streams = nat_tcp_new(&p->tcp_limits);
+	if (!p->ctobj || !p->ctempty || !p->res || !p->payload_out || !p->packet_out ||
+	    !p->tcp_streams) {
 		nat_path_free(p);
 		return -1;
 	}
@@ -33,6 +36,10 @@ void nat_path_free(struct nat_path *p)
 	free(p->res);
 	free(p->payload_out);
 	free(p->packet_out);
+	free(p->run_out);
+	nat_tcp_free(p->tcp_streams);
+	p->tcp_streams = NULL;
+	p->run_out = NULL;
 	p->ctobj = p->ctempty = NULL;
 	p->res = NULL;
 	p->payload_out = p->packet_out = NULL;
@@ -55,7 +62,7 @@ static int flow_from_attached_ct(struct nat_path *p, const struct nat_packet *pk
 	return nat_flow_from_ct(p->ctobj, nat_ctinfo_is_reply(pkt->ctinfo), flow);
 }
 
-static int find_flow(struct nat_path *p, const struct nat_packet *pkt,
+int nat_path_find_flow(struct nat_path *p, const struct nat_packet *pkt,
 		     const struct nat_l4 *l4, struct nat_flow *flow)
 {
 	bool reply;
@@ -171,20 +178,15 @@ static void accept_unchanged_ct(struct nat_path *p, const struct nat_packet *pkt
 	nat_verdict_accept_ct(p->verdicts, pkt->id, ct_timeout);
 }
 
-/* Edits planned per kind for one packet; added to the counters once it leaves rewritten. */
-struct edit_tally {
-	unsigned total;
-	unsigned kind[SIPALG_EDIT_KIND_MAX];
-};
 
 /*
  * One message: engine (with the pinhole layer mapping media ports), pinholes,
  * registration, then the edits spliced into out. Returns the bytes written
  * to out, or -1 if they do not fit.
  */
-static long rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool tcp,
+long nat_path_rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool tcp,
 			const uint8_t *msg, size_t len, uint8_t *out, size_t cap,
-			struct edit_tally *tally)
+			struct nat_edit_tally *tally)
 {
 	struct sipalg_result *res = p->res;
 	struct rtp_msg mc = { .table = p->rtp, .master = flow->master,
@@ -213,43 +215,10 @@ static long rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool tc
 	return sipalg_apply(msg, len, res, out, cap);
 }
 
-/*
- * Every whole message of the payload through rewrite_one, spliced into out.
- * UDP: the datagram is one message. TCP: a segment may hold several whole
- * messages and end with the start of one more; that tail, or a segment that
- * starts mid-message, is copied unchanged and counted (no reassembly).
- * Returns the output length, or -1 on an internal error.
- */
-static long rewrite_payload(struct nat_path *p, const struct nat_flow *flow, bool tcp,
-			    const uint8_t *in, size_t len, uint8_t *out, size_t cap,
-			    struct edit_tally *tally)
-{
-	size_t off = 0, used = 0;
-
-	while (off < len) {
-		long mlen = tcp ? sipalg_message_length(in + off, len - off) : (long)len;
-		long n;
-
-		if (mlen <= 0) {
-			p->c.tcp_partial++;
-			if (cap - used < len - off)
-				return -1;
-			memcpy(out + used, in + off, len - off);
-			return (long)(used + len - off);
-		}
-		n = rewrite_one(p, flow, tcp, in + off, (size_t)mlen, out + used, cap - used, tally);
-		if (n < 0)
-			return -1;
-		used += (size_t)n;
-		off += (size_t)mlen;
-	}
-	return (long)used;
-}
-
 void nat_path_packet(void *arg, const struct nat_packet *pkt)
 {
 	struct nat_path *p = arg;
-	struct edit_tally tally = { 0 };
+	struct nat_edit_tally tally = { 0 };
 	const uint8_t *payload;
 	struct nat_l4 l4;
 	struct nat_flow flow;
@@ -276,15 +245,20 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 		accept_unchanged(p, pkt);
 		return;
 	}
-	if (l4.payload_len == 0) {
+	if (l4.payload_len == 0 && l4.proto == IPPROTO_UDP) {
 		p->c.no_payload++;
 		accept_unchanged_ct(p, pkt, empty_datagram_timeout(p, pkt, &l4));
 		return;
 	}
+	if (l4.proto == IPPROTO_TCP) {
+		/* stream state: positions, reassembly, retransmits (tcp_path.c) */
+		nat_tcp_path_packet(p, pkt, &l4);
+		return;
+	}
 	payload = pkt->data + l4.payload_off;
-	tcp = l4.proto == IPPROTO_TCP;
+	tcp = false;
 	/* binding */
-	if (find_flow(p, pkt, &l4, &flow) < 0) {
+	if (nat_path_find_flow(p, pkt, &l4, &flow) < 0) {
 		p->c.no_binding++;
 		accept_unchanged(p, pkt);
 		return;
@@ -292,8 +266,9 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 	/* a flow's first packet: its pinholes ride in its verdict (verdict_exp.h) */
 	if (p->exp)
 		nat_exp_packet(p->exp, pkt, &flow.master);
-	/* engine + pinholes per message; all edits spliced into one new payload */
-	n = rewrite_payload(p, &flow, tcp, payload, l4.payload_len, p->payload_out, OUT_CAP, &tally);
+	/* engine + pinholes; the datagram is one message */
+	n = nat_path_rewrite_one(p, &flow, tcp, payload, l4.payload_len, p->payload_out, OUT_CAP,
+				 &tally);
 	/* registration: after the messages (a 200 OK to REGISTER counts at once) */
 	ct_timeout = registration_timeout(p, pkt, &flow, tcp);
 	if (n < 0) {
@@ -305,24 +280,17 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 		accept_unchanged_ct(p, pkt, ct_timeout);
 		return;
 	}
-	if (tcp && n != (long)l4.payload_len && !p->ct_in_verdict) {
-		/* no conntrack glue: the kernel could not shift sequence numbers */
-		p->c.tcp_len_refused++;
-		accept_unchanged(p, pkt);
-		return;
-	}
 	/* one pktbuff mangle for the whole payload: one checksum pass */
 	newlen = nat_splice_payload(pkt->data, pkt->len, &l4, p->payload_out, (size_t)n,
-				    p->packet_out, PKT_CAP);
+				    p->packet_out, NAT_PKT_CAP);
 	if (newlen < 0) {
 		p->c.internal_errors++;
 		accept_unchanged_ct(p, pkt, ct_timeout);
 		return;
 	}
-	/* verdict; NFQA_CT makes the kernel record the TCP length change (seqadj)
-	 * and carries a registered UDP flow's timeout */
+	/* verdict; NFQA_CT carries a registered flow's timeout */
 	nat_verdict_payload(p->verdicts, pkt->id, p->packet_out, (size_t)newlen,
-			    (tcp && n != (long)l4.payload_len) || ct_timeout, ct_timeout);
+			    ct_timeout != 0, ct_timeout);
 	p->c.rewritten++;
 	for (int k = 0; k < SIPALG_EDIT_KIND_MAX; k++)
 		p->c.edits[k] += tally.kind[k];

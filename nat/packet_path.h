@@ -18,6 +18,7 @@
 #include "verdict_exp.h"
 #include "ct_query.h"
 #include "registration.h"
+#include "tcp_stream.h"
 
 struct nat_counters {
 	uint64_t packets;
@@ -31,8 +32,9 @@ struct nat_counters {
 	uint64_t truncated;		/* copy shorter than the packet */
 	uint64_t no_binding;		/* no conntrack could be found */
 	uint64_t binding_from_mark;	/* first packet, binding from the nft mark */
-	uint64_t tcp_partial;		/* segment part that is not a whole message: passed */
+	uint64_t tcp_untracked;		/* TCP packets passed: no stream table */
 	uint64_t tcp_len_refused;	/* would change TCP length without seqadj */
+	uint64_t tcp_released_unchanged;	/* held segments let go as they came */
 	uint64_t internal_errors;	/* apply/splice/verdict failed: passed */
 	/* registered UDP flows: timeout carried in the verdict (helper mode), or
 	 * flow marked for the timer's ctnetlink raise (set/errors: the timer's) */
@@ -56,18 +58,41 @@ struct nat_path {
 					 * and fail; else verdict_exp.h */
 	struct nat_counters c;
 	time_t now;			/* set by the loop before a drain */
+	uint64_t now_ms;		/* CLOCK_MONOTONIC, ms: TCP hold deadlines */
+	/* TCP stream state (tcp_stream.h); limits applied with nat_path_tcp_limits */
+	struct nat_tcp_limits tcp_limits;
+	struct nat_tcp_table *tcp_streams;
 	/* scratch, one of each (large) */
 	struct nf_conntrack *ctobj, *ctempty;
 	struct sipalg_result *res;
 	uint8_t *payload_out;
 	uint8_t *packet_out;
+	uint8_t *run_out;		/* a reassembled run's rewritten bytes */
+	size_t run_out_cap;
 };
 
 /* Allocate the scratch space. 0 or -1. */
 int nat_path_init(struct nat_path *p);
 void nat_path_free(struct nat_path *p);
 
-/* nat_packet_fn (nfqueue.h): arg is the struct nat_path. */
+/*
+ * nat_packet_fn (nfqueue.h): arg is the struct nat_path. A TCP segment may
+ * be held: its verdict then comes with a later packet of its stream, from
+ * nat_path_tick(), or from nat_path_release_all().
+ */
 void nat_path_packet(void *arg, const struct nat_packet *pkt);
+
+/*
+ * Held TCP segments past their deadline pass unchanged (their stream is
+ * lost); idle streams are freed. Returns the next deadline (CLOCK_MONOTONIC
+ * ms), 0 when nothing is held. The caller flushes the verdicts.
+ */
+uint64_t nat_path_tick(struct nat_path *p, uint64_t now_ms);
+
+/* Every held segment passes unchanged now (shutdown, TCP switched off). */
+void nat_path_release_all(struct nat_path *p);
+
+/* New TCP limits (reload). */
+void nat_path_tcp_limits(struct nat_path *p, const struct nat_tcp_limits *lim);
 
 #endif

@@ -80,6 +80,22 @@ static int write_pending_accept(struct nat_verdicts *v)
 	return err;
 }
 
+static int accept_one(struct nat_verdicts *v, uint32_t id)
+{
+	struct nlmsghdr *nlh;
+	int err, err2;
+
+	err = write_pending_accept(v);
+	err2 = reserve(v, VERDICT_OVERHEAD);
+	if (!err)
+		err = err2;
+	nlh = put_msg(v, NFQNL_MSG_VERDICT);
+	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
+	commit_msg(v, nlh);
+	v->single_msgs++;
+	return err;
+}
+
 /* Packet id's own attributes (verdict.h: put_extra). */
 static bool extra_for(const struct nat_verdicts *v, uint32_t id)
 {
@@ -97,6 +113,8 @@ int nat_verdict_accept(struct nat_verdicts *v, uint32_t id)
 {
 	if (extra_for(v, id))
 		return nat_verdict_accept_ct(v, id, 0);
+	if (v->held)
+		return accept_one(v, id);
 	v->accept_pending = true;
 	v->accept_id = id;
 	return 0;
@@ -157,6 +175,17 @@ int nat_verdict_payload(struct nat_verdicts *v, uint32_t id,
 	commit_msg(v, nlh);
 	v->payload_msgs++;
 	return err;
+}
+
+void nat_verdict_hold(struct nat_verdicts *v)
+{
+	v->held++;
+}
+
+void nat_verdict_unhold(struct nat_verdicts *v)
+{
+	if (v->held)
+		v->held--;
 }
 
 int nat_verdicts_flush(struct nat_verdicts *v)

@@ -24,11 +24,15 @@ struct nat_verdicts {
 	uint16_t queue;
 	bool accept_pending;
 	uint32_t accept_id;	/* highest id of the pending accepts */
+	unsigned held;		/* packets whose verdict is deferred (TCP reassembly):
+				 * while any is, accepts are sent one by one, since a
+				 * batch verdict would accept the held ones too */
 	nat_send_fn send;
 	void *send_arg;
 	/* counters */
 	uint64_t sends, send_errors;
 	uint64_t batch_msgs, payload_msgs, ct_msgs;	/* ct_msgs: accepts with NFQA_CT */
+	uint64_t single_msgs;	/* plain accepts sent alone while a packet was held */
 	/* Optional, one packet's own attributes (nat/verdict_exp.c: its NFQA_EXP).
 	 * Packet extra_id's verdict, whichever function writes it, becomes its own
 	 * NFQNL_MSG_VERDICT with NFQA_CT and what put_extra appends (0 = done). */
@@ -44,7 +48,10 @@ int nat_verdicts_init(struct nat_verdicts *v, uint16_t queue, size_t cap,
 		      nat_send_fn send, void *send_arg);
 void nat_verdicts_free(struct nat_verdicts *v);
 
-/* Accept packet id unchanged (ids must come in increasing order). */
+/*
+ * Accept packet id unchanged. Ids come in increasing order, except that a
+ * packet counted in ->held gets its verdict later than packets after it.
+ */
 int nat_verdict_accept(struct nat_verdicts *v, uint32_t id);
 
 /*
@@ -64,6 +71,10 @@ int nat_verdict_accept_ct(struct nat_verdicts *v, uint32_t id, uint32_t ct_timeo
 int nat_verdict_payload(struct nat_verdicts *v, uint32_t id,
 			const void *pkt, size_t len, bool attach_ct,
 			uint32_t ct_timeout);
+
+/* A packet's verdict is deferred / the deferred verdict is now written. */
+void nat_verdict_hold(struct nat_verdicts *v);
+void nat_verdict_unhold(struct nat_verdicts *v);
 
 /* Write the pending batch accept and send everything. 0 or -errno. */
 int nat_verdicts_flush(struct nat_verdicts *v);

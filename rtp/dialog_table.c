@@ -1,8 +1,26 @@
-/* dialog_table.c - dialogs by Call-ID + tag + inside phone, in a chained hash. */
+/* dialog_table.c - dialogs by Call-ID + tag + inside phone, in a chained hash;
+ * early dialogs in creation order for eviction at a cap. */
 #include "rtp_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+void *rtp_zalloc(struct rtp_table *t, size_t n)
+{
+	void *p = calloc(1, n);
+
+	if (p)
+		t->stats.mem_bytes += n;
+	return p;
+}
+
+void rtp_mfree(struct rtp_table *t, void *p, size_t n)
+{
+	if (!p)
+		return;
+	t->stats.mem_bytes -= n;
+	free(p);
+}
 
 /* FNV-1a over the Call-ID and the phone's IP: the tag is left out of the hash
  * because an in-dialog request from the far side carries it as To-tag. */
@@ -36,30 +54,124 @@ struct rtp_dialog *dialog_find(struct rtp_table *t, const char *call_id,
 	return NULL;
 }
 
+static void early_link(struct rtp_table *t, struct rtp_dialog *d)
+{
+	struct rtp_host *h = d->host;
+
+	d->early_prev = t->early_tail;
+	d->early_next = NULL;
+	if (t->early_tail)
+		t->early_tail->early_next = d;
+	else
+		t->early_head = d;
+	t->early_tail = d;
+	d->host_prev = h->early_tail;
+	d->host_next = NULL;
+	if (h->early_tail)
+		h->early_tail->host_next = d;
+	else
+		h->early_head = d;
+	h->early_tail = d;
+}
+
+static void early_unlink(struct rtp_table *t, struct rtp_dialog *d)
+{
+	struct rtp_host *h = d->host;
+
+	if (d->confirmed)
+		return;	/* never linked, or already out */
+	if (d->early_prev)
+		d->early_prev->early_next = d->early_next;
+	else
+		t->early_head = d->early_next;
+	if (d->early_next)
+		d->early_next->early_prev = d->early_prev;
+	else
+		t->early_tail = d->early_prev;
+	if (d->host_prev)
+		d->host_prev->host_next = d->host_next;
+	else
+		h->early_head = d->host_next;
+	if (d->host_next)
+		d->host_next->host_prev = d->host_prev;
+	else
+		h->early_tail = d->host_prev;
+	d->early_prev = d->early_next = d->host_prev = d->host_next = NULL;
+}
+
+void dialog_confirm(struct rtp_table *t, struct rtp_dialog *d)
+{
+	early_unlink(t, d);
+	d->confirmed = true;
+}
+
+/* Make room for one more dialog of host h (already counted in h->dialogs,
+ * which keeps h alive): at a cap, the oldest early dialog goes (a ringing
+ * call that never got its answer, or a flood's); confirmed calls never do. */
+static bool make_room(struct rtp_table *t, struct rtp_host *h)
+{
+	if (h->dialogs > t->cfg.max_dialogs_per_host) {
+		if (!h->early_head) {
+			t->stats.host_dialogs_refused++;
+			return false;
+		}
+		t->stats.dialogs_evicted++;
+		dialog_remove(t, h->early_head);
+	}
+	if (t->stats.dialogs_live >= t->cfg.max_dialogs) {
+		if (!t->early_head) {
+			t->stats.dialogs_refused++;
+			return false;
+		}
+		t->stats.dialogs_evicted++;
+		dialog_remove(t, t->early_head);
+	}
+	return true;
+}
+
 struct rtp_dialog *dialog_create(struct rtp_table *t, const char *call_id,
 				 const char *from_tag,
 				 const struct sipalg_addr *inside_sig, time_t now)
 {
+	size_t lc = strlen(call_id) + 1, lt = strlen(from_tag) + 1, head, bytes;
+	struct rtp_host *h;
 	struct rtp_dialog *d;
+	char *str;
 	unsigned b;
 
-	if (t->stats.dialogs_live >= t->cfg.max_dialogs) {
+	if (lc > 256 || lt > 128)
+		return NULL;	/* the engine's own field sizes; never reached */
+	h = host_get(t, inside_sig->ip);
+	if (!h) {
 		t->stats.dialogs_refused++;
 		return NULL;
 	}
-	if (strlen(call_id) >= sizeof(d->call_id) || strlen(from_tag) >= sizeof(d->tag))
+	h->dialogs++;	/* the new one's place; it also keeps h through evictions */
+	if (!make_room(t, h)) {
+		h->dialogs--;
+		host_put_if_idle(t, h);
 		return NULL;
-	/* Streams are the bulk of a dialog: only max_streams of them. */
-	d = calloc(1, sizeof(*d) + t->cfg.max_streams * sizeof(d->streams[0]));
+	}
+	head = sizeof(*d) + t->cfg.max_streams * sizeof(d->streams[0]);
+	bytes = head + lc + lt;
+	d = rtp_zalloc(t, bytes);
 	if (!d) {
+		h->dialogs--;
+		host_put_if_idle(t, h);
 		t->stats.dialogs_refused++;
 		return NULL;
 	}
-	strcpy(d->call_id, call_id);
-	strcpy(d->tag, from_tag);
+	d->bytes = bytes;
+	str = (char *)d + head;
+	memcpy(str, call_id, lc);
+	memcpy(str + lc, from_tag, lt);
+	d->call_id = str;
+	d->tag = str + lc;
 	d->inside_sig = *inside_sig;
 	d->cap = t->cfg.max_streams;
 	d->created = d->last_seen = now;
+	d->host = h;
+	early_link(t, d);
 	b = dialog_hash(call_id, inside_sig, t->n_buckets);
 	d->next = t->bucket[b];
 	t->bucket[b] = d;
@@ -68,21 +180,41 @@ struct rtp_dialog *dialog_create(struct rtp_table *t, const char *call_id,
 	return d;
 }
 
+struct rtp_stream *dialog_stream(struct rtp_table *t, struct rtp_dialog *d,
+				 unsigned idx, bool create)
+{
+	if (idx >= d->cap)
+		return NULL;
+	if (!d->streams[idx] && create)
+		d->streams[idx] = rtp_zalloc(t, sizeof(struct rtp_stream));
+	if (d->streams[idx] && idx >= d->n_streams)
+		d->n_streams = idx + 1;
+	return d->streams[idx];
+}
+
 void dialog_remove(struct rtp_table *t, struct rtp_dialog *d)
 {
 	struct rtp_dialog **pp;
+	struct rtp_host *h = d->host;
 	unsigned i;
 
-	for (i = 0; i < d->n_streams; i++)
-		stream_close(t, &d->streams[i]);
+	for (i = 0; i < d->n_streams; i++) {
+		if (!d->streams[i])
+			continue;
+		stream_close(t, d->streams[i]);
+		rtp_mfree(t, d->streams[i], sizeof(struct rtp_stream));
+	}
 	pp = &t->bucket[dialog_hash(d->call_id, &d->inside_sig, t->n_buckets)];
 	while (*pp && *pp != d)
 		pp = &(*pp)->next;
 	if (*pp)
 		*pp = d->next;
+	early_unlink(t, d);
+	h->dialogs--;
+	host_put_if_idle(t, h);
 	t->stats.dialogs_removed++;
 	t->stats.dialogs_live--;
-	free(d);
+	rtp_mfree(t, d, d->bytes);
 }
 
 void dialog_foreach(struct rtp_table *t,

@@ -14,7 +14,7 @@ static bool side_forget(struct rtp_side *s, const struct rtp_expect *e)
 {
 	int h;
 
-	if (!s->active)
+	if (!s || !s->active)
 		return false;
 	for (h = 0; h < HOLE_MAX; h++) {
 		struct rtp_pinhole *ph = &s->hole[h];
@@ -31,9 +31,12 @@ static bool dialog_forget(struct rtp_dialog *d, const struct rtp_expect *e)
 {
 	unsigned i;
 
-	for (i = 0; i < d->n_streams; i++)
-		if (side_forget(&d->streams[i].cur, e) || side_forget(&d->streams[i].prev, e))
+	for (i = 0; i < d->n_streams; i++) {
+		struct rtp_stream *st = d->streams[i];	/* NULL until used */
+
+		if (st && (side_forget(&st->cur, e) || (st->prev && side_forget(st->prev, e))))
 			return true;
+	}
 	return false;
 }
 

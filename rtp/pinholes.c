@@ -74,6 +74,8 @@ static bool wanted(const struct rtp_table *t, const struct rtp_stream *st,
 		 * media somewhere else (seen in tests/rtp/kernel_check.sh). */
 		if (!st->has_far || !e->fn || strcmp(e->fn, "sip"))
 			return false;
+		if (rtcp && !st->far_rtcp && !st->far_mux)
+			return false;	/* the far RTP port was 65535: no RTCP port */
 		e->src.ip = s->inside.ip;
 		e->src.port = rtcp ? s->inside_rtcp : s->inside.port;
 		e->dst.ip = st->far.ip;
@@ -200,15 +202,23 @@ void side_close(struct rtp_table *t, struct rtp_side *s)
 	for (h = 0; h < HOLE_MAX; h++)
 		batch_delete(&b, &s->hole[h], (unsigned)h);
 	batch_run(t, &b);
-	if (s->pooled)
+	if (s->pooled) {
+		struct rtp_dialog *d = port_pool_owner(t->pool, s->public.port);
+
+		if (d)
+			host_pair_return(t, d);
 		port_pool_release(t->pool, s->public.port);
+	}
 	t->stats.ports_in_use = port_pool_in_use(t->pool);
 	memset(s, 0, sizeof(*s));
 }
 
 void stream_close(struct rtp_table *t, struct rtp_stream *st)
 {
-	side_close(t, &st->prev);
+	if (st->prev) {
+		side_close(t, st->prev);
+		rtp_mfree(t, st->prev, sizeof(*st->prev));
+	}
 	side_close(t, &st->cur);
 	memset(st, 0, sizeof(*st));
 }

@@ -40,9 +40,43 @@ struct rtp_config {
 				 * the kernel caps each class at max_expected
 				 * (<= 255) per master and evicts the OLDEST
 				 * beyond it - another call's pinhole on a trunk */
+	/* Policy (rtp/README.md "What an SDP may open"): */
+	uint16_t min_inside_port;	/* inside RTP/RTCP ports below it get no pinhole */
+	unsigned early_timeout;		/* s an early dialog (no 2xx) lives without signalling */
+	unsigned max_dialogs_per_host;	/* per inside host */
+	unsigned max_pairs_per_host;	/* public port pairs per inside host */
 };
 
 void rtp_config_default(struct rtp_config *cfg);
+
+/*
+ * The gateway's own addresses and directly connected subnets, filled by the
+ * daemon (daemon/local_addrs.c, getifaddrs at start and SIGHUP): rtp/ opens
+ * no sockets. ifindex tells interfaces apart: a subnet on another interface
+ * than the binding's public address is the inside.
+ */
+struct rtp_local_addr {
+	struct in_addr addr;
+	uint8_t prefix;			/* 0..32 */
+	unsigned ifindex;
+};
+
+#define RTP_LOCAL_MAX 64
+
+/* Why a far media address got no narrowing and no sibling. */
+enum rtp_far_class {
+	RTP_FAR_OK,
+	RTP_FAR_UNSPECIFIED,		/* 0.0.0.0/8 other than the c=0.0.0.0 hold */
+	RTP_FAR_LOOPBACK,		/* 127/8 */
+	RTP_FAR_MULTICAST,		/* 224/4 */
+	RTP_FAR_BROADCAST,		/* 255.255.255.255, 240/4, a local subnet's broadcast */
+	RTP_FAR_OWN,			/* one of the gateway's addresses (not a hairpin) */
+	RTP_FAR_INSIDE,			/* in a subnet of an inside interface */
+	RTP_FAR_HAIRPIN,		/* our public pool port, not announced by a leg of this call */
+	RTP_FAR_MAX
+};
+
+const char *rtp_far_class_str(enum rtp_far_class c);
 
 /* The SIP flow's conntrack (the expectation's master), original direction. */
 struct rtp_master {
@@ -94,6 +128,15 @@ struct rtp_stats {
 	uint64_t streams_refused;	/* m-line index beyond max_streams */
 	uint64_t retransmits_seen;	/* SDP copies that re-sent no pinhole */
 	int last_error;			/* last -errno from the kernel ops, 0 if none */
+	/* Policy refusals (rtp/README.md "What an SDP may open"): */
+	uint64_t port_refused;		/* inside port < min_inside_port, or RTCP past 65535 */
+	uint64_t far_refused[RTP_FAR_MAX];	/* by class; [RTP_FAR_OK] unused */
+	uint64_t host_dialogs_refused;	/* per-host dialog cap, no early dialog to evict */
+	uint64_t host_pairs_refused;	/* per-host port pair cap */
+	uint64_t dialogs_evicted;	/* oldest early dialog, to admit a new one */
+	uint64_t early_expired;		/* early dialogs past early_timeout */
+	uint64_t unmapped_no_pinhole;	/* streams left at the phone's port: no pinhole */
+	uint64_t mem_bytes;		/* dialogs, streams, hosts: allocated now */
 };
 
 struct rtp_table;
@@ -102,6 +145,9 @@ struct rtp_table *rtp_table_new(const struct rtp_config *cfg,
 				const struct rtp_kernel_ops *ops, void *ops_arg);
 /* Removes every pinhole it created. */
 void rtp_table_free(struct rtp_table *t);
+/* The gateway's addresses (copied; at most RTP_LOCAL_MAX kept). Without
+ * them only the binding's public address counts as the gateway's own. */
+void rtp_table_set_local(struct rtp_table *t, const struct rtp_local_addr *a, unsigned n);
 /* SIGHUP: new limits/switches; live dialogs and their pinholes are kept. */
 int rtp_table_reconfigure(struct rtp_table *t, const struct rtp_config *cfg);
 

@@ -54,14 +54,15 @@ static void dump_dialog(struct rtp_table *t, struct rtp_dialog *d, void *arg)
 		d->confirmed ? "confirmed" : "early",
 		(long)(dc->now - d->last_seen));
 	for (i = 0; i < d->n_streams; i++) {
-		const struct rtp_stream *st = &d->streams[i];
+		const struct rtp_stream *st = d->streams[i];
 
-		if (!st->cur.active && !st->has_far)
+		if (!st || (!st->cur.active && !st->has_far))
 			continue;
 		fprintf(dc->out, "   stream %u far %s\n", i,
 			st->has_far ? addr_str(&st->far, a, sizeof(a)) : "(unknown)");
 		dump_side(dc->out, "now ", &st->cur);
-		dump_side(dc->out, "prev", &st->prev);
+		if (st->prev)
+			dump_side(dc->out, "prev", st->prev);
 	}
 }
 

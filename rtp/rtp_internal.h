@@ -47,11 +47,12 @@ struct rtp_side {
 struct rtp_stream {
 	struct rtp_side cur;
 	/* The side before a re-offer changed the phone's port: kept until the
-	 * offer is answered (2xx) or restored when it fails (491, 488...). */
-	struct rtp_side prev;
+	 * offer is answered (2xx) or restored when it fails (491, 488...).
+	 * Allocated only while such a re-offer is pending. */
+	struct rtp_side *prev;
 	bool has_far;
 	struct sipalg_addr far;		/* far media address:RTP port */
-	uint16_t far_rtcp;
+	uint16_t far_rtcp;		/* 0: none (the RTP port was 65535) */
 	bool far_mux;
 };
 
@@ -62,23 +63,40 @@ struct rtp_sdp_key {
 	bool is_request;
 	int status_code;
 	uint32_t cseq;
-	char method[32];
+	char method[12];		/* methods that carry an SDP fit; a longer one is never "valid" */
 	time_t at;
 };
 
 #define RTP_RETRANSMIT_WINDOW 32	/* s: 64 * T1 */
 
+/* Per inside host: what its dialogs hold, against the per-host caps. */
+struct rtp_host {
+	struct rtp_host *next;		/* hash chain */
+	struct in_addr ip;
+	unsigned dialogs, pairs;
+	struct rtp_dialog *early_head, *early_tail;	/* its early dialogs, oldest first */
+};
+
+/* A dialog is one allocation: the struct, cap stream pointers, then the
+ * Call-ID and tag strings at their own length. Streams are allocated when an
+ * SDP names their index. ~300 B + ~450 B per stream (rtp_dialog_bytes). */
 struct rtp_dialog {
 	struct rtp_dialog *next;	/* hash chain */
-	char call_id[256];
-	char tag[128];			/* From-tag of the dialog-creating request */
+	/* Early (no 2xx yet) dialogs in creation order, globally and per host:
+	 * the oldest is evicted to admit a new one at a cap. */
+	struct rtp_dialog *early_prev, *early_next;
+	struct rtp_dialog *host_prev, *host_next;
+	struct rtp_host *host;
+	const char *call_id;
+	const char *tag;		/* From-tag of the dialog-creating request */
 	struct sipalg_addr inside_sig;	/* the phone's signalling address (key: .ip) */
 	bool confirmed;			/* a 2xx to INVITE was seen */
 	time_t created, last_seen;
 	struct rtp_sdp_key last_sdp[2];	/* [0] the phone's own, [1] the far side's */
 	unsigned n_streams;		/* highest used index + 1 */
-	unsigned cap;			/* streams allocated: max_streams at creation */
-	struct rtp_stream streams[];
+	unsigned cap;			/* stream slots: max_streams at creation */
+	size_t bytes;			/* this allocation, for stats.mem_bytes */
+	struct rtp_stream *streams[];	/* cap slots, NULL until used */
 };
 
 struct rtp_table {
@@ -88,24 +106,50 @@ struct rtp_table {
 	struct port_pool *pool;
 	unsigned n_buckets;		/* power of two */
 	struct rtp_dialog **bucket;
+	struct rtp_host **host_bucket;	/* n_buckets too */
+	struct rtp_dialog *early_head, *early_tail;	/* all early dialogs, oldest first */
 	struct rtp_stats stats;
 	unsigned next_class;		/* round robin over cfg.expect_classes */
+	unsigned n_local;
+	struct rtp_local_addr local[RTP_LOCAL_MAX];
 };
+
+/* Allocation with a byte count (stats.mem_bytes): sized frees. */
+void *rtp_zalloc(struct rtp_table *t, size_t n);
+void rtp_mfree(struct rtp_table *t, void *p, size_t n);
 
 /* dialog_table.c */
 struct rtp_dialog *dialog_find(struct rtp_table *t, const char *call_id,
 			       const char *from_tag, const char *to_tag,
 			       const struct sipalg_addr *inside_sig);
-/* NULL and dialogs_refused++ when max_dialogs is reached. */
+/* At max_dialogs (or the host's cap) the oldest early dialog is evicted
+ * first; NULL and a refusal counted when none can be. */
 struct rtp_dialog *dialog_create(struct rtp_table *t, const char *call_id,
 				 const char *from_tag,
 				 const struct sipalg_addr *inside_sig, time_t now);
 /* Removes the dialog's pinholes, returns its ports, frees it. */
 void dialog_remove(struct rtp_table *t, struct rtp_dialog *d);
+/* A 2xx to the INVITE: the dialog is no longer early (never evicted). */
+void dialog_confirm(struct rtp_table *t, struct rtp_dialog *d);
+/* Stream idx of d, allocated (zeroed) when create and not there yet; NULL
+ * when idx >= d->cap or out of memory. */
+struct rtp_stream *dialog_stream(struct rtp_table *t, struct rtp_dialog *d,
+				 unsigned idx, bool create);
 /* Call fn for every dialog; fn may remove the dialog it is given. */
 void dialog_foreach(struct rtp_table *t,
 		    void (*fn)(struct rtp_table *, struct rtp_dialog *, void *),
 		    void *arg);
+
+/* host_table.c: per-inside-host counts. */
+struct rtp_host *host_get(struct rtp_table *t, struct in_addr ip);	/* creates */
+void host_put_if_idle(struct rtp_table *t, struct rtp_host *h);	/* frees at 0/0 */
+/* A public pair is taken / returned for a side of one of d's streams. */
+bool host_pair_take(struct rtp_table *t, struct rtp_dialog *d);
+void host_pair_return(struct rtp_table *t, struct rtp_dialog *d);
+
+/* far_policy.c */
+enum rtp_far_class far_classify(const struct rtp_table *t, struct in_addr far,
+				struct in_addr public_ip);
 
 /* pinholes.c */
 /* Bring the side's expectations to what the stream's state asks for.

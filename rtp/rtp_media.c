@@ -51,8 +51,12 @@ static void sdp_remember(struct rtp_dialog *d, bool inbound,
 	k->is_request = f->is_request;
 	k->status_code = f->status_code;
 	k->cseq = f->cseq;
-	snprintf(k->method, sizeof(k->method), "%s", f->method);
 	k->at = now;
+	/* A method too long to keep is never taken for a copy: its pinholes
+	 * are simply re-sent. */
+	k->valid = strlen(f->method) < sizeof(k->method);
+	if (k->valid)
+		memcpy(k->method, f->method, strlen(f->method) + 1);
 }
 
 /* Open a new side for the phone's stream: its public pair and inbound pinholes. */
@@ -60,9 +64,13 @@ static bool side_open(struct rtp_table *t, struct rtp_msg *mc, struct rtp_dialog
 		      struct rtp_side *s, const struct sipalg_addr *inside,
 		      const struct sipalg_media *m)
 {
-	uint16_t port = port_pool_alloc(t->pool, inside->port, d);
+	uint16_t port;
 
+	if (!host_pair_take(t, d))
+		return false;
+	port = port_pool_alloc(t->pool, inside->port, d);
 	if (!port) {
+		host_pair_return(t, d);
 		t->stats.ports_exhausted++;
 		return false;
 	}
@@ -82,8 +90,36 @@ static bool side_open(struct rtp_table *t, struct rtp_msg *mc, struct rtp_dialog
 	return true;
 }
 
+/* The phone's ports a pinhole may lead to: none below min_inside_port (an
+ * SDP must not open a path to the host's ssh or DNS), and an RTCP port
+ * (RTP + 1 or a=rtcp) that exists - m=65535 would wrap to 0. */
+static bool inside_ports_ok(const struct rtp_table *t, const struct sipalg_media *m)
+{
+	unsigned rtcp = m->rtcp_explicit ? m->rtcp_port : m->addr.port + 1u;
+
+	return m->addr.port >= t->cfg.min_inside_port && rtcp >= t->cfg.min_inside_port &&
+	       rtcp <= 65535;
+}
+
+/* A re-offer moved the phone's port once the call was up: the old side is
+ * kept (allocated only now) until the offer is answered. */
+static void keep_prev(struct rtp_table *t, struct rtp_stream *st)
+{
+	struct rtp_side *keep = st->prev ? st->prev : rtp_zalloc(t, sizeof(*keep));
+
+	if (!keep) {
+		side_close(t, &st->cur);	/* no rollback possible, nothing leaks */
+		return;
+	}
+	side_close(t, keep);
+	*keep = st->cur;
+	st->prev = keep;
+}
+
 /* The phone's stream leaves: pick (or keep) its public pair and open the
- * inbound pinholes now, before the SDP reaches the far side. */
+ * inbound pinholes now, before the SDP reaches the far side. -1 leaves the
+ * stream as it is (the phone's own port): when no pinhole can be had, a
+ * public port with nothing behind it would be the one wrong answer. */
 static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 			unsigned idx, const struct sipalg_media *m,
 			struct sipalg_addr *out, uint16_t *out_rtcp)
@@ -107,6 +143,10 @@ static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 		t->stats.streams_refused++;
 		return -1;
 	}
+	if (!inside_ports_ok(t, m)) {
+		t->stats.port_refused++;
+		return -1;
+	}
 	d = lookup(mc, f);
 	if (!d)
 		d = dialog_create(t, f->call_id, f->from_tag, &mc->binding.inside, mc->now);
@@ -118,9 +158,9 @@ static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 		t->stats.streams_refused++;
 		return -1;
 	}
-	if (idx >= d->n_streams)
-		d->n_streams = idx + 1;
-	st = &d->streams[idx];
+	st = dialog_stream(t, d, idx, true);
+	if (!st)
+		return -1;
 
 	/* c=0.0.0.0 (RFC 2543 hold) keeps the address the stream had. */
 	if (inside.ip.s_addr == 0)
@@ -135,52 +175,72 @@ static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 			/* A re-offer moved the phone's port. Once the call is up,
 			 * keep the old pair until the offer is answered: a 491
 			 * or 488 leaves the media where it was. */
-			if (d->confirmed) {
-				side_close(t, &st->prev);
-				st->prev = st->cur;
-			} else {
+			if (d->confirmed)
+				keep_prev(t, st);
+			else
 				side_close(t, &st->cur);
-			}
 		}
 		st->cur = fresh;
 	} else {
 		st->cur.rtcp_mux = m->rtcp_mux;
 	}
 	side_sync(t, st, &st->cur, !sdp_copy(d, false, f, mc->now));
+	if (!st->cur.hole[HOLE_IN_RTP].live) {
+		/* The kernel refused the pinhole (EMFILE at nf_conntrack_expect_max,
+		 * ENOMEM...): give the pair back, the SDP keeps the phone's port. */
+		t->stats.unmapped_no_pinhole++;
+		side_close(t, &st->cur);
+		return -1;
+	}
 	*out = st->cur.public;
 	*out_rtcp = st->cur.public_rtcp;
 	return 0;
 }
 
-/* Hairpin: an SDP arriving from outside names one of our public pairs - it is
- * another inside phone's stream. Point it at that phone directly. */
-static int map_inbound(struct rtp_msg *mc, const struct sipalg_media *m,
-		       struct sipalg_addr *out, uint16_t *out_rtcp)
+/*
+ * Hairpin: an SDP arriving from outside names one of our public pairs - it is
+ * another inside phone's stream. Mapped only to a pair that a live stream
+ * announces AND that belongs to another leg of this same call (same Call-ID,
+ * another inside phone): anyone who can send as the provider could otherwise
+ * aim this call's media at an unrelated call's phone. NULL: not a hairpin we
+ * take.
+ */
+static const struct rtp_side *hairpin_target(struct rtp_msg *mc, const struct sipalg_facts *f,
+					     const struct sipalg_addr *a)
 {
-	struct rtp_dialog *owner;
+	const struct rtp_dialog *owner;
 	unsigned i;
 
-	if (m->disabled || m->addr.ip.s_addr != mc->binding.public.ip.s_addr)
-		return -1;
-	owner = port_pool_owner(mc->table->pool, m->addr.port);
-	if (!owner)
-		return -1;
+	if (a->ip.s_addr != mc->binding.public.ip.s_addr)
+		return NULL;
+	owner = port_pool_owner(mc->table->pool, a->port);
+	if (!owner || strcmp(owner->call_id, f->call_id) ||
+	    owner->inside_sig.ip.s_addr == mc->binding.inside.ip.s_addr)
+		return NULL;
 	for (i = 0; i < owner->n_streams; i++) {
-		const struct rtp_stream *st = &owner->streams[i];
-		const struct rtp_side *sides[2] = { &st->cur, &st->prev };
-		int k;
+		const struct rtp_stream *st = owner->streams[i];
 
-		for (k = 0; k < 2; k++) {
-			const struct rtp_side *s = sides[k];
-
-			if (s->active && addr_eq(&s->public, &m->addr)) {
-				*out = s->inside;
-				*out_rtcp = s->inside_rtcp;
-				return 0;
-			}
-		}
+		if (!st)
+			continue;
+		if (st->cur.active && addr_eq(&st->cur.public, a))
+			return &st->cur;
+		if (st->prev && st->prev->active && addr_eq(&st->prev->public, a))
+			return st->prev;
 	}
-	return -1;
+	return NULL;
+}
+
+static int map_inbound(struct rtp_msg *mc, const struct sipalg_facts *f,
+		       const struct sipalg_media *m,
+		       struct sipalg_addr *out, uint16_t *out_rtcp)
+{
+	const struct rtp_side *s;
+
+	if (m->disabled || !(s = hairpin_target(mc, f, &m->addr)))
+		return -1;	/* left as it came: the far side's address */
+	*out = s->inside;
+	*out_rtcp = s->inside_rtcp;
+	return 0;
 }
 
 int rtp_map_media(void *arg, enum sipalg_dir dir,
@@ -194,11 +254,42 @@ int rtp_map_media(void *arg, enum sipalg_dir dir,
 		return -1;
 	if (dir == SIPALG_OUTBOUND)
 		return map_outbound(mc, msg, idx, m, out, out_rtcp);
-	return map_inbound(mc, m, out, out_rtcp);
+	return map_inbound(mc, msg, m, out, out_rtcp);
+}
+
+/* The far media address an inbound SDP names, if pinholes may point at it:
+ * the hairpin target's inside address, or a far address far_classify takes. */
+static bool far_usable(struct rtp_msg *mc, const struct sipalg_facts *f,
+		       const struct sipalg_media *m, struct sipalg_addr *far, uint16_t *far_rtcp)
+{
+	struct rtp_table *t = mc->table;
+	const struct rtp_side *s = hairpin_target(mc, f, &m->addr);
+	enum rtp_far_class c;
+	unsigned rtcp;
+
+	if (s) {
+		*far = s->inside;
+		*far_rtcp = s->inside_rtcp;
+		return true;
+	}
+	c = far_classify(t, m->addr.ip, mc->binding.public.ip);
+	if (c == RTP_FAR_OWN && m->addr.ip.s_addr == mc->binding.public.ip.s_addr &&
+	    port_pool_owner(t->pool, m->addr.port))
+		c = RTP_FAR_HAIRPIN;	/* a pool port, but not this call's */
+	if (c != RTP_FAR_OK) {
+		t->stats.far_refused[c]++;
+		return false;
+	}
+	*far = m->addr;
+	/* 0 = no far RTCP port (m=65535 without a=rtcp would wrap). */
+	rtcp = m->rtcp_explicit ? m->rtcp_port : m->addr.port + 1u;
+	*far_rtcp = rtcp <= 65535 ? (uint16_t)rtcp : 0;
+	return true;
 }
 
 /* An inbound SDP names the far side's media: remember it, narrow the pinholes,
- * add the siblings that make the phone's own media symmetric. */
+ * add the siblings that make the phone's own media symmetric. A far address
+ * the policy refuses leaves the stream's far state as it was. */
 static void learn_far(struct rtp_msg *mc, struct rtp_dialog *d,
 		      const struct sipalg_facts *f)
 {
@@ -208,29 +299,22 @@ static void learn_far(struct rtp_msg *mc, struct rtp_dialog *d,
 
 	for (i = 0; i < n; i++) {
 		const struct sipalg_media *m = &f->media[i];
-		struct rtp_stream *st = &d->streams[i];
-		struct sipalg_addr far = m->addr;
-		uint16_t far_rtcp = m->rtcp_port;
+		struct rtp_stream *st = dialog_stream(t, d, i, !m->disabled);
+		struct sipalg_addr far;
+		uint16_t far_rtcp;
 
-		if (i >= d->n_streams)
-			d->n_streams = i + 1;
+		if (!st)
+			continue;
 		if (m->disabled) {
 			/* Stream refused or removed (m= port 0). */
 			stream_close(t, st);
 			continue;
 		}
-		if (!m->hold_zero_addr && far.ip.s_addr) {
-			struct sipalg_addr mapped;
-			uint16_t mapped_rtcp;
-
-			/* Hairpin: the far "public" pair is another inside phone. */
-			if (map_inbound(mc, m, &mapped, &mapped_rtcp) == 0) {
-				far = mapped;
-				far_rtcp = mapped_rtcp;
-			}
+		if (!m->hold_zero_addr && m->addr.ip.s_addr &&
+		    far_usable(mc, f, m, &far, &far_rtcp)) {
 			st->has_far = true;
 			st->far = far;
-			st->far_rtcp = far_rtcp ? far_rtcp : (uint16_t)(far.port + 1);
+			st->far_rtcp = far_rtcp;
 			st->far_mux = m->rtcp_mux;
 		}
 		/* Hold (sendonly/inactive/0.0.0.0) keeps the pinholes; sending
@@ -247,8 +331,8 @@ static void note_own_sdp(struct rtp_msg *mc, struct rtp_dialog *d,
 	unsigned i, n = f->n_media < d->n_streams ? f->n_media : d->n_streams;
 
 	for (i = 0; i < n; i++)
-		if (f->media[i].disabled)
-			stream_close(mc->table, &d->streams[i]);
+		if (f->media[i].disabled && d->streams[i])
+			stream_close(mc->table, d->streams[i]);
 }
 
 /* The offer that moved a port was answered: the old pair can go. */
@@ -256,8 +340,15 @@ static void commit_reoffer(struct rtp_table *t, struct rtp_dialog *d)
 {
 	unsigned i;
 
-	for (i = 0; i < d->n_streams; i++)
-		side_close(t, &d->streams[i].prev);
+	for (i = 0; i < d->n_streams; i++) {
+		struct rtp_stream *st = d->streams[i];
+
+		if (st && st->prev) {
+			side_close(t, st->prev);
+			rtp_mfree(t, st->prev, sizeof(*st->prev));
+			st->prev = NULL;
+		}
+	}
 }
 
 /* The offer that moved a port failed: media stays where it was. */
@@ -266,14 +357,16 @@ static void rollback_reoffer(struct rtp_table *t, struct rtp_dialog *d)
 	unsigned i;
 
 	for (i = 0; i < d->n_streams; i++) {
-		struct rtp_stream *st = &d->streams[i];
+		struct rtp_stream *st = d->streams[i];
 
-		if (!st->prev.active)
+		if (!st || !st->prev)
 			continue;
 		side_close(t, &st->cur);
-		st->cur = st->prev;
-		memset(&st->prev, 0, sizeof(st->prev));
-		side_sync(t, st, &st->cur, true);
+		st->cur = *st->prev;
+		rtp_mfree(t, st->prev, sizeof(*st->prev));
+		st->prev = NULL;
+		if (st->cur.active)
+			side_sync(t, st, &st->cur, true);
 	}
 }
 
@@ -330,7 +423,7 @@ void rtp_after_message(struct rtp_msg *mc, const struct sipalg_result *res)
 		}
 		if (f->status_code >= 200) {
 			if (method_is(f, "INVITE"))
-				d->confirmed = true;
+				dialog_confirm(t, d);
 			commit_reoffer(t, d);
 		}
 	}

@@ -21,11 +21,23 @@ void rtp_config_default(struct rtp_config *cfg)
 	strcpy(cfg->expect_fn, "sip");
 	cfg->expect_class = 1;		/* SIP_EXPECT_AUDIO: "sip" pairs only class != 0 */
 	cfg->expect_classes = 3;	/* 1..3: nat/ registers the kernel SIP helper's 4 classes */
+	/* Below 1024 live a host's services (ssh, DNS, printing), never RTP;
+	 * the kernel's own helper refuses them too. */
+	cfg->min_inside_port = 1024;
+	/* RFC 3261 Timer C (> 3 min): a ringing call longer than that is gone. */
+	cfg->early_timeout = 180;
+	/* A phone has a handful of calls; 64 leaves room for a small PBX, and
+	 * one flooded phone holds at most 64 of max_dialogs' 4096. */
+	cfg->max_dialogs_per_host = 256;
+	/* 64 calls x 2 streams x (pair + a re-offer's pending pair): 256 of
+	 * the default pool's 5000, so one host cannot drain it. */
+	cfg->max_pairs_per_host = 512;
 }
 
 static bool config_valid(const struct rtp_config *cfg)
 {
 	return cfg->port_min <= cfg->port_max && cfg->max_dialogs > 0 &&
+	       cfg->max_dialogs_per_host > 0 &&
 	       cfg->expect_classes >= 1 && cfg->expect_classes <= 16 &&
 	       memchr(cfg->expect_fn, 0, sizeof(cfg->expect_fn)) != NULL;
 }
@@ -58,9 +70,11 @@ struct rtp_table *rtp_table_new(const struct rtp_config *cfg,
 	t->pool = port_pool_new(cfg->port_min, cfg->port_max);
 	t->n_buckets = buckets_for(cfg->max_dialogs);
 	t->bucket = calloc(t->n_buckets, sizeof(*t->bucket));
-	if (!t->pool || !t->bucket) {
+	t->host_bucket = calloc(t->n_buckets, sizeof(*t->host_bucket));
+	if (!t->pool || !t->bucket || !t->host_bucket) {
 		port_pool_free(t->pool);
 		free(t->bucket);
+		free(t->host_bucket);
 		free(t);
 		return NULL;
 	}
@@ -80,6 +94,7 @@ void rtp_table_free(struct rtp_table *t)
 	dialog_foreach(t, remove_one, NULL);
 	port_pool_free(t->pool);
 	free(t->bucket);
+	free(t->host_bucket);	/* every host went with its last dialog */
 	free(t);
 }
 
@@ -91,17 +106,20 @@ static void retake_ports(struct rtp_table *t, struct rtp_dialog *d, void *arg)
 	unsigned i;
 
 	for (i = 0; i < d->n_streams; i++) {
-		struct rtp_side *sides[2] = { &d->streams[i].cur, &d->streams[i].prev };
+		struct rtp_stream *st = d->streams[i];
+		struct rtp_side *sides[2] = { st ? &st->cur : NULL, st ? st->prev : NULL };
 		int k;
 
 		for (k = 0; k < 2; k++) {
 			struct rtp_side *s = sides[k];
 
-			if (s->active && s->pooled)
-				s->pooled = port_pool_take(np, s->public.port, d);
+			if (!s || !s->active || !s->pooled)
+				continue;
+			s->pooled = port_pool_take(np, s->public.port, d);
+			if (!s->pooled)
+				host_pair_return(t, d);	/* outside the new range */
 		}
 	}
-	(void)t;
 }
 
 int rtp_table_reconfigure(struct rtp_table *t, const struct rtp_config *cfg)
@@ -130,8 +148,14 @@ static void expire_one(struct rtp_table *t, struct rtp_dialog *d, void *arg)
 {
 	time_t now = *(const time_t *)arg;
 
-	if (now - d->last_seen >= (time_t)t->cfg.dialog_timeout)
+	/* An early dialog (no 2xx) ends with Timer C: a flood of INVITEs that
+	 * are never answered holds its places minutes, not dialog_timeout. */
+	if (!d->confirmed && now - d->last_seen >= (time_t)t->cfg.early_timeout) {
+		t->stats.early_expired++;
 		dialog_remove(t, d);
+	} else if (now - d->last_seen >= (time_t)t->cfg.dialog_timeout) {
+		dialog_remove(t, d);
+	}
 }
 
 void rtp_expire(struct rtp_table *t, time_t now)

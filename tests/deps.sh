@@ -7,6 +7,11 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libnftables-dev libnftnl-dev
       python3 iproute2 nftables iptables conntrack tcpdump util-linux kmod
       qemu-system-x86 busybox-static xz-utils)
+# The lab's own (baresip, kamailio, sipp, ping): ctest's vm_runner checks them in the
+# guest before tests/run.sh reaches the lab, so a fresh machine needs them here already.
+# shellcheck source=lab/lib/deps.sh
+source "$(dirname "$0")/lab/lib/deps.sh"
+pkgs+=("${LAB_PKGS[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

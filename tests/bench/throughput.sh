@@ -69,6 +69,10 @@ log_level = info
 [netfilter]
 queue = 11
 tcp = no
+[media]
+; every "newcall" INVITE comes from the one LAN host: the per-host caps would stop it at 64
+max_dialogs_per_host = 4096
+max_pairs_per_host = 5000
 CONF
 
 # gateway MODE: plain | kernel | sipalgd (the previous one torn down first)

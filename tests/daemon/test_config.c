@@ -82,6 +82,8 @@ static void test_shipped(const char *shipped)
 	SAME(rtp.expectations); SAME(rtp.rtcp); SAME(rtp.wide_source);
 	SAME(rtp.port_min); SAME(rtp.port_max); SAME(rtp.expect_timeout);
 	SAME(rtp.dialog_timeout); SAME(rtp.max_dialogs); SAME(rtp.max_streams);
+	SAME(rtp.min_inside_port); SAME(rtp.early_timeout); SAME(rtp.max_dialogs_per_host);
+	SAME(rtp.max_pairs_per_host);
 	SAME(drop_unexpected_media);
 	CHECK(!strcmp(a->rtp.expect_fn, b->rtp.expect_fn), "shipped: expect_fn differs");
 	SAME(queue_num); SAME(n_sip_ports); SAME(sip_ports[0]); SAME(udp); SAME(tcp);
@@ -172,6 +174,10 @@ static void test_errors(void)
 	load_bad("[netfilter]\nqueue = 12abc\n", 2, "not a number");
 	load_bad("[limits]\nmax_expected = 256\n", 2, "out of range (expected 1..255)");
 	load_bad("[media]\nmax_streams = 0\n", 2, "out of range");
+	load_bad("[media]\n\nmin_inside_port = 0\n", 3, "out of range");
+	load_bad("[media]\nearly_timeout = 5\n", 2, "out of range");
+	load_bad("[media]\nmax_dialogs_per_host = none\n", 2, "not a number");
+	load_bad("[media]\nmax_pairs_per_host = 40000\n", 2, "out of range");
 	load_bad("[netfilter]\nrcvbuf = 2G\n", 2, "out of range");
 	load_bad("[netfilter]\nrcvbuf = 4X\n", 2, "not a size");
 	/* port ranges: RTP even, min < max, SIP ports apart from media */

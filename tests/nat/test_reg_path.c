@@ -18,6 +18,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
+#include "ct_fixture.h"
 #include "packet_path.h"
 
 static int failures;
@@ -64,32 +65,7 @@ static int record(void *arg, const void *buf, size_t len)
 }
 
 /* ---- masqueraded UDP flows 192.168.1.10:PORT -> 203.0.113.2:5060 as 203.0.113.1:PORT ---- */
-static char ctbuf[4096];
 
-static void ct_attrs(uint16_t inside_port, const void **attrs, size_t *len)
-{
-	struct nf_conntrack *ct = nfct_new();
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(ctbuf);
-
-	mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
-	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
-	nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
-	nfct_set_attr_u8(ct, ATTR_REPL_L3PROTO, AF_INET);
-	nfct_set_attr_u8(ct, ATTR_REPL_L4PROTO, IPPROTO_UDP);
-	nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_SRC, inet_addr("192.168.1.10"));
-	nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_DST, inet_addr("203.0.113.2"));
-	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_SRC, htons(inside_port));
-	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_DST, htons(5060));
-	nfct_set_attr_u32(ct, ATTR_REPL_IPV4_SRC, inet_addr("203.0.113.2"));
-	nfct_set_attr_u32(ct, ATTR_REPL_IPV4_DST, inet_addr("203.0.113.1"));
-	nfct_set_attr_u16(ct, ATTR_REPL_PORT_SRC, htons(5060));
-	nfct_set_attr_u16(ct, ATTR_REPL_PORT_DST, htons(inside_port));
-	nfct_set_attr_u32(ct, ATTR_STATUS, IPS_SRC_NAT | IPS_SRC_NAT_DONE | IPS_CONFIRMED);
-	nfct_nlmsg_build(nlh, ct);
-	nfct_destroy(ct);
-	*attrs = (const char *)mnl_nlmsg_get_payload(nlh) + sizeof(struct nfgenmsg);
-	*len = nlh->nlmsg_len - MNL_NLMSG_HDRLEN - sizeof(struct nfgenmsg);
-}
 
 /* As queued at the helper hook: outbound after SNAT, inbound after de-NAT. */
 static size_t build(uint8_t *pkt, uint16_t inside_port, bool inbound, const char *payload)
@@ -113,11 +89,14 @@ static void queue_one(struct nat_path *p, uint32_t id, uint16_t inside_port, boo
 		      const char *payload)
 {
 	static uint8_t pkt[4096];
+	static struct ct_fixture fx;
 	struct nat_packet np = { .id = id, .data = pkt, .has_ctinfo = true,
 				 .ctinfo = inbound ? IP_CT_ESTABLISHED_REPLY : IP_CT_ESTABLISHED };
 
 	np.len = build(pkt, inside_port, inbound, payload);
-	ct_attrs(inside_port, &np.ct, &np.ct_len);
+	ct_fixture_build(&fx, IPPROTO_UDP, inside_port);
+	np.ct = fx.attrs;
+	np.ct_len = fx.len;
 	nat_path_packet(p, &np);
 }
 

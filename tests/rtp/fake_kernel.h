@@ -26,6 +26,8 @@ struct fake_kernel {
 	struct fake_call calls[FAKE_MAX * 4];
 	int fail_create;		/* next creates return this (0 = succeed) */
 	unsigned n_batches;		/* expect_batch calls: round trips */
+	bool unbounded;			/* past FAKE_MAX live: creates succeed unrecorded */
+	unsigned long n_unrecorded;	/* ... how many (benches, large tests) */
 };
 
 extern const struct rtp_kernel_ops fake_ops;		/* with expect_batch */

@@ -144,6 +144,9 @@ static int call(int argc, char **argv)
 	snprintf(cfg.expect_fn, sizeof(cfg.expect_fn), "%s", strcmp(argv[2], "-") ? argv[2] : "");
 	cfg.expect_class = (uint32_t)atoi(argv[3]);
 	cfg.expect_classes = 1;	/* exactly the class asked for */
+	/* The trunk is one inside host (a PBX): caps an operator raises for it. */
+	cfg.max_dialogs_per_host = cfg.max_dialogs;
+	cfg.max_pairs_per_host = 32768;
 	cfg.port_min = (uint16_t)atoi(argv[4]);
 	cfg.port_max = (uint16_t)atoi(argv[5]);
 	inside = parse_addr(argv[6]);
