@@ -63,6 +63,7 @@ struct daemon {
 	struct nat_reg_table *regs;
 	struct rtp_nl *rtpnl;
 	struct rtp_table *rtp;
+	struct nat_exp exp;		/* first packets' pinholes (nat/verdict_exp.h) */
 	struct nat_path path;
 	int status_fd, timer_fd;
 	time_t started;
@@ -205,7 +206,10 @@ static int setup(struct daemon *d)
 			log_warnx("ctnetlink socket for expectations: %s", strerror(-e));
 			return -1;
 		}
-		d->rtp = rtp_table_new(&d->cfg.rtp, &rtp_nl_ops, d->rtpnl);
+		/* every pinhole request passes the first-packet layer on its way to ctnetlink */
+		nat_exp_init(&d->exp, &rtp_nl_ops, d->rtpnl, &d->verdicts);
+		d->rtp = rtp_table_new(&d->cfg.rtp, &nat_exp_ops, &d->exp);
+		d->exp.rtp = d->rtp;
 		local_addrs_refresh(d->rtp, time(NULL), 1);
 		warn_pinhole_prerequisites(&d->cfg);
 	}
@@ -229,6 +233,7 @@ static int setup(struct daemon *d)
 	d->path.ct = d->ct;
 	d->path.regs = d->regs;
 	d->path.verdicts = &d->verdicts;
+	d->path.exp = d->rtp && d->path.ct_in_verdict ? &d->exp : NULL;	/* NFQA_EXP needs NFQA_CT */
 	if (d->cfg.install_rules) {
 		if (nat_rules_install(&d->rules, err, sizeof(err)) < 0) {
 			log_warnx("install table ip " NAT_RULES_TABLE ": %s", err);
@@ -408,6 +413,8 @@ static void report(void *arg, FILE *out)
 		(unsigned long long)rs->expect_delete_failed,
 		(unsigned long long)rs->ports_exhausted, rs->ports_in_use, rs->last_error,
 		(unsigned long long)rs->retransmits_seen);
+	if (d->path.exp)
+		nat_exp_status(d->path.exp, out);
 	fprintf(out, "\n[dialogs]\nlive %u\ncreated %llu\nremoved %llu\nrefused %llu\n",
 		rs->dialogs_live, (unsigned long long)rs->dialogs_created,
 		(unsigned long long)rs->dialogs_removed, (unsigned long long)rs->dialogs_refused);
@@ -519,6 +526,9 @@ static void on_queue(struct daemon *d)
 	/* Every packet of the drain got its verdict queued: send them all. */
 	if (nat_verdicts_flush(&d->verdicts) < 0)
 		log_warn("queue %u verdicts", d->cfg.queue_num);
+	/* The flush confirmed the drain's new flows: their deferred pinholes now. */
+	if (d->path.exp)
+		nat_exp_after_flush(d->path.exp);
 }
 
 static int raise_timeout(void *arg, const struct rtp_master *m, unsigned timeout)

@@ -263,6 +263,9 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 		accept_unchanged(p, pkt);
 		return;
 	}
+	/* a flow's first packet: its pinholes ride in its verdict (verdict_exp.h) */
+	if (p->exp)
+		nat_exp_packet(p->exp, pkt, &flow.master);
 	/* engine + pinholes; the datagram is one message */
 	n = nat_path_rewrite_one(p, &flow, tcp, payload, l4.payload_len, p->payload_out, OUT_CAP,
 				 &tally);

@@ -15,6 +15,7 @@
 #include "rtp.h"
 #include "nfqueue.h"
 #include "verdict.h"
+#include "verdict_exp.h"
 #include "ct_query.h"
 #include "registration.h"
 #include "tcp_stream.h"
@@ -53,6 +54,8 @@ struct nat_path {
 	struct nat_ct *ct;		/* ctnetlink lookups (no conntrack attached) */
 	struct nat_reg_table *regs;
 	struct nat_verdicts *verdicts;
+	struct nat_exp *exp;		/* NULL: a first packet's pinholes go to ctnetlink
+					 * and fail; else verdict_exp.h */
 	struct nat_counters c;
 	time_t now;			/* set by the loop before a drain */
 	uint64_t now_ms;		/* CLOCK_MONOTONIC, ms: TCP hold deadlines */

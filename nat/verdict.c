@@ -11,6 +11,7 @@
 
 /* Headroom for one message without payload: nlmsghdr, nfgenmsg, attrs. */
 #define VERDICT_OVERHEAD 128
+#define VERDICT_EXTRA_MAX 640	/* room for put_extra: one NFQA_EXP */
 
 int nat_verdicts_init(struct nat_verdicts *v, uint16_t queue, size_t cap,
 		      nat_send_fn send, void *send_arg)
@@ -95,8 +96,23 @@ static int accept_one(struct nat_verdicts *v, uint32_t id)
 	return err;
 }
 
+/* Packet id's own attributes (verdict.h: put_extra). */
+static bool extra_for(const struct nat_verdicts *v, uint32_t id)
+{
+	return v->extra_pending && v->extra_id == id && v->put_extra;
+}
+
+static void put_extra(struct nat_verdicts *v, struct nlmsghdr *nlh)
+{
+	v->extra_pending = false;
+	if (v->put_extra(v->extra_arg, nlh, v->cap - v->used) == 0)
+		v->extra_msgs++;
+}
+
 int nat_verdict_accept(struct nat_verdicts *v, uint32_t id)
 {
+	if (extra_for(v, id))
+		return nat_verdict_accept_ct(v, id, 0);
 	if (v->held)
 		return accept_one(v, id);
 	v->accept_pending = true;
@@ -118,13 +134,17 @@ int nat_verdict_accept_ct(struct nat_verdicts *v, uint32_t id, uint32_t ct_timeo
 	struct nlmsghdr *nlh;
 	int err, err2;
 
+	bool extra = extra_for(v, id);
+
 	err = write_pending_accept(v);
-	err2 = reserve(v, VERDICT_OVERHEAD);
+	err2 = reserve(v, VERDICT_OVERHEAD + (extra ? VERDICT_EXTRA_MAX : 0));
 	if (!err)
 		err = err2;
 	nlh = put_msg(v, NFQNL_MSG_VERDICT);
 	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
 	put_ct_nest(nlh, ct_timeout);
+	if (extra)
+		put_extra(v, nlh);
 	commit_msg(v, nlh);
 	v->ct_msgs++;
 	return err;
@@ -137,17 +157,21 @@ int nat_verdict_payload(struct nat_verdicts *v, uint32_t id,
 	struct nlmsghdr *nlh;
 	int err, err2;
 
+	bool extra = extra_for(v, id);
+
 	if (len > 65535)
 		return -EINVAL;
 	err = write_pending_accept(v);
-	err2 = reserve(v, MNL_ALIGN(len) + VERDICT_OVERHEAD);
+	err2 = reserve(v, MNL_ALIGN(len) + VERDICT_OVERHEAD + (extra ? VERDICT_EXTRA_MAX : 0));
 	if (!err)
 		err = err2;
 	nlh = put_msg(v, NFQNL_MSG_VERDICT);
 	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
 	nfq_nlmsg_verdict_put_pkt(nlh, pkt, (uint32_t)len);
-	if (attach_ct || ct_timeout)
+	if (attach_ct || ct_timeout || extra)
 		put_ct_nest(nlh, ct_timeout);
+	if (extra)
+		put_extra(v, nlh);
 	commit_msg(v, nlh);
 	v->payload_msgs++;
 	return err;

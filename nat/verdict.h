@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct nlmsghdr;
+
 /* Sends one buffer of netlink messages; returns 0 or -errno. */
 typedef int (*nat_send_fn)(void *arg, const void *buf, size_t len);
 
@@ -31,6 +33,14 @@ struct nat_verdicts {
 	uint64_t sends, send_errors;
 	uint64_t batch_msgs, payload_msgs, ct_msgs;	/* ct_msgs: accepts with NFQA_CT */
 	uint64_t single_msgs;	/* plain accepts sent alone while a packet was held */
+	/* Optional, one packet's own attributes (nat/verdict_exp.c: its NFQA_EXP).
+	 * Packet extra_id's verdict, whichever function writes it, becomes its own
+	 * NFQNL_MSG_VERDICT with NFQA_CT and what put_extra appends (0 = done). */
+	bool extra_pending;
+	uint32_t extra_id;
+	int (*put_extra)(void *arg, struct nlmsghdr *nlh, size_t cap);
+	void *extra_arg;
+	uint64_t extra_msgs;
 };
 
 /* cap: buffer size; must hold one 64 KiB packet verdict (>= 70000). */

@@ -124,6 +124,24 @@ static bool put_nat(struct nlmsghdr *nlh, size_t cap, const struct rtp_expect *e
 	return true;
 }
 
+int rtp_nl_put_new_attrs(struct nlmsghdr *nlh, size_t cap, const struct rtp_expect *e)
+{
+	int err;
+
+	if (cap < nlh->nlmsg_len + RTP_NL_ATTRS_MAX)
+		return -ENOSPC;	/* the library part below writes unchecked */
+	err = put_library_part(nlh, e, true);
+	if (err)
+		return err;
+	if (e->nat && !put_nat(nlh, cap, e))
+		return -ENOSPC;
+	if (e->fn && e->fn[0] && !mnl_attr_put_strz_check(nlh, cap, CTA_EXPECT_FN, e->fn))
+		return -ENOSPC;
+	if (!mnl_attr_put_u32_check(nlh, cap, CTA_EXPECT_CLASS, htonl(e->class)))
+		return -ENOSPC;
+	return 0;
+}
+
 long rtp_nl_build_new(void *buf, size_t cap, const struct rtp_expect *e, uint32_t seq)
 {
 	struct nlmsghdr *nlh;
@@ -136,16 +154,8 @@ long rtp_nl_build_new(void *buf, size_t cap, const struct rtp_expect *e, uint32_
 	 * timeout refreshed (ctnetlink_change_expect) and keeps its own NAT
 	 * target - after a daemon restart, possibly another phone's. */
 	nlh = put_header(buf, IPCTNL_MSG_EXP_NEW, NLM_F_CREATE | NLM_F_EXCL, seq);
-	err = put_library_part(nlh, e, true);
-	if (err)
-		return err;
-	if (e->nat && !put_nat(nlh, cap, e))
-		return -ENOSPC;
-	if (e->fn && e->fn[0] && !mnl_attr_put_strz_check(nlh, cap, CTA_EXPECT_FN, e->fn))
-		return -ENOSPC;
-	if (!mnl_attr_put_u32_check(nlh, cap, CTA_EXPECT_CLASS, htonl(e->class)))
-		return -ENOSPC;
-	return (long)nlh->nlmsg_len;
+	err = rtp_nl_put_new_attrs(nlh, cap, e);
+	return err ? err : (long)nlh->nlmsg_len;
 }
 
 long rtp_nl_build_delete(void *buf, size_t cap, const struct rtp_expect *e, uint32_t seq)

@@ -40,4 +40,15 @@ extern const struct rtp_kernel_ops rtp_nl_ops;
 long rtp_nl_build_new(void *buf, size_t cap, const struct rtp_expect *e, uint32_t seq);
 long rtp_nl_build_delete(void *buf, size_t cap, const struct rtp_expect *e, uint32_t seq);
 
+/*
+ * The attributes of an IPCTNL_MSG_EXP_NEW for e (master, tuple, mask,
+ * timeout, zone, CTA_EXPECT_NAT, CTA_EXPECT_FN, CTA_EXPECT_CLASS), appended
+ * at nlh's tail - also inside an open nest: nat/verdict_exp.c puts them in a
+ * verdict's NFQA_EXP. cap: bytes from nlh that may be written; needs
+ * nlh->nlmsg_len + RTP_NL_ATTRS_MAX. 0 or -errno.
+ */
+struct nlmsghdr;
+#define RTP_NL_ATTRS_MAX 512	/* one expectation's attributes, with room */
+int rtp_nl_put_new_attrs(struct nlmsghdr *nlh, size_t cap, const struct rtp_expect *e);
+
 #endif

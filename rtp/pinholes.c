@@ -90,7 +90,7 @@ static bool wanted(const struct rtp_table *t, const struct rtp_stream *st,
 	}
 }
 
-static bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b)
+bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b)
 {
 	return !memcmp(&a->master, &b->master, sizeof(a->master)) &&
 	       addr_eq(&a->src, &b->src) && addr_eq(&a->dst, &b->dst) &&

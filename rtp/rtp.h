@@ -169,6 +169,15 @@ int rtp_map_media(void *arg, enum sipalg_dir dir,
 /* After the engine ran on a message: answers, re-INVITEs, BYE/CANCEL/errors. */
 void rtp_after_message(struct rtp_msg *mc, const struct sipalg_result *res);
 
+/*
+ * A create the ops answered 0 for did not happen after all: the ops had only
+ * queued it (nat/verdict_exp.c defers a first packet's pinholes until its
+ * flow is confirmed) and the kernel then said err. The pinhole that asked for
+ * e, if it still does, is marked not live and counted as failed; later
+ * messages of the call re-create it as for any failed create.
+ */
+void rtp_expect_lost(struct rtp_table *t, const struct rtp_expect *e, int err);
+
 /* Timers: drop dialogs and pinholes past their lifetime. */
 void rtp_expire(struct rtp_table *t, time_t now);
 

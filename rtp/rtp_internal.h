@@ -160,6 +160,8 @@ void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 /* Delete the side's expectations and return its public pair. */
 void side_close(struct rtp_table *t, struct rtp_side *s);
 void stream_close(struct rtp_table *t, struct rtp_stream *st);
+/* Same master, tuple, masks and NAT target: the same pinhole. */
+bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b);
 
 static inline bool addr_eq(const struct sipalg_addr *a, const struct sipalg_addr *b)
 {

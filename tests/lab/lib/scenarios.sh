@@ -15,6 +15,7 @@ SCENARIOS=(
   overlap-ports     # two LAN phones, same RTP port, concurrent calls via one proxy
   no-record-route   # proxy without Record-Route: ACK/BYE go straight to the phones
   trunk             # many concurrent calls on one signalling flow (sipp)
+  pbx-fresh         # inside PBX, no REGISTER, calls out on a fresh flow: two-way media (sipp)
   tcp               # SIP over TCP
   switches-off      # sipalgd with every switch off == no ALG, byte for byte (sipp)
   kill-restart      # sipalgd killed mid-call: audio goes on; restarted: new call works
