@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Did the LAN phone's INVITE over TCP really span several segments?
+
+Usage: tcpsplit.py LAN.pcap WAN.pcap [--method INVITE] [--min-segments 2]
+
+A "message larger than the MSS" scenario proves nothing if the message left
+in one segment (a bigger MSS, GSO/GRO merging, fewer codecs than meant). From
+each gateway leg's capture it takes the first such request sent from the LAN
+side over TCP, reassembled (tcpstream.py), and reports its size, how many
+segments carried it, their sizes and where each cut fell (the text either
+side of it: a cut inside a Via or a c= line is the case a helper without
+reassembly gets wrong). Prints JSON {"summary", "pass", "lan", "wan"}; pass
+(exit 0) when the LAN leg's copy spanned at least --min-segments segments,
+whatever the ALG: the WAN leg's copy is reported, not judged.
+"""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcapsum  # noqa: E402
+import tcpstream  # noqa: E402
+
+
+def first_request(pcap, side, method):
+    """-> (message, [(offset, len)...]) of the first METHOD sent from the LAN side, or None"""
+    r = tcpstream.Reassembler()
+    for frame in pcapsum.packets(pcap):
+        for src, _, _, _, msg, segs in r.feed(frame):
+            if pcapsum.outward(side, src) and msg.startswith(method.encode() + b" "):
+                return msg, segs
+    return None
+
+
+def cut_text(msg, at, width=14):
+    """the text either side of a cut, the cut shown as |"""
+    def show(b):
+        return b.decode(errors="replace").replace("\r\n", "\\n")
+    return f"{at}: ...{show(msg[max(0, at - width):at])}|{show(msg[at:at + width])}..."
+
+
+def leg(pcap, side, method):
+    got = first_request(pcap, side, method)
+    if not got:
+        return {"found": False, "segments": 0}
+    msg, segs = got
+    body = msg.find(b"\r\n\r\n") + 4
+    cuts = [o for o, _ in segs if 0 < o < len(msg)]
+    return {"found": True, "bytes": len(msg), "sdp_bytes": len(msg) - body,
+            "segments": len(segs), "sizes": [ln for _, ln in segs],
+            "starts_at_segment": bool(segs) and segs[0][0] == 0,
+            "cuts": [cut_text(msg, c) for c in cuts]}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("lan")
+    ap.add_argument("wan")
+    ap.add_argument("--method", default="INVITE")
+    ap.add_argument("--min-segments", type=int, default=2)
+    a = ap.parse_args()
+    lan, wan = leg(a.lan, "lan", a.method), leg(a.wan, "wan", a.method)
+    ok = lan["segments"] >= a.min_segments
+
+    def say(name, x):
+        if not x["found"]:
+            return f"{name} leg: no {a.method} over TCP"
+        return (f"{name} leg: {a.method} of {x['bytes']} bytes (SDP {x['sdp_bytes']}) in "
+                f"{x['segments']} segments ({'+'.join(map(str, x['sizes']))})")
+    summary = (f"{'PASS' if ok else 'FAIL (the ' + a.method + ' did not span '}"
+               f"{'' if ok else str(a.min_segments) + '+ segments on the LAN leg: the scenario proves nothing)'}"
+               f"; {say('LAN', lan)}; {say('WAN', wan)}")
+    if lan.get("cuts"):
+        summary += f"; LAN cuts at {' ; '.join(lan['cuts'])}"
+    print(json.dumps({"summary": summary, "pass": ok, "lan": lan, "wan": wan}))
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
