@@ -16,6 +16,7 @@ SCENARIOS=(
   no-record-route   # proxy without Record-Route: ACK/BYE go straight to the phones
   trunk             # many concurrent calls on one signalling flow (sipp)
   tcp               # SIP over TCP
+  tcp-big-invite    # SIP over TCP, an INVITE larger than the MSS (many codecs)
   switches-off      # sipalgd with every switch off == no ALG, byte for byte (sipp)
   kill-restart      # sipalgd killed mid-call: audio goes on; restarted: new call works
 )

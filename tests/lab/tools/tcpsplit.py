@@ -29,8 +29,8 @@ def first_request(pcap, side, method):
     for frame in pcapsum.packets(pcap):
         for src, _, _, _, msg, segs in r.feed(frame):
             if pcapsum.outward(side, src) and msg.startswith(method.encode() + b" "):
-                return msg, segs
-    return None
+                return msg, segs, r.truncated
+    return None, None, r.truncated
 
 
 def cut_text(msg, at, width=14):
@@ -41,16 +41,15 @@ def cut_text(msg, at, width=14):
 
 
 def leg(pcap, side, method):
-    got = first_request(pcap, side, method)
-    if not got:
-        return {"found": False, "segments": 0}
-    msg, segs = got
+    msg, segs, truncated = first_request(pcap, side, method)
+    if msg is None:
+        return {"found": False, "segments": 0, "truncated_frames": truncated}
     body = msg.find(b"\r\n\r\n") + 4
     cuts = [o for o, _ in segs if 0 < o < len(msg)]
     return {"found": True, "bytes": len(msg), "sdp_bytes": len(msg) - body,
             "segments": len(segs), "sizes": [ln for _, ln in segs],
             "starts_at_segment": bool(segs) and segs[0][0] == 0,
-            "cuts": [cut_text(msg, c) for c in cuts]}
+            "cuts": [cut_text(msg, c) for c in cuts], "truncated_frames": truncated}
 
 
 def main():
@@ -65,7 +64,9 @@ def main():
 
     def say(name, x):
         if not x["found"]:
-            return f"{name} leg: no {a.method} over TCP"
+            cut = x["truncated_frames"]
+            return f"{name} leg: no {a.method} over TCP" + (
+                f" ({cut} TCP frames cut by the snap length: GSO packets?)" if cut else "")
         return (f"{name} leg: {a.method} of {x['bytes']} bytes (SDP {x['sdp_bytes']}) in "
                 f"{x['segments']} segments ({'+'.join(map(str, x['sizes']))})")
     summary = (f"{'PASS' if ok else 'FAIL (the ' + a.method + ' did not span '}"

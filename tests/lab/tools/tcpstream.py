@@ -29,7 +29,9 @@ def tcp_header(frame):
     if ip[9] != 6 or len(ip) < ihl + 20:
         return None
     total = struct.unpack("!H", ip[2:4])[0]
-    l4 = ip[ihl:total] if ihl < total <= len(ip) else ip[ihl:]   # no Ethernet padding
+    if total > len(ip):
+        return None     # cut by the snap length (a GSO frame bigger than -s): unusable
+    l4 = ip[ihl:total]  # without Ethernet padding
     sport, dport, seq = struct.unpack("!HHI", l4[:8])
     off = (l4[12] >> 4) * 4
     src = ".".join(str(b) for b in ip[12:16])
@@ -71,10 +73,14 @@ class Reassembler:
     def __init__(self, port=5060):
         self.port = port
         self.flows = {}
+        self.truncated = 0      # TCP frames the capture cut short
 
     def feed(self, frame):
         h = tcp_header(frame)
-        if not h or self.port not in (h[1], h[3]):
+        if not h:
+            self.truncated += frame[23:24] == b"\x06" and len(frame) >= 34
+            return []
+        if self.port not in (h[1], h[3]):
             return []
         src, sport, dst, dport, seq, flags, payload = h
         key = (src, sport, dst, dport)
