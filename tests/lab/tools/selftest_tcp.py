@@ -102,6 +102,7 @@ def main():
         rc, out = run("wanleg.py", p("half.pcap"), "--alg", "sipalgd")
         check("wanleg names the c= line cut across segments",
               f"c=IN IP4 {PHONE}" in str(json.loads(out)["leaks"]), True)
+        check("wanleg says the leak is in the SDP, not a header", json.loads(out)["leak_kinds"], {"out c=": 1})
         check("wanleg split INVITE, retransmitted and out-of-order segments", wanleg("retrans.pcap"), 0)
 
         rc, out = run("sipscan.py", "ports", p("good.pcap"), p("lan.pcap"))
