@@ -12,19 +12,19 @@
 TCPBIG_CODECS=${SL_TCPBIG_CODECS-g722 g726 gsm l16 opus codec2 amr mpa}
 TCPBIG_MTU=${SL_TCPBIG_MTU:-}
 
-# tcpbig_link HOST on|off: one segment per packet on HOST's link, as on a
+# tcpbig_links on|off: one segment per packet from l1 and the PBX, as on a
 # wire (gso_max_segs 1; TCP would otherwise hand the veth one GSO packet,
-# which the gateway's capture shows as one big frame), and the small MTU
-# when asked (a locked route metric: the link keeps 1500).
-tcpbig_link() {
-  local h=$1
-  if [[ $2 == on ]]; then
-    nsx "$h" ip link set dev eth0 gso_max_segs 1 || return 1
-    [[ -z $TCPBIG_MTU ]] ||
-      nsx "$h" ip route replace default via "$GW_LAN" dev eth0 mtu lock "$TCPBIG_MTU"
+# which the gateway's capture shows as one big frame, cut by its snap
+# length), and l1's small MTU when asked (a locked route metric: the link
+# keeps 1500).
+tcpbig_links() {
+  local h segs=65535
+  [[ $1 == on ]] && segs=1
+  for h in l1 pbx; do nsx "$h" ip link set dev eth0 gso_max_segs "$segs" || return 1; done
+  if [[ $1 == on && -n $TCPBIG_MTU ]]; then
+    nsx l1 ip route replace default via "$GW_LAN" dev eth0 mtu lock "$TCPBIG_MTU"
   else
-    nsx "$h" ip route replace default via "$GW_LAN" dev eth0
-    nsx "$h" ip link set dev eth0 gso_max_segs 65535
+    nsx l1 ip route replace default via "$GW_LAN" dev eth0
   fi
 }
 
@@ -35,9 +35,9 @@ tcpbig_link() {
 # whose INVITE fitted one segment proves nothing, so that fails too).
 scn_tcp_big_invite() {
   local rc=0
-  if ! tcpbig_link l1 on; then
-    echo "tcp-big-invite: could not set gso_max_segs 1 ${TCPBIG_MTU:+or MTU $TCPBIG_MTU }on l1" >>"$REP_DIR/notes.txt"
-    tcpbig_link l1 off
+  if ! tcpbig_links on; then
+    echo "tcp-big-invite: could not set gso_max_segs 1 ${TCPBIG_MTU:+or MTU $TCPBIG_MTU }on l1/pbx" >>"$REP_DIR/notes.txt"
+    tcpbig_links off
     return 1
   fi
   if PHONE_CODECS=$TCPBIG_CODECS phones_up l1 w1 --tcp; then
@@ -54,6 +54,6 @@ scn_tcp_big_invite() {
       python3 -c 'import json,sys; print(json.dumps({"summary": "sipalgd " + ", ".join(l.strip() for l in sys.stdin)}))' \
       >"$REP_DIR/sipalgd-tcp.json"
   fi
-  tcpbig_link l1 off
+  tcpbig_links off
   return $rc
 }

@@ -9,8 +9,9 @@ each gateway leg's capture it takes the first such request sent from the LAN
 side over TCP, reassembled (tcpstream.py), and reports its size, how many
 segments carried it, their sizes and where each cut fell (the text either
 side of it: a cut inside a Via or a c= line is the case a helper without
-reassembly gets wrong). Prints JSON {"summary", "pass", "lan", "wan"}; pass
-(exit 0) when the LAN leg's copy spanned at least --min-segments segments,
+reassembly gets wrong), and every message of either direction that spanned
+several segments (an answer's SDP may too). Prints JSON {"summary", "pass",
+"lan", "wan"}; pass (exit 0) when the LAN leg's copy spanned at least --min-segments segments,
 whatever the ALG: the WAN leg's copy is reported, not judged.
 """
 import argparse
@@ -23,14 +24,22 @@ import pcapsum  # noqa: E402
 import tcpstream  # noqa: E402
 
 
-def first_request(pcap, side, method):
-    """-> (message, [(offset, len)...]) of the first METHOD sent from the LAN side, or None"""
+def scan(pcap, side, method):
+    """-> (message, [(offset, len)...]) of the first METHOD sent from the LAN
+    side (or None, None), every message of either direction that spanned
+    several segments ("out INVITE 2"), and the TCP frames the capture cut short"""
     r = tcpstream.Reassembler()
+    first, split = (None, None), []
     for frame in pcapsum.packets(pcap):
         for src, _, _, _, msg, segs in r.feed(frame):
-            if pcapsum.outward(side, src) and msg.startswith(method.encode() + b" "):
-                return msg, segs, r.truncated
-    return None, None, r.truncated
+            out = pcapsum.outward(side, src)
+            if out and first[0] is None and msg.startswith(method.encode() + b" "):
+                first = msg, segs
+            if len(segs) > 1:
+                line = msg.split(b"\r\n", 1)[0].decode(errors="replace")
+                name = line.split()[1] if line.startswith("SIP/2.0") else line.split()[0]
+                split.append(f"{'out' if out else 'in'} {name} {len(segs)}")
+    return (*first, split, r.truncated)
 
 
 def cut_text(msg, at, width=14):
@@ -41,15 +50,15 @@ def cut_text(msg, at, width=14):
 
 
 def leg(pcap, side, method):
-    msg, segs, truncated = first_request(pcap, side, method)
+    msg, segs, split, truncated = scan(pcap, side, method)
     if msg is None:
-        return {"found": False, "segments": 0, "truncated_frames": truncated}
+        return {"found": False, "segments": 0, "truncated_frames": truncated, "split": split}
     body = msg.find(b"\r\n\r\n") + 4
     cuts = [o for o, _ in segs if 0 < o < len(msg)]
     return {"found": True, "bytes": len(msg), "sdp_bytes": len(msg) - body,
             "segments": len(segs), "sizes": [ln for _, ln in segs],
             "starts_at_segment": bool(segs) and segs[0][0] == 0,
-            "cuts": [cut_text(msg, c) for c in cuts], "truncated_frames": truncated}
+            "cuts": [cut_text(msg, c) for c in cuts], "truncated_frames": truncated, "split": split}
 
 
 def main():
@@ -68,7 +77,8 @@ def main():
             return f"{name} leg: no {a.method} over TCP" + (
                 f" ({cut} TCP frames cut by the snap length: GSO packets?)" if cut else "")
         return (f"{name} leg: {a.method} of {x['bytes']} bytes (SDP {x['sdp_bytes']}) in "
-                f"{x['segments']} segments ({'+'.join(map(str, x['sizes']))})")
+                f"{x['segments']} segments ({'+'.join(map(str, x['sizes']))}); split messages "
+                f"there: {', '.join(x['split']) or 'none'}")
     summary = (f"{'PASS' if ok else 'FAIL (the ' + a.method + ' did not span '}"
                f"{'' if ok else str(a.min_segments) + '+ segments on the LAN leg: the scenario proves nothing)'}"
                f"; {say('LAN', lan)}; {say('WAN', wan)}")
