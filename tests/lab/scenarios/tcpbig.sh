@@ -48,9 +48,11 @@ scn_tcp_big_invite() {
   fi
   python3 "$LAB_DIR/tools/tcpsplit.py" "$REP_DIR/lan0.pcap" "$REP_DIR/wan0.pcap" \
     >"$REP_DIR/tcp-split.json" || rc=1
-  # what the daemon counted for TCP (a split message it could not read shows here)
+  # what the daemon counted for TCP: its tcp_* reasons for passing a segment
+  # unchanged, and the non-zero counters of its [tcp streams] section
   if [[ ${CUR_ALG_UNDER_TEST:-} == sipalgd ]]; then
-    sipalgd_status 2>&1 | grep -E '^tcp_' |
+    sipalgd_status 2>&1 | tee "$REP_DIR/sipalgd-status-end.txt" |
+      awk '/^\[/ { sec = $0 } /^tcp_/ || (sec == "[tcp streams]" && NF == 2 && $2 != 0)' |
       python3 -c 'import json,sys; print(json.dumps({"summary": "sipalgd " + ", ".join(l.strip() for l in sys.stdin)}))' \
       >"$REP_DIR/sipalgd-tcp.json"
   fi
