@@ -89,10 +89,13 @@ if [[ -n ${host_algs// /} ]]; then
 fi
 if [[ -n ${vm_algs// /} ]]; then
   echo "lab: running in the qemu guest: algs [$vm_algs]" >&2
-  # the guest sees the host root read-only; results come back over --rw
+  # the guest sees the host root read-only; results come back over --rw; the
+  # guest gets no environment but what is named here: every SL_* knob too
+  fwd=()
+  for v in $(compgen -e); do [[ $v == SL_* ]] && fwd+=("$v=${!v}"); done
   bash "$TOP/tests/vm/run.sh" --mem 2048 --smp 2 --timeout "${SL_VM_TIMEOUT:-3000}" \
     --rw "$RESULTS_DIR" -- \
-    env SL_RESULTS_DIR="$RESULTS_DIR" SIPALGD_BIN="${SIPALGD_BIN:-}" \
+    env "${fwd[@]}" SL_RESULTS_DIR="$RESULTS_DIR" SIPALGD_BIN="${SIPALGD_BIN:-}" \
     bash "$LAB_DIR/run.sh" --host --in-guest --alg "${vm_algs# }" --reps "$reps" "${scen[@]}"
   rc_vm=$?
   ((rc_vm == 0 || rc_vm == 1)) ||

@@ -86,7 +86,7 @@ call_simple() {
   local label=$1 caller=$2 uri=$3 callee=$4 talk=$5
   call_dial "$caller" "$uri" "$callee"
   if [[ $CALL_UP == yes ]]; then
-    local stp=""
+    local stp="" spp=""
     if [[ ${CALL_PINHOLES:-0} == 1 ]]; then
       # right away: inbound pinholes that media uses become conntracks and leave the list
       expect_sample "$REP_DIR/expect.txt" "$label established"
@@ -96,6 +96,13 @@ call_simple() {
         sipalgd_status >"$REP_DIR/$label-sipalgd-status.txt" 2>&1 &
         stp=$!
       fi
+      # CALL_TCP=1: an m= line may be cut between segments, which the poll's
+      # tcpdump reader cannot join; sipscan.py reassembles (expect_gone_poll)
+      if [[ ${CALL_TCP:-0} == 1 ]]; then
+        python3 "$LAB_DIR/tools/sipscan.py" ports "$REP_DIR/wan0.pcap" "$REP_DIR/lan0.pcap" \
+          >"$REP_DIR/$label-sdp-ports.txt" 2>/dev/null &
+        spp=$!
+      fi
     fi
     sleep "$(half "$talk")"
     expect_sample "$REP_DIR/expect.txt" "$label mid-call"
@@ -103,6 +110,8 @@ call_simple() {
     [[ -n $stp ]] && wait "$stp"
   fi
   call_hangup "$caller" "$callee"
+  # after the hangup: a python3 start in the guest must not stretch the call
+  [[ -n ${spp:-} ]] && wait "$spp"
   # before judging the audio (slow in the guest): "+Ns" then counts from the BYE
   [[ ${CALL_PINHOLES:-0} == 1 ]] && expect_gone_poll "$label"
   call_judge "$label" "$caller" "$callee"

@@ -123,8 +123,12 @@ calls_expectations() {  # calls_expectations "PUBLIC PORTS" "PRIVATE PORTS" <lis
 expect_gone_poll() {
   local label=$1 d=$REP_DIR pub priv snap t0 i
   t0=${CALL_T1:-$(now)}
-  pub=$(sdp_ports "$d/wan0.pcap" "src host $GW_WAN and port 5060")
-  priv=$(sdp_ports "$d/lan0.pcap" "src net $LAN_NET.0/24 and port 5060")
+  if [[ -s $d/$label-sdp-ports.txt ]]; then   # TCP: sipscan.py's, from call_simple
+    IFS='|' read -r pub priv <"$d/$label-sdp-ports.txt"
+  else
+    pub=$(sdp_ports "$d/wan0.pcap" "src host $GW_WAN and port 5060")
+    priv=$(sdp_ports "$d/lan0.pcap" "src net $LAN_NET.0/24 and port 5060")
+  fi
   for ((i = 0; i < ${SL_EXPECT_GONE_S:-5} * 5; i++)); do
     snap=$(alg_expectations)
     [[ -z $(calls_expectations "$pub" "$priv" <<<"$snap") ]] && break

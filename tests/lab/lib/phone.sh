@@ -11,6 +11,7 @@ phone_dir() { echo "$REP_DIR/phones/$1"; }
 
 # phone_start HOST [transport udp|tcp] [regint]
 # The account registers at the lab PBX as user HOST and auto-answers.
+# PHONE_CODECS: more codec modules, offered after g711's PCMU/PCMA (a bigger SDP).
 phone_start() {
   local host=$1 transport=${2:-udp} regint=${3:-300}
   local d; d=$(phone_dir "$host")
@@ -26,6 +27,7 @@ ausrc_channels		2
 rtp_ports		${PHONE_RTP_PORTS:-10000-10098}
 module_path		/usr/lib/baresip/modules
 module			g711.so
+$(for m in ${PHONE_CODECS:-}; do printf 'module\t\t\t%s.so\n' "$m"; done)
 module			ausine.so
 module			sndfile.so
 snd_path		$d/rec

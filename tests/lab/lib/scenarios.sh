@@ -17,6 +17,7 @@ SCENARIOS=(
   trunk             # many concurrent calls on one signalling flow (sipp)
   pbx-fresh         # inside PBX, no REGISTER, calls out on a fresh flow: two-way media (sipp)
   tcp               # SIP over TCP
+  tcp-big-invite    # SIP over TCP, an INVITE larger than the MSS (many codecs)
   switches-off      # sipalgd with every switch off == no ALG, byte for byte (sipp)
   kill-restart      # sipalgd killed mid-call: audio goes on; restarted: new call works
 )

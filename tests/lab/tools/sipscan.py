@@ -2,8 +2,9 @@
 """SIP messages and their SDP media ports, read from a gateway capture.
 
 Shared by pinholes.py and wanleg.py. `messages(pcap, side)` yields each SIP
-payload on port 5060 with its direction ("out" = from the LAN towards the
-WAN); `announced(...)` gives the audio ports the SDPs announce.
+message on port 5060 (over TCP reassembled, tcpstream.py) with its direction
+("out" = from the LAN towards the WAN); `announced(...)` gives the audio
+ports the SDPs announce.
 
 Usage (for the lab's bash polls, which must not parse SDP themselves):
   sipscan.py ports WAN.pcap LAN.pcap
@@ -17,6 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pcapsum  # noqa: E402
+import tcpstream  # noqa: E402
 
 SIP_PORT = 5060
 M_AUDIO = re.compile(rb"^m=audio (\d+)")
@@ -25,13 +27,24 @@ C_LINE = re.compile(rb"^c=IN IP4 (\S+)")
 
 
 def messages(pcap, side):
-    """-> (direction, src, dst, payload) of every SIP packet in the capture"""
+    """-> (direction, src, dst, payload) of every SIP message in the capture:
+    a UDP datagram, or a whole message reassembled from TCP segments (a line
+    cut between two segments must be read whole)"""
+    tcp = tcpstream.Reassembler(SIP_PORT)
+
+    def one(src, dst, payload):
+        return "out" if pcapsum.outward(side, src) else "in", src, dst, payload
     for frame in pcapsum.packets(pcap):
         p = pcapsum.parse(frame)
-        if not p or SIP_PORT not in (p[2], p[4]) or not p[5]:
+        if not p or SIP_PORT not in (p[2], p[4]):
             continue
-        d = "out" if pcapsum.outward(side, p[1]) else "in"
-        yield d, p[1], p[3], p[5]
+        if p[0] == "tcp":
+            for src, _, dst, _, msg, _ in tcp.feed(frame):
+                yield one(src, dst, msg)
+        elif p[5]:
+            yield one(p[1], p[3], p[5])
+    for src, _, dst, _, msg, _ in tcp.rest():
+        yield one(src, dst, msg)
 
 
 def sdp_streams(payload):

@@ -48,13 +48,25 @@ def media_out(pcap):
     return res
 
 
+def kind(line):
+    """Via, Contact, c=, o=, m= or a=rtcp: which part still names the LAN (a
+    header rewrite and an SDP rewrite fail for different reasons)"""
+    if line[1:2] == b"=":
+        return "a=rtcp" if line.startswith(b"a=") else line[:2].decode()
+    name = line.split(b":", 1)[0].strip().lower()
+    return "Via" if name in (b"via", b"v") else "Contact"
+
+
 def leaks(pcap):
-    out = []
+    """-> ([line...], {kind: n}) of the WAN leg's SIP lines naming 192.168.x"""
+    out, kinds = [], {}
     for d, src, dst, payload in sipscan.messages(pcap, "wan"):
         for line in payload.split(b"\r\n"):
             if ADDR_LINE.match(line) and PRIVATE.search(BRANCH.sub(b"", line)):
                 out.append(f"{d} {src}->{dst}: {line.decode(errors='replace')[:120]}")
-    return out
+                k = f"{d} {kind(line)}"
+                kinds[k] = kinds.get(k, 0) + 1
+    return out, kinds
 
 
 def main():
@@ -68,7 +80,7 @@ def main():
     media = media_out(a.wan)
     bad_rtp = {p: n for p, n in media["rtp"].items() if p not in rtp_ports}
     bad_rtcp = {p: n for p, n in media["rtcp"].items() if p not in rtcp_ports}
-    leaked = leaks(a.wan)
+    leaked, kinds = leaks(a.wan)
     checks = {
         "announced": bool(streams),
         "rtp_left": sum(media["rtp"].values()) > 0,
@@ -87,10 +99,11 @@ def main():
                f"{'PASS' if ok else 'FAIL (' + ', '.join(failed) + ')'}; "
                f"WAN SDP announced {ann}; RTP out {by_port(media['rtp'])}; "
                f"RTCP out {by_port(media['rtcp'])}; private addresses in SIP on the WAN leg: "
-               f"{len(leaked)}" + (f" (first: {leaked[0]})" if leaked else ""))
+               f"{len(leaked)}" + (f" ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))};"
+                                   f" first: {leaked[0]})" if leaked else ""))
     print(json.dumps({"summary": summary, "pass": ok if judged else None, "checks": checks,
                       "media_out": {k: {str(p): n for p, n in v.items()} for k, v in media.items()},
-                      "leaks": leaked[:10]}))
+                      "leaks": leaked[:10], "leak_kinds": kinds}))
     sys.exit(1 if judged and not ok else 0)
 
 
