@@ -31,6 +31,8 @@ struct alg_plan {
 	bool plan;			/* false: gather facts only (disabled) */
 	struct sipalg_addr from;	/* address being replaced */
 	struct sipalg_addr to;		/* its replacement */
+	uint16_t from_alt_port;		/* another port that names from (listen_port), 0 = none */
+	bool seen_via;			/* the topmost Via was looked at */
 	char from_ip[16];		/* from.ip as dotted text, for cheap pre-filters */
 	size_t from_ip_len;
 	enum sipalg_status fail;	/* SIPALG_OK while nothing went wrong */

@@ -290,9 +290,12 @@ static void setup(struct alg_plan *p, const uint8_t *msg, size_t len,
 	if (ctx->dir == SIPALG_OUTBOUND) {
 		p->from = ctx->binding.inside;
 		p->to = ctx->binding.public;
+		p->from_alt_port = ctx->binding.listen_port;
 	} else {
 		p->from = ctx->binding.public;
 		p->to = ctx->binding.inside;
+		if (ctx->binding.listen_port)
+			p->to.port = ctx->binding.listen_port;
 	}
 	/* An unset binding names nothing: plan no rewrites at all. */
 	p->plan = ctx->sw->enabled && p->from.ip.s_addr != 0;
@@ -358,6 +361,7 @@ enum sipalg_status sipalg_process(const uint8_t *msg, size_t len,
 	 * are found: saves a 1 KB memset on every packet. */
 	memset(&res->facts, 0, offsetof(struct sipalg_facts, media));
 	memset(&res->facts.sdp_origin, 0, sizeof(res->facts.sdp_origin));
+	memset(&res->facts.top_via, 0, sizeof(res->facts.top_via));
 	res->facts.expires = -1;
 	if (!ctx || !ctx->sw || (!msg && len)) {
 		res->status = SIPALG_UNPARSABLE;

@@ -123,7 +123,7 @@ static bool names_from(const struct alg_plan *p, const char *buf, const struct h
 		return false;
 	if (hp->has_port && !alg_port_parse(buf + hp->port_off, hp->port_len, &port))
 		return false;
-	return port == p->from.port;
+	return port == p->from.port || (p->from_alt_port && port == p->from_alt_port);
 }
 
 static int replace_hostport(struct alg_plan *p, size_t base, const struct hostport *hp,
@@ -228,7 +228,9 @@ static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_our
 	if ((sent_by_ours || received_ours) && rport_ours) {
 		char ptext[8];
 
-		alg_format_port(ptext, p->to.port);
+		/* rport= is the connection's own source port, never a listen_port */
+		alg_format_port(ptext, p->ctx->dir == SIPALG_INBOUND ? p->ctx->binding.inside.port
+								  : p->to.port);
 		if (alg_edit_add(p, v[1].off, v[1].len, ptext, SIPALG_EDIT_VIA) < 0)
 			return -1;
 	}
@@ -242,9 +244,10 @@ int alg_rewrite_via(struct alg_plan *p, struct alg_span elem)
 	char buf[ALG_ELEM_MAX];
 	osip_via_t *via = NULL;
 	struct hostport hp;
-	bool ours = false;
+	bool ours = false, top = !p->seen_via;
 	int r = 0;
 
+	p->seen_via = true;
 	if (!alg_mentions_from_ip(p, elem))
 		return 0;
 	if (!alg_copy_value(p, elem, buf, sizeof(buf)))
@@ -259,6 +262,18 @@ int alg_rewrite_via(struct alg_plan *p, struct alg_span elem)
 	osip_via_free(via);
 	if (r < 0)
 		return r;
+	/* the sender's own address as it names it (a TCP phone's listening port) */
+	if (top && alg_is_from_ip(p, buf + hp.host_off, hp.host_len)) {
+		uint16_t port = SIPALG_DEFAULT_PORT;
+
+		if (!hp.has_port || alg_port_parse(buf + hp.port_off, hp.port_len, &port))
+			p->res->facts.top_via = (struct sipalg_addr){ .ip = p->from.ip, .port = port };
+		/* On a connection the sender is the inside host itself: a port of
+		 * its own in its Via is where it listens (binding.listen_port). */
+		if (p->ctx->transport == SIPALG_TCP && p->ctx->dir == SIPALG_OUTBOUND &&
+		    !p->from_alt_port && port != p->from.port)
+			p->from_alt_port = port;
+	}
 	ours = names_from(p, buf, &hp);
 	if (ours && replace_hostport(p, elem.off, &hp, SIPALG_EDIT_VIA) < 0)
 		return -1;

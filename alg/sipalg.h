@@ -77,6 +77,18 @@ struct sipalg_binding {
 	struct sipalg_addr inside;
 	struct sipalg_addr public;
 	struct sipalg_addr remote;
+	/*
+	 * A connection's inside host names its own listening port in Via and
+	 * Contact (a TCP phone: 5060, while the connection leaves from an
+	 * ephemeral port). 0 = none. Outbound, inside.ip:listen_port is
+	 * rewritten like inside itself (to public: requests then come back over
+	 * the same connection); inbound, public becomes inside.ip:listen_port,
+	 * the address the phone named. Over TCP, an outbound message whose
+	 * topmost Via names the inside address with another port sets it for
+	 * that message by itself (facts.top_via says which: the caller keeps it
+	 * for the connection's inbound messages).
+	 */
+	uint16_t listen_port;
 };
 
 /* One switch per rewrite. sipalg_switches_default() gives the shipped values. */
@@ -158,6 +170,8 @@ struct sipalg_facts {
 	unsigned n_media;
 	struct sipalg_media media[SIPALG_MAX_MEDIA];
 	struct sipalg_addr sdp_origin;	/* o= address (port 0) */
+	struct sipalg_addr top_via;	/* topmost Via sent-by if an IPv4 literal (port
+					 * 5060 when absent), else 0.0.0.0 */
 };
 /* Only media[0 .. n_media-1] are filled: entries past n_media are stale. */
 

@@ -66,11 +66,32 @@ static int run_out_fit(struct nat_path *p, size_t need)
 	return 0;
 }
 
+/*
+ * The inside host's own port, as its topmost Via names it on this
+ * connection (a TCP phone's 5060 while the connection leaves from an
+ * ephemeral port): kept for the inbound messages, which must name it again.
+ */
+static void learn_listen_port(struct nat_path *p, struct nat_flow *flow)
+{
+	const struct sipalg_addr *v = &p->res->facts.top_via;
+	const struct sipalg_addr *in = &flow->binding.inside;
+
+	if (flow->dir != SIPALG_OUTBOUND || p->res->status != SIPALG_OK ||
+	    v->ip.s_addr != in->ip.s_addr || !v->port || v->port == in->port ||
+	    v->port == flow->binding.listen_port)
+		return;
+	flow->binding.listen_port = v->port;
+	nat_tcp_set_listen_port(p->tcp_streams, &flow->master, v->port);
+}
+
 /* The messages of a run, rewritten one by one into p->run_out. Length, or -1. */
-static long rewrite_run(struct nat_path *p, const struct nat_flow *flow, const uint8_t *bytes,
+static long rewrite_run(struct nat_path *p, const struct nat_flow *conn, const uint8_t *bytes,
 			size_t len, struct nat_edit_tally *tally)
 {
 	size_t off = 0, used = 0;
+	struct nat_flow flow = *conn;
+
+	flow.binding.listen_port = nat_tcp_listen_port(p->tcp_streams, &conn->master);
 
 	while (off < len) {
 		long m = sipalg_message_length(bytes + off, len - off);
@@ -82,10 +103,11 @@ static long rewrite_run(struct nat_path *p, const struct nat_flow *flow, const u
 		/* room for the message with every edit it may plan */
 		if (run_out_fit(p, used + (size_t)m + SIPALG_MAX_MSG + 1) < 0)
 			return -1;
-		n = nat_path_rewrite_one(p, flow, true, bytes + off, (size_t)m, p->run_out + used,
+		n = nat_path_rewrite_one(p, &flow, true, bytes + off, (size_t)m, p->run_out + used,
 					 p->run_out_cap - used, tally);
 		if (n < 0)
 			return -1;
+		learn_listen_port(p, &flow);
 		used += (size_t)n;
 		off += (size_t)m;
 	}

@@ -28,6 +28,7 @@ struct nat_tcp_stream {
 	size_t held_bytes;
 	uint64_t last_ms;
 	uint32_t max_len;		/* largest payload seen: the sender's segment size */
+	uint16_t listen_port;		/* outbound stream: the inside host's own SIP port */
 	bool fin;
 	unsigned busy_ix;		/* where in table->busy, while it holds segments */
 	struct replay_slot replay[REPLAY_SLOTS];
@@ -563,6 +564,29 @@ int nat_tcp_take_run(struct nat_tcp_table *t, const struct nat_tcp_key *key,
 	if ((*run)->next)
 		t->c.multi_segment_runs++;
 	return 1;
+}
+
+static struct nat_tcp_stream *outbound_of(const struct nat_tcp_table *t,
+					  const struct rtp_master *m)
+{
+	struct nat_tcp_key k = { .master = *m, .dir = SIPALG_OUTBOUND };
+
+	return *find_slot((struct nat_tcp_table *)t, &k);
+}
+
+uint16_t nat_tcp_listen_port(const struct nat_tcp_table *t, const struct rtp_master *m)
+{
+	const struct nat_tcp_stream *s = outbound_of(t, m);
+
+	return s ? s->listen_port : 0;
+}
+
+void nat_tcp_set_listen_port(struct nat_tcp_table *t, const struct rtp_master *m, uint16_t port)
+{
+	struct nat_tcp_stream *s = outbound_of(t, m);
+
+	if (s)
+		s->listen_port = port;
 }
 
 uint32_t nat_tcp_segment_cap(const struct nat_tcp_table *t, const struct nat_tcp_key *key)

@@ -134,6 +134,14 @@ void nat_tcp_remember(struct nat_tcp_table *t, const struct nat_tcp_key *key,
 		      uint32_t seq, uint32_t orig_len, const uint8_t *out, size_t out_len);
 
 /*
+ * The port the connection's inside host names as its own in Via and
+ * Contact (sipalg_binding.listen_port), kept with the connection's outbound
+ * stream for the messages of both directions; 0 = none known.
+ */
+uint16_t nat_tcp_listen_port(const struct nat_tcp_table *t, const struct rtp_master *m);
+void nat_tcp_set_listen_port(struct nat_tcp_table *t, const struct rtp_master *m, uint16_t port);
+
+/*
  * How large a segment of key's stream may grow when a rewrite lengthens it:
  * the largest payload its sender has sent (its segment size, bounded by the
  * path's), at least 536 bytes. A segment grown past the path MTU would be

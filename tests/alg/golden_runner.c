@@ -82,6 +82,8 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 		return tu_parse_addr(value, &c->ctx.binding.public);
 	else if (strcmp(name, "remote") == 0)
 		return tu_parse_addr(value, &c->ctx.binding.remote);
+	else if (strcmp(name, "listen_port") == 0)
+		c->ctx.binding.listen_port = (uint16_t)atoi(value);
 	else if (strcmp(name, "map") == 0)
 		c->map = strcmp(value, "yes") == 0;
 	else if (strcmp(name, "map_ip") == 0) {
@@ -170,6 +172,9 @@ static bool fact(const struct sipalg_result *r, const struct gcase *c, const cha
 	}
 	else if (!strcmp(key, "sdp_origin"))
 		snprintf(out, cap, "%s", inet_ntop(AF_INET, &f->sdp_origin.ip, ip, sizeof(ip)));
+	else if (!strcmp(key, "top_via"))
+		snprintf(out, cap, "%s:%u", inet_ntop(AF_INET, &f->top_via.ip, ip, sizeof(ip)),
+			 f->top_via.port);
 	else if (sscanf(key, "media%u.%31s", &i, field) == 2 && i < SIPALG_MAX_MEDIA) {
 		const struct sipalg_media *m = &f->media[i];
 

@@ -513,6 +513,39 @@ static void reset(void)
 	CHECK(p.verdicts->held == 0);
 }
 
+/*
+ * A TCP phone names its listening port 5060 in Via and Contact while its
+ * connection leaves from 40011: outbound both name the connection's public
+ * address:port; a request coming back on the connection names 5060 again.
+ */
+static void listen_port(void)
+{
+	struct conn c;
+	char got[8192];
+	static const char bye[] =
+		"BYE sip:a@203.0.113.1:40011;transport=tcp SIP/2.0\r\n"
+		"Via: SIP/2.0/TCP 203.0.113.2:5060;branch=z9hG4bK-b\r\n"
+		"From: <sip:b@example.com>;tag=tb\r\nTo: <sip:a@example.com>;tag=flp@pc\r\n"
+		"Call-ID: lp@pc\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+
+	sip_port = 5060;
+	handshake(&c, 40011, 3000);
+	seg_dir(&c, true, 90000, TH_SYN | TH_ACK, "", 0);
+	flush();
+	nv = 0;
+	seg(&c, make_invite("lp@pc", "192.168.1.10", 4950), strlen(invite));
+	flush();
+	joined(0, got, sizeof(got));
+	CHECK(strstr(got, "Via: SIP/2.0/TCP 203.0.113.1:40011;branch"));
+	CHECK(strstr(got, "Contact: <sip:a@203.0.113.1:40011;transport=tcp>"));
+	CHECK(!strstr(got, "192.168.1.10"));
+	nv = 0;
+	seg_dir(&c, true, 90001, TH_ACK | TH_PUSH, bye, strlen(bye));
+	flush();
+	joined(0, got, sizeof(got));
+	CHECK(strstr(got, "BYE sip:a@192.168.1.10:5060;transport=tcp SIP/2.0\r\n") == got);
+}
+
 int main(void)
 {
 	struct sipalg_switches sw;
@@ -541,6 +574,7 @@ int main(void)
 	no_batch_over_held();
 	bounds();
 	reset();
+	listen_port();
 	CHECK(verdicts.held == 0);
 	CHECK(p.c.internal_errors == 0);
 
