@@ -106,7 +106,7 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 	     vline_ip(iph.ip_src, a1), sport, vline_ip(iph.ip_dst, a2), dport);
 
 	/* Which way does it cross the NAT, and under which binding? */
-	struct sipalg_binding b;
+	struct sipalg_binding b = { 0 };	/* listen_port: none (the replay keeps no TCP connection state) */
 	enum sipalg_dir dir;
 	bool src_in = inside(r, iph.ip_src), dst_in = inside(r, iph.ip_dst);
 	bool created = false;
