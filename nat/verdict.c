@@ -80,17 +80,30 @@ static int write_pending_accept(struct nat_verdicts *v)
 	return err;
 }
 
-static int accept_one(struct nat_verdicts *v, uint32_t id)
+/*
+ * Start packet id's own NFQNL_MSG_VERDICT (accept) with room for room more
+ * bytes of attributes; pending batch accepts are written first, so order is
+ * kept. *err gets the first send error (the message is built regardless).
+ */
+static struct nlmsghdr *begin_single(struct nat_verdicts *v, uint32_t id, size_t room, int *err)
 {
 	struct nlmsghdr *nlh;
-	int err, err2;
+	int err2;
 
-	err = write_pending_accept(v);
-	err2 = reserve(v, VERDICT_OVERHEAD);
-	if (!err)
-		err = err2;
+	*err = write_pending_accept(v);
+	err2 = reserve(v, VERDICT_OVERHEAD + room);
+	if (!*err)
+		*err = err2;
 	nlh = put_msg(v, NFQNL_MSG_VERDICT);
 	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
+	return nlh;
+}
+
+static int accept_one(struct nat_verdicts *v, uint32_t id)
+{
+	int err;
+	struct nlmsghdr *nlh = begin_single(v, id, 0, &err);
+
 	commit_msg(v, nlh);
 	v->single_msgs++;
 	return err;
@@ -131,17 +144,10 @@ static void put_ct_nest(struct nlmsghdr *nlh, uint32_t ct_timeout)
 
 int nat_verdict_accept_ct(struct nat_verdicts *v, uint32_t id, uint32_t ct_timeout)
 {
-	struct nlmsghdr *nlh;
-	int err, err2;
-
 	bool extra = extra_for(v, id);
+	int err;
+	struct nlmsghdr *nlh = begin_single(v, id, extra ? VERDICT_EXTRA_MAX : 0, &err);
 
-	err = write_pending_accept(v);
-	err2 = reserve(v, VERDICT_OVERHEAD + (extra ? VERDICT_EXTRA_MAX : 0));
-	if (!err)
-		err = err2;
-	nlh = put_msg(v, NFQNL_MSG_VERDICT);
-	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
 	put_ct_nest(nlh, ct_timeout);
 	if (extra)
 		put_extra(v, nlh);
@@ -154,19 +160,13 @@ int nat_verdict_payload(struct nat_verdicts *v, uint32_t id,
 			const void *pkt, size_t len, bool attach_ct,
 			uint32_t ct_timeout)
 {
-	struct nlmsghdr *nlh;
-	int err, err2;
-
 	bool extra = extra_for(v, id);
+	struct nlmsghdr *nlh;
+	int err;
 
 	if (len > 65535)
 		return -EINVAL;
-	err = write_pending_accept(v);
-	err2 = reserve(v, MNL_ALIGN(len) + VERDICT_OVERHEAD + (extra ? VERDICT_EXTRA_MAX : 0));
-	if (!err)
-		err = err2;
-	nlh = put_msg(v, NFQNL_MSG_VERDICT);
-	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
+	nlh = begin_single(v, id, MNL_ALIGN(len) + (extra ? VERDICT_EXTRA_MAX : 0), &err);
 	nfq_nlmsg_verdict_put_pkt(nlh, pkt, (uint32_t)len);
 	if (attach_ct || ct_timeout || extra)
 		put_ct_nest(nlh, ct_timeout);

@@ -4,7 +4,7 @@
 # through sipalgd to a WAN peer that answers the REGISTER.
 #
 #   netns_alg.sh degraded SIPALGD_BINARY   # this host's kernel: no nfnetlink_cthelper
-#   netns_alg.sh helper SIPALGD_BINARY     # a kernel with it (tests/nat/helper_vm.sh runs
+#   netns_alg.sh helper SIPALGD_BINARY     # a kernel with it (tests/nat/in_guest.sh runs
 #                                          # this inside the qemu guest)
 #
 # The daemon runs first as root (drops to nobody), then as configs/sipalgd.service runs it
@@ -38,10 +38,10 @@ fi
 
 tag=$$
 lan=nat-lan-$tag gw=nat-gw-$tag wan=nat-wan-$tag
-# NAT_KEEP_DIR: where to put the work dir (helper_vm.sh shares one with the guest).
+# NAT_KEEP_DIR: where to put the work dir (in_guest.sh shares one with the guest).
 tmp=$(mktemp -d "${NAT_KEEP_DIR:-/tmp}/nat-$mode.XXXXXX")
 chmod 755 "$tmp"	# the daemon re-reads its config on SIGHUP as user nobody
-rundir=/run/nat-alg-$tag	# unix sockets: not on a 9p share (helper_vm.sh)
+rundir=/run/nat-alg-$tag	# unix sockets: not on a 9p share (in_guest.sh)
 pids=()
 fail=0
 cleanup() {

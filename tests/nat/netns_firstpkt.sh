@@ -6,7 +6,7 @@
 # (NFQA_EXP) and send RTCP right after the flush (nat/verdict_exp.h).
 #
 #   netns_firstpkt.sh SIPALGD_BINARY     # on a kernel with nfnetlink_cthelper
-#                                        # (tests/nat/firstpkt_vm.sh runs it in the qemu guest)
+#                                        # (tests/nat/in_guest.sh runs it in the qemu guest)
 #
 # Checks: the WAN peer gets the INVITE with c= public and an m= port P; the far end never
 # answers, yet the kernel's expectation events show P (RTP) and P+1 (RTCP) created within

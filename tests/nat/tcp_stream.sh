@@ -7,7 +7,7 @@
 # polled after each case; then tcp_judge.py decides every case from the real packets
 # (tcp_pcap.py: the segments must fall where the case means, else it FAILs as untested),
 # the server's bytes (tcp_msgs.py) and the expectations. Needs nfnetlink_cthelper:
-# tests/nat/tcp_vm.sh runs it in the qemu guest (ctest nat_tcp_vm).
+# tests/nat/in_guest.sh runs it in the qemu guest (ctest nat_tcp_vm).
 #
 #   tcp_stream.sh SIPALGD_BINARY
 #
