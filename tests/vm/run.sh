@@ -189,12 +189,22 @@ kernel=$kdir/boot/vmlinux-$kver
 flock -u 9
 exec 9>&-
 
-# The guest has its own tmpfs on these: host files there are invisible unless shared with --rw.
+# The guest has its own tmpfs on these: host files there are invisible unless shared.
+ro_dirs=()
 hidden_in_guest() {
 	local p=$1 d
-	for d in ${rw_dirs[@]+"${rw_dirs[@]}"}; do [[ $p == "$d" || $p == "$d"/* ]] && return 1; done
+	for d in ${rw_dirs[@]+"${rw_dirs[@]}"} ${ro_dirs[@]+"${ro_dirs[@]}"}; do
+		[[ $p == "$d" || $p == "$d"/* ]] && return 1
+	done
 	[[ $p == /tmp || $p == /tmp/* || $p == /run || $p == /run/* || $p == /var/tmp || $p == /var/tmp/* ]]
 }
+# A checkout or cache there (a clone in /tmp) would be invisible too: share those read-only
+# and cached, as the host root is, so that its scripts, builds and kernel cache are there.
+for d in "$(cd "$here/../.." && pwd -P)" "$(cd "$cache" && pwd -P)"; do
+	hidden_in_guest "$d" || continue	# visible already, or under one shared just before
+	[[ $d != *$'\n'* ]] || die "a shared path must not contain a newline: $d"
+	ro_dirs+=("$d")
+done
 if hidden_in_guest "$(pwd -P)"; then
 	echo "vm/run.sh: warning: the cwd $(pwd -P) is on a guest tmpfs; the command starts in / (share it with --rw)" >&2
 fi
@@ -227,6 +237,7 @@ trap 'exit 143' TERM
 		"$kver" "$kdir/lib/modules/$kver" "$PWD" "vm-$(hostname -s 2>/dev/null || echo host)"
 } >"$tmp/env"
 printf '%s\n' ${rw_dirs[@]+"${rw_dirs[@]}"} >"$tmp/rw.list"
+printf '%s\n' ${ro_dirs[@]+"${ro_dirs[@]}"} >"$tmp/ro.list"
 {
 	echo "export SIPALGD_VM=1"
 	printf 'exec'; printf ' %q' "$@"; printf '\n'
@@ -243,6 +254,10 @@ fs_args=(-fsdev "local,id=fsroot,path=/,security_model=none,readonly=on,multidev
 	-device virtio-9p-pci,fsdev=fsroot,mount_tag=hostroot
 	-fsdev "local,id=fsxfer,path=$(comma "$tmp"),security_model=none,multidevs=remap"
 	-device virtio-9p-pci,fsdev=fsxfer,mount_tag=xfer)
+for i in "${!ro_dirs[@]}"; do
+	fs_args+=(-fsdev "local,id=fsro$i,path=$(comma "${ro_dirs[$i]}"),security_model=none,readonly=on,multidevs=remap"
+		-device "virtio-9p-pci,fsdev=fsro$i,mount_tag=ro$i")
+done
 for i in "${!rw_dirs[@]}"; do
 	fs_args+=(-fsdev "local,id=fsrw$i,path=$(comma "${rw_dirs[$i]}"),security_model=none,multidevs=remap"
 		-device "virtio-9p-pci,fsdev=fsrw$i,mount_tag=rw$i")
