@@ -354,13 +354,14 @@ static void report(void *arg, FILE *out)
 		fprintf(out, "\n[tcp streams]\n");
 		fprintf(out, "tracked %u\nheld_bytes %zu\ncreated %llu\nfreed %llu\n"
 			"segments_held %llu\nruns %llu\nmulti_segment_runs %llu\n"
-			"retransmits_replayed %llu\nretransmits_passed %llu\n"
+			"retransmits_replayed %llu\nretransmits_resequenced %llu\nretransmits_passed %llu\n"
 			"released_unchanged %llu\npassed_untracked %llu\nnot_tracked_table_full %llu\n",
 			nat_tcp_count(d->path.tcp_streams), nat_tcp_held_bytes(d->path.tcp_streams),
 			(unsigned long long)t->streams_created, (unsigned long long)t->streams_freed,
 			(unsigned long long)t->held, (unsigned long long)t->runs,
 			(unsigned long long)t->multi_segment_runs,
 			(unsigned long long)t->retransmits_replayed,
+			(unsigned long long)t->retransmits_resequenced,
 			(unsigned long long)t->retransmits_passed,
 			(unsigned long long)c->tcp_released_unchanged,
 			(unsigned long long)t->passed_lost, (unsigned long long)t->no_state);

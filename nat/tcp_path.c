@@ -52,6 +52,35 @@ static int send_spliced(struct nat_path *p, uint32_t id, const uint8_t *pkt, siz
 	return 0;
 }
 
+/*
+ * A retransmit: its first copy's payload (or its own) at the sequence number
+ * the receiver expects. The header is patched in a copy (payload_out is free
+ * between packets), then spliced, so the checksum covers the new number.
+ */
+static int send_replay(struct nat_path *p, const struct nat_packet *pkt, const struct nat_l4 *l4,
+		       const struct nat_tcp_replay *r)
+{
+	const uint8_t *pl = r->payload ? r->payload : pkt->data + l4->payload_off;
+	const uint8_t *src = pkt->data;
+
+	if (r->seq_fix) {
+		uint8_t *copy = p->payload_out;
+		size_t thoff = (size_t)(pkt->data[0] & 0x0f) * 4;
+		uint32_t seq;
+
+		if (pkt->len > SIPALG_MAX_MSG + 1 || thoff + 8 > pkt->len)
+			return -1;
+		memcpy(copy, pkt->data, pkt->len);
+		memcpy(&seq, copy + thoff + 4, 4);
+		seq = htonl(ntohl(seq) + (uint32_t)r->seq_fix);
+		memcpy(copy + thoff + 4, &seq, 4);
+		src = copy;
+		if (!r->payload)
+			pl = copy + l4->payload_off;
+	}
+	return send_spliced(p, pkt->id, src, pkt->len, pl, r->len, r->len != l4->payload_len);
+}
+
 static int run_out_fit(struct nat_path *p, size_t need)
 {
 	uint8_t *n;
@@ -227,8 +256,7 @@ void nat_tcp_path_packet(struct nat_path *p, const struct nat_packet *pkt,
 		nat_verdict_accept(p->verdicts, pkt->id);
 		return;
 	case NAT_TCP_REPLAY:
-		if (send_spliced(p, pkt->id, ip, pkt->len, replay.payload, replay.len,
-				 replay.len != l4->payload_len) < 0) {
+		if (send_replay(p, pkt, l4, &replay) < 0) {
 			p->c.internal_errors++;
 			p->c.unchanged++;
 			nat_verdict_accept(p->verdicts, pkt->id);

@@ -33,6 +33,12 @@ struct nat_tcp_stream {
 	unsigned busy_ix;		/* where in table->busy, while it holds segments */
 	struct replay_slot replay[REPLAY_SLOTS];
 	unsigned replay_next;
+	/* every length change so far, as the kernel's seqadj saw them */
+	int32_t total_delta;		/* sum of (out - orig) */
+	uint32_t last_change_seq;	/* the kernel's correction position */
+	int32_t last_change_delta;
+	bool changed;			/* any length change yet */
+	bool record_lost;		/* a change could not be remembered */
 };
 
 struct nat_tcp_table {
@@ -313,9 +319,17 @@ void nat_tcp_remember(struct nat_tcp_table *t, const struct nat_tcp_key *key,
 
 	if (!s || !out_len)
 		return;
+	if (out_len != orig_len) {
+		s->total_delta += (int32_t)out_len - (int32_t)orig_len;
+		s->last_change_seq = seq;
+		s->last_change_delta = (int32_t)out_len - (int32_t)orig_len;
+		s->changed = true;
+	}
 	copy = malloc(out_len);
-	if (!copy)
-		return;		/* a retransmit of it then passes as it comes: counted there */
+	if (!copy) {
+		s->record_lost = true;	/* retransmits then pass as they come: counted there */
+		return;
+	}
 	memcpy(copy, out, out_len);
 	r = &s->replay[s->replay_next++ % REPLAY_SLOTS];
 	free(r->out);
@@ -323,19 +337,62 @@ void nat_tcp_remember(struct nat_tcp_table *t, const struct nat_tcp_key *key,
 				   .out_len = out_len };
 }
 
+/*
+ * The sequence number correction old data at seq needs: what the changes
+ * before it add up to, minus what the kernel will add (the offset before
+ * or after its one correction point). The ring holds the last changed
+ * segments, newest last: when seq is not older than the oldest kept one,
+ * every change at or after seq is in it. false: the record does not reach
+ * back that far.
+ */
+static bool seq_fix(const struct nat_tcp_stream *s, uint32_t seq, int32_t *fix)
+{
+	bool wrapped = s->replay_next > REPLAY_SLOTS;
+	const struct replay_slot *oldest = &s->replay[s->replay_next % REPLAY_SLOTS];
+	int32_t correct = s->total_delta, kernel;
+
+	*fix = 0;
+	if (!s->changed)
+		return true;
+	if (s->record_lost || (wrapped && seq_lt(seq, oldest->seq)))
+		return false;
+	for (unsigned i = 0; i < REPLAY_SLOTS; i++)
+		if (s->replay[i].out && seq_leq(seq, s->replay[i].seq))
+			correct -= (int32_t)s->replay[i].out_len - (int32_t)s->replay[i].orig_len;
+	/* the kernel picks its offset from the number it is given, ours: try
+	 * the first guess, and keep it only if it does not cross the point */
+	kernel = seq_lt(s->last_change_seq, seq) ? s->total_delta
+						 : s->total_delta - s->last_change_delta;
+	*fix = correct - kernel;
+	if (seq_lt(s->last_change_seq, seq) != seq_lt(s->last_change_seq, seq + (uint32_t)*fix)) {
+		*fix = 0;
+		return false;
+	}
+	return true;
+}
+
 /* Data wholly before the stream's position: a retransmit (or a keep-alive probe). */
 static enum nat_tcp_verdict old_data(struct nat_tcp_table *t, const struct nat_tcp_stream *s,
 				     uint32_t seq, uint32_t len, struct nat_tcp_replay *replay)
 {
 	const struct replay_slot *r = replay_find(s, seq, len);
+	int32_t fix;
+	bool known = seq_fix(s, seq, &fix);
 
-	if (!r) {
+	replay->seq_fix = known ? fix : 0;
+	if (r) {
+		replay->payload = r->out;
+		replay->len = r->out_len;
+		t->c.retransmits_replayed++;
+		return NAT_TCP_REPLAY;
+	}
+	if (!known || !fix) {
 		t->c.retransmits_passed++;
 		return NAT_TCP_PASS;
 	}
-	replay->payload = r->out;
-	replay->len = r->out_len;
-	t->c.retransmits_replayed++;
+	replay->payload = NULL;		/* unchanged bytes, corrected position */
+	replay->len = len;
+	t->c.retransmits_resequenced++;
 	return NAT_TCP_REPLAY;
 }
 

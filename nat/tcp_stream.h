@@ -71,6 +71,8 @@ struct nat_tcp_counters {
 	uint64_t retransmits_replayed;	/* a retransmit given its first copy's bytes */
 	uint64_t retransmits_passed;	/* old data passed as it came (unchanged the first time,
 					 * or no longer cached) */
+	uint64_t retransmits_resequenced;	/* old data given the sequence number seqadj
+						 * would have got wrong */
 	uint64_t no_state;		/* tracking refused: table full */
 };
 
@@ -93,8 +95,15 @@ enum nat_tcp_verdict {
 };
 
 struct nat_tcp_replay {
-	const uint8_t *payload;
+	const uint8_t *payload;		/* NULL: the packet's own payload */
 	size_t len;
+	/*
+	 * Add this to the packet's sequence number. The kernel's seqadj keeps
+	 * one correction point per direction, so it would shift old data by
+	 * the offset before our *last* length change, not by the changes that
+	 * really came before it; we know every change, and compensate.
+	 */
+	int32_t seq_fix;
 };
 
 /*
