@@ -86,6 +86,15 @@ long nat_splice_payload(const uint8_t *pkt, size_t len, const struct nat_l4 *l4,
 			goto out;
 		ok = nfq_udp_mangle_ipv4(pb, 0, (unsigned)l4->payload_len,
 					 (const char *)payload, (unsigned)plen);
+		/* RFC 768: a sum that comes out 0 is sent as all ones; 0 means "no
+		 * checksum". libnetfilter_queue 1.0.5 leaves it 0 (fuzz_packet_path
+		 * found it: once in 65536 rewritten datagrams). */
+		if (ok) {
+			struct udphdr *uh = nfq_udp_get_hdr(pb);
+
+			if (uh && uh->check == 0)
+				uh->check = 0xffff;
+		}
 	} else {
 		if (!nfq_tcp_get_hdr(pb))
 			goto out;
