@@ -247,12 +247,10 @@ void nat_tcp_free(struct nat_tcp_table *t)
 	free(t);
 }
 
+/* The hash size stays as nat_tcp_new made it; max_streams only caps the count. */
 void nat_tcp_set_limits(struct nat_tcp_table *t, const struct nat_tcp_limits *lim)
 {
-	unsigned buckets = t->n_buckets;
-
 	t->lim = *lim;
-	t->n_buckets = buckets;	/* the hash size stays; max_streams only caps the count */
 }
 
 const struct nat_tcp_counters *nat_tcp_counters(const struct nat_tcp_table *t)

@@ -108,8 +108,9 @@ struct nat_tcp_replay {
 
 /*
  * Account one packet (flags and sequence number from its TCP header, its
- * payload length) at now_ms. A SYN sets the position; RST and the second
- * FIN free the stream (held segments are released first, unchanged).
+ * payload length) at now_ms. A SYN sets the position; RST frees the stream
+ * (held segments are released first, unchanged); after a FIN it lingers
+ * 60 s for retransmits, then the idle scan frees it.
  * Returns what to do with it. *released collects, in order, segments that
  * this packet caused to be released unchanged (lost position): the caller
  * gives each id its verdict as it came, then frees them with
