@@ -80,9 +80,9 @@ esac
 rc_host=0 rc_vm=0
 if [[ -n ${host_algs// /} ]]; then
   echo "lab: running on this kernel ($(uname -r)): algs [$host_algs], ${#scen[@]} scenarios x $reps" >&2
-  # one lab per kernel at a time: the namespace names are fixed (the guest has
+  # one lab per kernel and prefix at a time: the namespace names carry SL_PREFIX (the guest has
   # its own kernel and /tmp, so a --vm run does not need the host's lock)
-  flock -w 30 /tmp/sl-lab.lock \
+  flock -w 900 "/tmp/${SL_PREFIX:-sl-}lab.lock" \
   bash "$LAB_DIR/lib/local.sh" --place "$( ((in_guest)) && echo vm || echo host)" \
     --algs "$host_algs" --reps "$reps" "${scen[@]}"
   rc_host=$?
