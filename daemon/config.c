@@ -40,6 +40,7 @@ void config_default(struct sipalgd_config *cfg)
 	cfg->degraded_ok = false;
 	cfg->queue_maxlen = 8192;
 	cfg->rcvbuf_bytes = 8u << 20;
+	cfg->overload_pass = false;
 	cfg->max_expected = 255;
 	cfg->expect_policy_timeout = 300;
 	cfg->registration_timeout = true;
@@ -338,6 +339,21 @@ static int parse_log_level(const char *v, void *field, const struct key *k,
 	return 0;
 }
 
+static int parse_overload(const char *v, void *field, const struct key *k,
+			  char *why, size_t n)
+{
+	(void)k;
+	if (strcasecmp(v, "drop") == 0)
+		*(bool *)field = false;
+	else if (strcasecmp(v, "pass") == 0)
+		*(bool *)field = true;
+	else {
+		snprintf(why, n, "'%s' is not an overload policy (expected drop or pass)", v);
+		return -1;
+	}
+	return 0;
+}
+
 /* The kernel's expect functions that NAT an expected flow to the inside host. */
 static int parse_expect_fn(const char *v, void *field, const struct key *k,
 			   char *why, size_t n)
@@ -398,6 +414,7 @@ static const struct key keys[] = {
 	{ "netfilter", "degraded_ok", parse_bool, F(degraded_ok), 0, 0 },
 	{ "netfilter", "queue_maxlen", parse_unsigned, F(queue_maxlen), 64, 1048576 },
 	{ "netfilter", "rcvbuf", parse_bytes, F(rcvbuf_bytes), 64ul << 10, 1ul << 30 },
+	{ "netfilter", "overload", parse_overload, F(overload_pass), 0, 0 },
 
 	{ "limits", "max_expected", parse_unsigned, F(max_expected), 1, SIPALGD_MAX_EXPECTED_MAX },
 	{ "limits", "expect_policy_timeout", parse_unsigned, F(expect_policy_timeout), 1, 86400 },

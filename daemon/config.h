@@ -44,6 +44,7 @@ struct sipalgd_config {
 	bool degraded_ok;		/* no nfnetlink_cthelper: run without expectations */
 	uint32_t queue_maxlen;		/* NFQA_CFG_QUEUE_MAXLEN */
 	uint32_t rcvbuf_bytes;		/* netlink socket buffer (SO_RCVBUFFORCE) */
+	bool overload_pass;		/* overload = pass: a full queue passes SIP un-rewritten */
 
 	/* [limits] */
 	unsigned max_expected;		/* helper expect policy: per master flow */

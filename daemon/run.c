@@ -175,7 +175,7 @@ static int setup(struct daemon *d)
 		return -1;
 	fill_netfilter_confs(d);
 	d->q = nat_queue_open(d->cfg.queue_num, d->cfg.queue_maxlen, d->cfg.rcvbuf_bytes,
-			      true, err, sizeof(err));
+			      true, d->cfg.overload_pass, err, sizeof(err));
 	if (!d->q) {
 		log_warnx("%s", err);
 		return -1;
@@ -389,9 +389,12 @@ static void report(void *arg, FILE *out)
 		(unsigned long long)qs->parse_errors);
 	if (nat_queue_kernel_drops(d->cfg.queue_num, &qdrop, &udrop, &qlen) == 0)
 		fprintf(out, "kernel_queue_dropped %llu\nkernel_user_dropped %llu\n"
-			"kernel_queue_len %u of %u (full = fail-open: packets pass un-rewritten, uncounted)\n",
+			"kernel_queue_len %u of %u\n",
 			(unsigned long long)qdrop, (unsigned long long)udrop, qlen,
 			(unsigned)d->cfg.queue_maxlen);
+	fprintf(out, "overload %s\n", nat_queue_fail_open(d->q)
+		? "pass (a full queue lets SIP through un-rewritten, uncounted)"
+		: "drop (a full queue drops SIP, counted above; phones resend)");
 	fprintf(out, "\n[registrations]\nflows %u\ntable_full %llu\n"
 		"timeouts_in_verdict %llu\nmarked_dirty %llu\ndirty_now %u\n"
 		"timeouts_set %llu\ntimeout_errors %llu\nbacklog_ticks %llu\n",
@@ -478,6 +481,12 @@ static void reload(struct daemon *d)
 	d->path.registration_timeout_max = n.registration_timeout_max;
 	d->cfg.log_level = n.log_level;
 	log_setlevel(n.log_level);
+	if (n.overload_pass != d->cfg.overload_pass) {
+		if (nat_queue_set_fail_open(d->q, n.overload_pass) < 0)
+			log_warn("reload: [netfilter] overload not applied");
+		else
+			d->cfg.overload_pass = n.overload_pass;
+	}
 	d->cfg.tcp_hold_ms = n.tcp_hold_ms;
 	d->cfg.tcp_stream_bytes = n.tcp_stream_bytes;
 	d->cfg.tcp_total_bytes = n.tcp_total_bytes;

@@ -1,5 +1,6 @@
 /* nfqueue.c - NFQUEUE socket over libmnl; see nfqueue.h. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +16,13 @@
 /* Large enough for one 64 KiB packet message with all its attributes. */
 #define RECV_BUF_SIZE (65536 + 4096)
 
+#define CONFIG_WAIT_MS 1000
+
 struct nat_queue {
 	struct mnl_socket *nl;
 	uint16_t num;
-	bool has_ct;
+	uint32_t maxlen;
+	bool has_ct, fail_open;
 	uint32_t portid;
 	uint8_t *rbuf;
 	struct nat_queue_stats st;
@@ -37,6 +41,11 @@ static int config_roundtrip(struct nat_queue *q, struct nlmsghdr *nlh)
 	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
+		struct pollfd p = { .fd = mnl_socket_get_fd(q->nl), .events = POLLIN };
+
+		/* The kernel answers inside sendto; a lost answer must not hang us. */
+		if (poll(&p, 1, CONFIG_WAIT_MS) == 0)
+			return -ETIMEDOUT;
 		n = (int)mnl_socket_recvfrom(q->nl, buf, sizeof(buf));
 		if (n < 0)
 			return -errno;
@@ -55,21 +64,61 @@ static int bind_queue(struct nat_queue *q)
 	return config_roundtrip(q, nlh);
 }
 
-static int configure(struct nat_queue *q, uint32_t maxlen, uint32_t flags)
+/* Both flags are always in the mask, so a reconfigure can also clear them. */
+static struct nlmsghdr *put_params(char *buf, const struct nat_queue *q, uint32_t maxlen,
+				   uint32_t flags)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
+	uint32_t mask = NFQA_CFG_F_FAIL_OPEN | (flags & NFQA_CFG_F_CONNTRACK);
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
 
-	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
 	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, 0xffff);
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, maxlen);
 	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
-	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
-	return config_roundtrip(q, nlh);
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(mask));
+	return nlh;
 }
 
+static int configure(struct nat_queue *q, uint32_t maxlen, uint32_t flags)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	return config_roundtrip(q, put_params(buf, q, maxlen, flags));
+}
+
+/*
+ * Fail-open (overload = pass): a full queue or socket lets the packet through
+ * un-rewritten. Without it (overload = drop, the default) the kernel drops
+ * it and counts it (queue_dropped, user_dropped): the phone resends a UDP
+ * request within 500 ms and TCP retransmits, so a late call beats one whose
+ * INVITE left with private addresses. A dead daemon is another case: the
+ * rule's "bypass" passes packets while no program is bound to the queue.
+ */
+static uint32_t queue_flags(const struct nat_queue *q, bool ct)
+{
+	return (q->fail_open ? NFQA_CFG_F_FAIL_OPEN : 0) | (ct ? NFQA_CFG_F_CONNTRACK : 0);
+}
+
+int nat_queue_set_fail_open(struct nat_queue *q, bool fail_open)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	bool was = q->fail_open;
+	struct nlmsghdr *nlh;
+
+	/* No ACK asked: queued packets may sit in the socket before it, and a
+	 * refusal comes back as an error message that the drain counts. */
+	q->fail_open = fail_open;
+	nlh = put_params(buf, q, q->maxlen, queue_flags(q, q->has_ct));
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0) {
+		q->fail_open = was;
+		return -errno;
+	}
+	return 0;
+}
+
+bool nat_queue_fail_open(const struct nat_queue *q) { return q->fail_open; }
+
 struct nat_queue *nat_queue_open(uint16_t num, uint32_t maxlen, uint32_t rcvbuf,
-				 bool want_ct, char *err, size_t errlen)
+				 bool want_ct, bool fail_open, char *err, size_t errlen)
 {
 	struct nat_queue *q = calloc(1, sizeof(*q));
 	int size = (int)rcvbuf, e;
@@ -79,6 +128,8 @@ struct nat_queue *nat_queue_open(uint16_t num, uint32_t maxlen, uint32_t rcvbuf,
 		goto fail;
 	}
 	q->num = num;
+	q->maxlen = maxlen;
+	q->fail_open = fail_open;
 	q->nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!q->nl || mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		snprintf(err, errlen, "netlink socket: %s", strerror(errno));
@@ -104,7 +155,7 @@ struct nat_queue *nat_queue_open(uint16_t num, uint32_t maxlen, uint32_t rcvbuf,
 		goto fail;
 	}
 	if (want_ct) {
-		e = configure(q, maxlen, NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_CONNTRACK);
+		e = configure(q, maxlen, queue_flags(q, true));
 		if (e == 0) {
 			q->has_ct = true;
 			return q;
@@ -115,7 +166,7 @@ struct nat_queue *nat_queue_open(uint16_t num, uint32_t maxlen, uint32_t rcvbuf,
 		}
 	}
 	/* The kernel lacks the conntrack glue (CONFIG_NETFILTER_NETLINK_GLUE_CT). */
-	e = configure(q, maxlen, NFQA_CFG_F_FAIL_OPEN);
+	e = configure(q, maxlen, queue_flags(q, false));
 	if (e) {
 		snprintf(err, errlen, "configure NFQUEUE %u: %s", num, strerror(-e));
 		goto fail;

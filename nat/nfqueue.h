@@ -37,10 +37,15 @@ typedef void (*nat_packet_fn)(void *arg, const struct nat_packet *pkt);
 /*
  * Open, bind and configure queue num. want_ct asks for NFQA_CFG_F_CONNTRACK;
  * a kernel without the conntrack glue refuses it, and then the queue runs
- * without (nat_queue_has_ct() says which). err gets a message on failure.
+ * without (nat_queue_has_ct() says which). fail_open: what a full queue does
+ * with a packet (true: passes it un-rewritten; false: drops it, counted by
+ * the kernel). err gets a message on failure.
  */
 struct nat_queue *nat_queue_open(uint16_t num, uint32_t maxlen, uint32_t rcvbuf,
-				 bool want_ct, char *err, size_t errlen);
+				 bool want_ct, bool fail_open, char *err, size_t errlen);
+/* Change fail_open on a live queue (SIGHUP); 0 or -errno of the send. */
+int nat_queue_set_fail_open(struct nat_queue *q, bool fail_open);
+bool nat_queue_fail_open(const struct nat_queue *q);
 void nat_queue_close(struct nat_queue *q);
 int nat_queue_fd(const struct nat_queue *q);
 bool nat_queue_has_ct(const struct nat_queue *q);

@@ -89,6 +89,7 @@ static void test_shipped(const char *shipped)
 	SAME(queue_num); SAME(n_sip_ports); SAME(sip_ports[0]); SAME(udp); SAME(tcp);
 	CHECK(!strcmp(a->helper_name, b->helper_name), "shipped: helper differs");
 	SAME(install_rules); SAME(degraded_ok); SAME(queue_maxlen); SAME(rcvbuf_bytes);
+	SAME(overload_pass);
 	SAME(max_expected); SAME(expect_policy_timeout); SAME(registration_timeout);
 	SAME(registration_timeout_max);
 	CHECK(!strcmp(a->user, b->user), "shipped: user differs");
@@ -150,6 +151,13 @@ static void test_values(void)
 	if (load_ok("[netfilter]\nrcvbuf = 65536\n[media]\nexpect_function = nat-follow-master\n", &c) == 0)
 		CHECK(c.rcvbuf_bytes == 65536 && !strcmp(c.rtp.expect_fn, "nat-follow-master"),
 		      "rcvbuf bytes / nat-follow-master");
+	/* overload: drop by default; pass on request */
+	if (load_ok("", &c) == 0)
+		CHECK(!c.overload_pass, "overload defaults to drop");
+	if (load_ok("[netfilter]\noverload = PASS\n", &c) == 0)
+		CHECK(c.overload_pass, "overload = pass");
+	if (load_ok("[netfilter]\noverload = drop\n", &c) == 0)
+		CHECK(!c.overload_pass, "overload = drop");
 	/* An empty file is the defaults. */
 	load_ok("", &c);
 }
@@ -180,6 +188,7 @@ static void test_errors(void)
 	load_bad("[media]\nmax_pairs_per_host = 40000\n", 2, "out of range");
 	load_bad("[netfilter]\nrcvbuf = 2G\n", 2, "out of range");
 	load_bad("[netfilter]\nrcvbuf = 4X\n", 2, "not a size");
+	load_bad("[netfilter]\noverload = open\n", 2, "expected drop or pass");
 	/* port ranges: RTP even, min < max, SIP ports apart from media */
 	load_bad("[media]\nport_min = 10001\n", 2, "odd (expected an even port");
 	load_bad("[media]\nport_max = 30000\nport_min = 30000\n", 3, "not below port_max");
