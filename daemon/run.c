@@ -417,6 +417,9 @@ static void report(void *arg, FILE *out)
 		(unsigned long long)rs->expect_delete_failed,
 		(unsigned long long)rs->ports_exhausted, rs->ports_in_use, rs->last_error,
 		(unsigned long long)rs->retransmits_seen);
+	if (d->rtpnl)
+		fprintf(out, "netlink_timeouts %llu\n",
+			(unsigned long long)rtp_nl_stats(d->rtpnl)->timeouts);
 	if (d->path.exp)
 		nat_exp_status(d->path.exp, out);
 	fprintf(out, "\n[dialogs]\nlive %u\ncreated %llu\nremoved %llu\nrefused %llu\n",
@@ -579,6 +582,8 @@ static uint64_t on_tcp_deadline(struct daemon *d)
 	next = nat_path_tick(&d->path, now);
 	if (nat_verdicts_flush(&d->verdicts) < 0)
 		log_warn("queue %u verdicts", d->cfg.queue_num);
+	if (d->path.exp)
+		nat_exp_after_flush(d->path.exp);
 	return next;
 }
 

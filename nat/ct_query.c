@@ -4,8 +4,11 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "ct_query.h"
+
+#define CT_WAIT_MS 200
 
 struct nat_ct {
 	struct nfct_handle *h;
@@ -16,6 +19,7 @@ struct nat_ct {
 struct nat_ct *nat_ct_open(void)
 {
 	struct nat_ct *c = calloc(1, sizeof(*c));
+	struct timeval wait = { .tv_usec = CT_WAIT_MS * 1000 };
 
 	if (!c)
 		return NULL;
@@ -24,6 +28,9 @@ struct nat_ct *nat_ct_open(void)
 		free(c);
 		return NULL;
 	}
+	/* A lookup or update runs in the packet loop: an answer that does not
+	 * come fails it after CT_WAIT_MS (counted by the caller) instead. */
+	(void)setsockopt(nfct_fd(c->h), SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
 	return c;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <netinet/in.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_cthelper/libnetfilter_cthelper.h>
@@ -17,6 +18,7 @@ static int roundtrip(struct nlmsghdr *nlh)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	uint32_t portid;
+	struct timeval wait = { .tv_sec = 1 };
 	int ret = 0, n;
 
 	if (!nl)
@@ -26,6 +28,8 @@ static int roundtrip(struct nlmsghdr *nlh)
 		goto out;
 	}
 	portid = mnl_socket_get_portid(nl);
+	/* a kernel that does not answer fails the call (EAGAIN), it does not hang us */
+	(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 		ret = -errno;
 		goto out;

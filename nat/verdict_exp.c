@@ -64,17 +64,19 @@ void nat_exp_init(struct nat_exp *x, const struct rtp_kernel_ops *inner, void *i
 	x->inner_arg = inner_arg;
 	x->verdicts = verdicts;
 	x->use_verdict = true;
+	x->batch_all = true;
 	verdicts->put_extra = put_slot;
 	verdicts->extra_arg = x;
 }
 
-static bool defer_op(struct nat_exp *x, bool create, const struct rtp_expect *e)
+static bool defer_op(struct nat_exp *x, bool create, const struct rtp_expect *e, bool fresh)
 {
 	if (x->n_deferred >= NAT_EXP_DEFER_MAX) {
 		x->stats.refused_full++;
 		return false;
 	}
 	x->deferred_create[x->n_deferred] = create;
+	x->deferred_fresh[x->n_deferred] = fresh;
 	x->deferred[x->n_deferred++] = *e;
 	if (create)
 		x->stats.deferred++;
@@ -83,9 +85,10 @@ static bool defer_op(struct nat_exp *x, bool create, const struct rtp_expect *e)
 	return true;
 }
 
+/* A create for an unconfirmed master: the kernel cannot hold it yet. */
 static bool defer(struct nat_exp *x, const struct rtp_expect *e)
 {
-	return defer_op(x, true, e);
+	return defer_op(x, true, e, true);
 }
 
 /* The packet before: its verdict is written, so its slot went in or did not. */
@@ -139,12 +142,17 @@ static bool cancel(struct nat_exp *x, const struct rtp_expect *e)
 		return true;
 	}
 	for (i = 0; i < x->n_deferred; i++) {
-		if (x->deferred_create[i] && same_expect(&x->deferred[i], e)) {
+		/* Only a fresh one is known absent from the kernel; a create for a
+		 * confirmed master may refresh one it holds, so its delete is sent. */
+		if (x->deferred_create[i] && x->deferred_fresh[i] &&
+		    same_expect(&x->deferred[i], e)) {
 			/* keep the order: a later delete/create pair must stay a pair */
 			memmove(&x->deferred[i], &x->deferred[i + 1],
 				(x->n_deferred - i - 1) * sizeof(x->deferred[0]));
 			memmove(&x->deferred_create[i], &x->deferred_create[i + 1],
 				(x->n_deferred - i - 1) * sizeof(x->deferred_create[0]));
+			memmove(&x->deferred_fresh[i], &x->deferred_fresh[i + 1],
+				(x->n_deferred - i - 1) * sizeof(x->deferred_fresh[0]));
 			x->n_deferred--;
 			x->stats.cancelled++;
 			return true;
@@ -152,7 +160,7 @@ static bool cancel(struct nat_exp *x, const struct rtp_expect *e)
 	}
 	/* In a verdict of this drain: in the kernel only once flushed. */
 	for (i = 0; i < x->n_attached; i++) {
-		if (same_expect(&x->attached[i], e) && defer_op(x, false, e)) {
+		if (same_expect(&x->attached[i], e) && defer_op(x, false, e, false)) {
 			x->attached[i] = x->attached[--x->n_attached];
 			return true;
 		}
@@ -195,6 +203,44 @@ static void inner_batch(struct nat_exp *x, struct rtp_expect_op *ops, unsigned n
 
 #define PASS_MAX 16	/* a side's batch is at most 8 requests */
 
+static bool pending_for(const struct nat_exp *x, const struct rtp_expect *e)
+{
+	unsigned i;
+
+	for (i = 0; i < x->n_deferred; i++)
+		if (same_expect(&x->deferred[i], e))
+			return true;
+	return false;
+}
+
+/*
+ * A request made while a packet with a confirmed master is in hand: queued
+ * and sent with the drain's others after the verdict flush, so the packet
+ * loop makes no netlink round trip per packet. The packet leaves a few
+ * microseconds before its pinholes exist; the far end's media cannot come
+ * before it has the packet. Answered 0: rtp/ records it, and a failure comes
+ * back through rtp_expect_lost. The queue full: sent at once, unless that
+ * would overtake a queued request for the same expectation.
+ */
+static void defer_batch(struct nat_exp *x, struct rtp_expect_op *ops, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (!ops[i].create && cancel(x, ops[i].e)) {
+			ops[i].err = 0;
+		} else if (defer_op(x, ops[i].create, ops[i].e, false)) {
+			x->stats.batched++;
+			ops[i].err = 0;
+		} else if (pending_for(x, ops[i].e)) {
+			ops[i].err = -ENOSPC;
+		} else {
+			x->stats.sent_at_once++;
+			inner_batch(x, &ops[i], 1);
+		}
+	}
+}
+
 static void exp_batch(void *arg, struct rtp_expect_op *ops, unsigned n)
 {
 	struct nat_exp *x = arg;
@@ -205,6 +251,10 @@ static void exp_batch(void *arg, struct rtp_expect_op *ops, unsigned n)
 	if (n && held(x, ops[0].e)) {
 		for (i = 0; i < n; i++)
 			ops[i].err = hold(x, ops[i].create, ops[i].e);
+		return;
+	}
+	if (x->in_packet && x->batch_all) {
+		defer_batch(x, ops, n);
 		return;
 	}
 	if ((!x->n_deferred && !x->n_attached) || n > PASS_MAX) {
@@ -309,10 +359,12 @@ void nat_exp_status(const struct nat_exp *x, FILE *out)
 
 	fprintf(out, "\n[first packets]\nunconfirmed_masters %llu\nin_verdict %llu\n"
 		"deferred %llu\ndeferred_sent %llu\ndeferred_retried %llu\ndeferred_failed %llu\n"
-		"cancelled %llu\ndeletes_deferred %llu\nrefused_full %llu\nlast_error %d\n",
+		"cancelled %llu\ndeletes_deferred %llu\nrefused_full %llu\nlast_error %d\n"
+		"batched_after_flush %llu\nsent_at_once %llu\n",
 		(unsigned long long)s->unconfirmed, (unsigned long long)s->in_verdict,
 		(unsigned long long)s->deferred, (unsigned long long)s->deferred_sent,
 		(unsigned long long)s->deferred_retried, (unsigned long long)s->deferred_failed,
 		(unsigned long long)s->cancelled, (unsigned long long)s->deletes_deferred,
-		(unsigned long long)s->refused_full, s->last_error);
+		(unsigned long long)s->refused_full, s->last_error,
+		(unsigned long long)s->batched, (unsigned long long)s->sent_at_once);
 }

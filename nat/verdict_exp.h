@@ -20,8 +20,17 @@
  *     (rtp_expect_lost) and counted;
  *   - a delete of one not sent yet just cancels it; a delete of one that a
  *     verdict of this drain carries is sent after the flush.
- * Both kinds are answered 0 at once, so rtp/ records them as created and stays
- * the one owner of what exists. Everything else passes through unchanged.
+ * A packet whose master IS confirmed makes no round trip either: its
+ * requests (creates and deletes) are queued the same way and sent after the
+ * flush, the whole drain's in one batch (ctnetlink ACKs inside the sendto, and
+ * expect_nl.c waits at most RTP_NL_WAIT_MS). Only there a delete never cancels
+ * a queued create: the kernel may hold an older expectation of that tuple,
+ * which the create would replace. With the queue full a request goes at once
+ * (sent_at_once), unless that would overtake one queued for the same tuple.
+ * Requests made outside a packet (timers, reload) go at once, as before.
+ * All are answered 0 at once, so rtp/ records them as created and stays
+ * the one owner of what exists; a later failure comes back through
+ * rtp_expect_lost.
  */
 #ifndef SIPALGD_NAT_VERDICT_EXP_H
 #define SIPALGD_NAT_VERDICT_EXP_H
@@ -35,7 +44,7 @@
 #include "rtp.h"
 #include "verdict.h"
 
-#define NAT_EXP_DEFER_MAX 256	/* a drain's worth (64 packets) of RTCP and more */
+#define NAT_EXP_DEFER_MAX 512	/* a drain's worth (64 packets, 8 requests each) */
 
 struct nat_exp_stats {
 	uint64_t unconfirmed;	/* packets whose master was not confirmed yet */
@@ -45,6 +54,8 @@ struct nat_exp_stats {
 	uint64_t cancelled;	/* deleted before they were sent */
 	uint64_t deletes_deferred;	/* deletes of verdict-attached ones, after the flush */
 	uint64_t refused_full;	/* deferral queue full: the create failed at once */
+	uint64_t batched;	/* confirmed masters' requests sent after the flush */
+	uint64_t sent_at_once;	/* ...or at once, the deferral queue being full */
 	int last_error;
 };
 
@@ -55,6 +66,7 @@ struct nat_exp {
 	struct rtp_table *rtp;			/* told of deferred failures */
 	struct nat_verdicts *verdicts;
 	bool use_verdict;	/* false: every request of such a packet is deferred */
+	bool batch_all;		/* confirmed masters' requests wait for the flush too */
 	/* the packet being processed */
 	bool in_packet, unconfirmed;
 	uint32_t id;
@@ -66,6 +78,7 @@ struct nat_exp {
 	unsigned n_deferred;
 	struct rtp_expect deferred[NAT_EXP_DEFER_MAX];
 	bool deferred_create[NAT_EXP_DEFER_MAX];
+	bool deferred_fresh[NAT_EXP_DEFER_MAX];	/* its master was unconfirmed */
 	unsigned n_attached;
 	struct rtp_expect attached[NAT_EXP_DEFER_MAX];	/* in this drain's verdicts */
 	struct nat_exp_stats stats;

@@ -2,10 +2,12 @@
 #include "expect_nl.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
@@ -214,37 +216,75 @@ const struct rtp_nl_stats *rtp_nl_stats(const struct rtp_nl *nl)
 
 #define BATCH_MAX 16	/* a side's work is at most 8 requests */
 
-/* Fill each op's err from the ACKs that carry its seq (seq0 + index).
- * Returns 0 once every op is answered, -errno when the socket fails. */
-static int collect_acks(struct rtp_nl *nl, struct rtp_expect_op *ops, unsigned n,
-			uint32_t seq0)
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+int rtp_nl_collect_acks(int fd, uint32_t portid, uint32_t seq0, unsigned n, int *errs,
+			int wait_ms)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	bool answered[BATCH_MAX] = { false };
+	bool answered[RTP_NL_ACKS_MAX] = { false };
 	unsigned left = n;
+	struct timespec t0;
 
+	if (n > RTP_NL_ACKS_MAX)
+		return -EINVAL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (left) {
-		ssize_t len = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long wait = wait_ms - ms_since(&t0);
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-		int rest = (int)len;
+		ssize_t len;
+		int rest;
 
+		if (wait <= 0 || poll(&p, 1, (int)wait) == 0)
+			return -ETIMEDOUT;
+		len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (len < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
 		if (len < 0)
 			return -errno;
+		rest = (int)len;
 		for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest)) {
 			const struct nlmsgerr *ack;
 			uint32_t i = nlh->nlmsg_seq - seq0;
 
 			/* Not ours (another request's late answer) or not an ACK. */
-			if (nlh->nlmsg_pid != nl->portid || nlh->nlmsg_type != NLMSG_ERROR ||
+			if (nlh->nlmsg_pid != portid || nlh->nlmsg_type != NLMSG_ERROR ||
 			    i >= n || answered[i] ||
 			    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ack)))
 				continue;
 			ack = mnl_nlmsg_get_payload(nlh);
-			ops[i].err = ack->error;
+			errs[i] = ack->error;
 			answered[i] = true;
 			left--;
 		}
 	}
+	return 0;
+}
+
+/* Fill each op's err from the ACKs that carry its seq (seq0 + index).
+ * Returns 0 once every op is answered, -errno when the socket fails or the
+ * wait runs out. */
+static int collect_acks(struct rtp_nl *nl, struct rtp_expect_op *ops, unsigned n,
+			uint32_t seq0)
+{
+	int errs[BATCH_MAX], e;
+	unsigned i;
+
+	e = rtp_nl_collect_acks(mnl_socket_get_fd(nl->sock), nl->portid, seq0, n, errs,
+				RTP_NL_WAIT_MS);
+	if (e == -ETIMEDOUT)
+		nl->stats.timeouts++;
+	if (e)
+		return e;
+	for (i = 0; i < n; i++)
+		ops[i].err = errs[i];
 	return 0;
 }
 

@@ -18,8 +18,13 @@
 
 #define RTP_NL_MSG_MAX 1024	/* one expectation message fits easily */
 
+/* Longest wait for a batch's ACKs (ms): a failure after it, not a hang. */
+#define RTP_NL_WAIT_MS 200
+#define RTP_NL_ACKS_MAX 64
+
 struct rtp_nl_stats {
 	uint64_t created, create_failed, deleted, delete_failed;
+	uint64_t timeouts;	/* batches whose ACKs did not all come in RTP_NL_WAIT_MS */
 	int last_error;		/* -errno of the last failure, 0 if none */
 };
 
@@ -32,6 +37,17 @@ const struct rtp_nl_stats *rtp_nl_stats(const struct rtp_nl *nl);
 
 /* The ops for rtp_table_new(); their arg is the struct rtp_nl *. */
 extern const struct rtp_kernel_ops rtp_nl_ops;
+
+/*
+ * Read the ACKs (NLMSG_ERROR) of n requests sent from portid with seq
+ * seq0..seq0+n-1 on fd into errs[i] (0 or -errno). Others' messages and
+ * late ACKs of older requests are skipped. The kernel answers inside the
+ * sendto, so they are normally there already; a lost one (receive buffer
+ * overrun) or a kernel that does not answer costs at most wait_ms, then
+ * -ETIMEDOUT (never a stalled packet loop). n <= RTP_NL_ACKS_MAX.
+ */
+int rtp_nl_collect_acks(int fd, uint32_t portid, uint32_t seq0, unsigned n, int *errs,
+			int wait_ms);
 
 /*
  * Message builders, public so tests can check the bytes without a kernel.

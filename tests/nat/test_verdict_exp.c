@@ -136,7 +136,8 @@ static int record(void *arg, const void *buf, size_t len)
 
 /* ---- the inner kernel: ctnetlink as expect_nl.c would drive it ---- */
 struct call { char op; struct rtp_expect e; int err; };
-static struct call calls[64];
+#define CALLS_MAX (NAT_EXP_DEFER_MAX + 64)
+static struct call calls[CALLS_MAX];
 static unsigned ncalls;
 static int fail_next[8];	/* errors for the next creates, in turn; 0 = success */
 static unsigned n_fail;
@@ -151,7 +152,7 @@ static int inner_create(void *arg, struct rtp_expect *e)
 		memmove(fail_next, fail_next + 1, sizeof(fail_next) - sizeof(fail_next[0]));
 		n_fail--;
 	}
-	if (ncalls < 64)
+	if (ncalls < CALLS_MAX)
 		calls[ncalls++] = (struct call){ 'C', *e, err };
 	return err;
 }
@@ -159,7 +160,7 @@ static int inner_create(void *arg, struct rtp_expect *e)
 static int inner_delete(void *arg, const struct rtp_expect *e)
 {
 	(void)arg;
-	if (ncalls < 64)
+	if (ncalls < CALLS_MAX)
 		calls[ncalls++] = (struct call){ 'D', *e, 0 };
 	return 0;
 }
@@ -380,15 +381,34 @@ int main(void)
 	CHECK(dump_has(x.rtp, "in-rtp   src any dst 203.0.113.1:10000"));
 	CHECK(dump_has(x.rtp, "in-rtcp  src any dst 203.0.113.1:10001"));
 
-	/* 2. Confirmed master: today's path - both over ctnetlink while the packet
-	 * is in hand, no NFQA_EXP, nothing left for after the flush. */
+	/* 2. Confirmed master: nothing reaches ctnetlink while the packet is in
+	 * hand (no round trip per packet); both creates go after the flush, in
+	 * one batch, with no NFQA_EXP. */
 	nv = ncalls = 0;
 	queue_one(&p, 2, 5064, true, invite("c2", 5064, 10002));
+	CHECK(ncalls == 0);
+	nat_verdicts_flush(&verdicts);
+	CHECK(nv == 1 && v[0].id == 2 && !v[0].has_exp && !v[0].has_ct);
+	CHECK(ncalls == 0);
+	nat_exp_after_flush(&x);
 	CHECK(ncalls == 2 && creates() == 2 && calls[0].e.dst.port == 10002 &&
 	      calls[1].e.dst.port == 10003);
+	CHECK(x.stats.in_verdict == 1 && x.stats.batched == 2 && x.stats.sent_at_once == 0);
+	CHECK(rtp_table_stats(x.rtp)->expect_created == 4);
+
+	/* 2b. ...and a CANCEL of it later in the same drain: the creates are not
+	 * cancelled (for a confirmed master the kernel may hold an older one of
+	 * the same tuple, which the create replaces): create, then delete, in
+	 * order, so none is left. */
+	nv = ncalls = 0;
+	queue_one(&p, 20, 5090, true, invite("c20", 5090, 10020));
+	queue_one(&p, 21, 5090, true, cancel_msg("c20", 5090));
+	CHECK(ncalls == 0);
 	drain_end(&p);
-	CHECK(nv == 1 && v[0].id == 2 && !v[0].has_exp && !v[0].has_ct);
-	CHECK(ncalls == 2 && x.stats.in_verdict == 1 && x.stats.deferred == 1);
+	CHECK(ncalls == 4 && calls[0].op == 'C' && calls[1].op == 'C' &&
+	      calls[2].op == 'D' && calls[3].op == 'D');
+	CHECK(calls[2].e.dst.port == calls[0].e.dst.port || calls[2].e.dst.port == calls[1].e.dst.port);
+	CHECK(!dump_has(x.rtp, "203.0.113.1:1002"));
 
 	/* 3. Deferred RTCP answered ENOENT (master not in the table yet): retried
 	 * once, then created. */
@@ -426,11 +446,16 @@ int main(void)
 	/* 5. A CANCEL later in the same drain (flow still unconfirmed): the
 	 * deferred RTCP never reaches the kernel; the verdict's one is deleted. */
 	nv = ncalls = 0;
-	queue_one(&p, 6, 5072, false, invite("c6", 5072, 10010));
-	queue_one(&p, 7, 5072, false, cancel_msg("c6", 5072));
-	drain_end(&p);
+	{
+		struct nat_exp_stats before = x.stats;
+
+		queue_one(&p, 6, 5072, false, invite("c6", 5072, 10010));
+		queue_one(&p, 7, 5072, false, cancel_msg("c6", 5072));
+		drain_end(&p);
+		CHECK(x.stats.cancelled - before.cancelled == 1 &&
+		      x.stats.deletes_deferred - before.deletes_deferred == 1 && creates() == 0);
+	}
 	CHECK(nv == 2 && v[0].has_exp && !v[1].has_exp);
-	CHECK(x.stats.cancelled == 1 && x.stats.deletes_deferred == 1 && creates() == 0);
 	CHECK(ncalls == 1 && calls[0].op == 'D' && calls[0].e.dst.port == 10010);
 	CHECK(!dump_has(x.rtp, "203.0.113.1:10010"));
 
@@ -465,6 +490,38 @@ int main(void)
 	CHECK(ncalls == 0);
 	drain_end(&p);
 	CHECK(nv == 1 && !v[0].has_exp && ncalls == 2);
+
+	/* 8. The deferral queue full (a confirmed master): the next create goes
+	 * at once, unless a queued request names the same expectation. */
+	x.use_verdict = true;
+	{
+		struct rtp_expect e = { .master = { .src = { .ip.s_addr = ip("192.168.1.10"), .port = 5082 },
+						    .dst = { .ip.s_addr = ip("203.0.113.2"), .port = 5060 },
+						    .l4proto = IPPROTO_UDP },
+					.l4proto = IPPROTO_UDP, .dst = { .ip.s_addr = ip("203.0.113.1") } };
+		struct nat_packet np = { .id = 50 };
+		const void *cta;
+		size_t ctl;
+		unsigned i;
+
+		ct_attrs(5082, true, &cta, &ctl);
+		np.ct = cta;
+		np.ct_len = ctl;
+		ncalls = 0;
+		nat_exp_packet(&x, &np, &e.master);
+		for (i = 0; i < NAT_EXP_DEFER_MAX; i++) {
+			e.dst.port = (uint16_t)(30000 + i);
+			CHECK(nat_exp_ops.expect_create(&x, &e) == 0);
+		}
+		CHECK(ncalls == 0 && x.n_deferred == NAT_EXP_DEFER_MAX);
+		e.dst.port = 29999;
+		CHECK(nat_exp_ops.expect_create(&x, &e) == 0);
+		CHECK(ncalls == 1 && calls[0].e.dst.port == 29999 && x.stats.sent_at_once == 1);
+		e.dst.port = 30005;	/* queued already: sending it now would overtake */
+		CHECK(nat_exp_ops.expect_delete(&x, &e) == -ENOSPC && ncalls == 1);
+		nat_exp_after_flush(&x);
+		CHECK(ncalls == 1 + NAT_EXP_DEFER_MAX && x.n_deferred == 0);
+	}
 
 	rtp_table_free(x.rtp);
 	nat_path_free(&p);
