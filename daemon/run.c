@@ -471,6 +471,15 @@ static void reload(struct daemon *d)
 	n.foreground = d->cfg.foreground;
 	log_restart_keys(&d->cfg, &n);
 	/* Live: engine switches, pinhole limits, registration stretch, log level. */
+	if (d->rtp && d->cfg.sw.enabled && !n.sw.enabled) {
+		/* no BYE will be seen now: no call may keep its pinholes until dialog_timeout */
+		unsigned k = rtp_table_flush(d->rtp);
+
+		log_info("reload: ALG disabled - %u dialog(s) and their pinholes removed", k);
+	} else if (d->rtp && d->cfg.rtp.expectations && !n.rtp.expectations) {
+		log_info("reload: expectations off - %u dialog(s) and their pinholes removed",
+			 rtp_table_stats(d->rtp)->dialogs_live);
+	}
 	d->cfg.sw = n.sw;
 	d->cfg.drop_unexpected_media = n.drop_unexpected_media;
 	local_addrs_refresh(d->rtp, time(NULL), 1);

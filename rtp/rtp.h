@@ -150,6 +150,10 @@ void rtp_table_free(struct rtp_table *t);
 void rtp_table_set_local(struct rtp_table *t, const struct rtp_local_addr *a, unsigned n);
 /* SIGHUP: new limits/switches; live dialogs and their pinholes are kept. */
 int rtp_table_reconfigure(struct rtp_table *t, const struct rtp_config *cfg);
+/* Remove every dialog, its pinholes and ports (the ALG switched off: no
+ * BYE will be seen). Returns how many there were. Turning expectations off
+ * in rtp_table_reconfigure does the same. */
+unsigned rtp_table_flush(struct rtp_table *t);
 
 /* Per-message context: the map callback's arg. */
 struct rtp_msg {

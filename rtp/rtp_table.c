@@ -122,12 +122,32 @@ static void retake_ports(struct rtp_table *t, struct rtp_dialog *d, void *arg)
 	}
 }
 
+static void flush_one(struct rtp_table *t, struct rtp_dialog *d, void *arg)
+{
+	(*(unsigned *)arg)++;
+	dialog_remove(t, d);
+}
+
+unsigned rtp_table_flush(struct rtp_table *t)
+{
+	unsigned n = 0;
+
+	if (t)
+		dialog_foreach(t, flush_one, &n);
+	return n;
+}
+
 int rtp_table_reconfigure(struct rtp_table *t, const struct rtp_config *cfg)
 {
 	struct port_pool *np;
 
 	if (!config_valid(cfg))
 		return -1;
+	/* Switched off, the table no longer sees the calls end (BYE, CANCEL):
+	 * what it holds would stay until dialog_timeout. Removed now, with
+	 * their pinholes and ports, while the kernel ops still run. */
+	if (t->cfg.expectations && !cfg->expectations)
+		rtp_table_flush(t);
 	if (cfg->port_min != t->cfg.port_min || cfg->port_max != t->cfg.port_max) {
 		np = port_pool_new(cfg->port_min, cfg->port_max);
 		if (!np)

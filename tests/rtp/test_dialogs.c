@@ -34,6 +34,39 @@ static void bye_of_one_call_leaves_the_other(void)
 	scene_free(&sc);
 }
 
+/* A reload that switches expectations off (or the ALG: rtp_table_flush) ends
+ * every call's pinholes and ports at once; on again, new calls are helped. */
+static void switched_off_leaves_no_strays(void)
+{
+	struct rtp_config cfg;
+
+	scene_init(&sc, NULL);
+	call("call-1", "t1", 10000, 40000);
+	call("call-2", "t2", 10002, 40002);
+	CHECK_EQ(sc.k.n_live, 8);
+	cfg = sc.cfg;
+	cfg.expectations = false;
+	CHECK_EQ(rtp_table_reconfigure(sc.t, &cfg), 0);
+	CHECK_EQ(sc.k.n_live, 0);
+	CHECK_EQ(rtp_table_stats(sc.t)->dialogs_live, 0);
+	CHECK_EQ(rtp_table_stats(sc.t)->ports_in_use, 0);
+	cfg.expectations = true;
+	CHECK_EQ(rtp_table_reconfigure(sc.t, &cfg), 0);
+	call("call-3", "t3", 10004, 40004);
+	CHECK_EQ(sc.k.n_live, 4);
+	CHECK_EQ(rtp_table_stats(sc.t)->dialogs_live, 1);
+	/* the ALG switched off: the daemon flushes */
+	CHECK_EQ(rtp_table_flush(sc.t), 1);
+	CHECK_EQ(sc.k.n_live, 0);
+	CHECK_EQ(rtp_table_stats(sc.t)->ports_in_use, 0);
+	/* an unrelated change keeps the calls */
+	call("call-4", "t4", 10006, 40006);
+	cfg.dialog_timeout = 1800;
+	CHECK_EQ(rtp_table_reconfigure(sc.t, &cfg), 0);
+	CHECK_EQ(sc.k.n_live, 4);
+	scene_free(&sc);
+}
+
 static void cancel_and_error_of_one_call_leave_the_other(void)
 {
 	scene_init(&sc, NULL);
@@ -196,6 +229,7 @@ static void table_free_removes_every_pinhole(void)
 int main(void)
 {
 	RUN(bye_of_one_call_leaves_the_other);
+	RUN(switched_off_leaves_no_strays);
 	RUN(cancel_and_error_of_one_call_leave_the_other);
 	RUN(same_call_id_different_caller_tag_are_two_dialogs);
 	RUN(two_phones_same_rtp_port_get_distinct_public_pairs);
