@@ -166,7 +166,11 @@ static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 	if (inside.ip.s_addr == 0)
 		inside.ip = st->cur.active ? st->cur.inside.ip : mc->binding.inside.ip;
 
-	if (!st->cur.active || !addr_eq(&st->cur.inside, &inside)) {
+	/* A new public address (the WAN was re-addressed, the flow re-NATed):
+	 * the old pair names an address the gateway may no longer have, so the
+	 * stream moves as if the phone had changed its port. */
+	if (!st->cur.active || !addr_eq(&st->cur.inside, &inside) ||
+	    st->cur.public.ip.s_addr != mc->binding.public.ip.s_addr) {
 		struct rtp_side fresh;
 
 		if (!side_open(t, mc, d, &fresh, &inside, m))

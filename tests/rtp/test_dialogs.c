@@ -67,6 +67,28 @@ static void switched_off_leaves_no_strays(void)
 	scene_free(&sc);
 }
 
+/* The WAN address changed under a live call (DHCP, PPPoE): the re-INVITE on
+ * the re-NATed flow announces the new address and a pair with pinholes on
+ * it, never the old one; the old address's pinholes go once answered. */
+static void new_public_address_moves_the_stream(void)
+{
+	scene_init(&sc, NULL);
+	call("call-1", "t1", 10000, 40000);
+	CHECK(fake_find_dst(&sc.k, PUBLIC_IP, 10000) != NULL);
+	sc.mc.binding.public = addr("198.51.100.7", 5060);
+	msg_request(&sc, "INVITE", "call-1", "t1", "far", 2);
+	msg_media(&sc, PHONE_A, 10000, 0);
+	CHECK_EQ(msg_send(&sc, SIPALG_OUTBOUND), 1);
+	CHECK_EQ(sc.mapped[0].ip.s_addr, addr("198.51.100.7", 0).ip.s_addr);
+	CHECK(fake_find_dst(&sc.k, "198.51.100.7", sc.mapped[0].port) != NULL);
+	msg_response(&sc, 200, "INVITE", "call-1", "t1", "far", 2);
+	msg_media(&sc, FAR_IP, 40000, 0);
+	msg_send(&sc, SIPALG_INBOUND);
+	CHECK(fake_find_dst(&sc.k, PUBLIC_IP, 10000) == NULL);
+	CHECK(fake_find_dst(&sc.k, "198.51.100.7", sc.mapped[0].port) != NULL);
+	scene_free(&sc);
+}
+
 static void cancel_and_error_of_one_call_leave_the_other(void)
 {
 	scene_init(&sc, NULL);
@@ -230,6 +252,7 @@ int main(void)
 {
 	RUN(bye_of_one_call_leaves_the_other);
 	RUN(switched_off_leaves_no_strays);
+	RUN(new_public_address_moves_the_stream);
 	RUN(cancel_and_error_of_one_call_leave_the_other);
 	RUN(same_call_id_different_caller_tag_are_two_dialogs);
 	RUN(two_phones_same_rtp_port_get_distinct_public_pairs);
