@@ -2,8 +2,8 @@
  * local_addrs.h - the gateway's own IPv4 addresses and connected subnets, for
  * rtp/'s far media address policy (rtp_table_set_local): which far addresses
  * are the gateway itself or the inside. rtp/ opens no sockets; the daemon
- * reads them (getifaddrs) at start, on SIGHUP and once a minute (a DHCP
- * renewal may move the WAN address).
+ * reads them (getifaddrs) at start, on SIGHUP, on every address event
+ * (addr_watch.h) and once a minute in case events were lost.
  */
 #ifndef SIPALGD_LOCAL_ADDRS_H
 #define SIPALGD_LOCAL_ADDRS_H

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@
 #include "local_addrs.h"
 #include "log.h"
 #include "nfqueue.h"
+#include "addr_watch.h"
+#include "ct_flush.h"
 #include "packet_path.h"
 #include "privdrop.h"
 #include "registration.h"
@@ -66,6 +69,8 @@ struct daemon {
 	struct nat_exp exp;		/* first packets' pinholes (nat/verdict_exp.h) */
 	struct nat_path path;
 	int status_fd, timer_fd;
+	struct addr_watch *addrs;	/* WAN re-addressing (NULL: not watched) */
+	uint64_t addrs_lost, addr_dialogs_flushed, addr_flows_flushed;
 	time_t started;
 	uint64_t reg_backlog_ticks;	/* ticks that left dirty flows for the next */
 };
@@ -257,6 +262,9 @@ static int setup(struct daemon *d)
 		log_warn("timerfd");
 		return -1;
 	}
+	d->addrs = addr_watch_open();
+	if (!d->addrs)
+		log_warn("address events (rtnetlink): not watched; a WAN re-addressing is seen within 60 s");
 	return 0;
 }
 
@@ -290,6 +298,7 @@ static void cleanup(struct daemon *d)
 	status_close(d->status_fd, d->cfg.status_socket);
 	if (d->timer_fd >= 0)
 		close(d->timer_fd);
+	addr_watch_close(d->addrs);
 }
 
 /* ---- status report ---- */
@@ -404,6 +413,10 @@ static void report(void *arg, FILE *out)
 		(unsigned long long)c->reg_timeouts_set,
 		(unsigned long long)c->reg_timeout_errors,
 		(unsigned long long)d->reg_backlog_ticks);
+	fprintf(out, "\n[addresses]\nwatched %s\nlost %llu\ndialogs_flushed %llu\nsip_flows_flushed %llu\n",
+		d->addrs ? "yes (rtnetlink)" : "no (re-read every 60 s)",
+		(unsigned long long)d->addrs_lost, (unsigned long long)d->addr_dialogs_flushed,
+		(unsigned long long)d->addr_flows_flushed);
 	fprintf(out, "\n[expectations]\n");
 	if (!rs) {
 		fprintf(out, "none possible (degraded mode)\n");
@@ -596,13 +609,48 @@ static uint64_t on_tcp_deadline(struct daemon *d)
 	return next;
 }
 
+/*
+ * An address of the gateway went away (DHCP, PPPoE re-addressing): the calls
+ * whose pinholes name it and the SIP flows NATed to it are gone for good.
+ * Forgotten now, so that no SDP names the old address and the phones' next
+ * packets make new bindings through the new one (their next registration
+ * refresh re-registers them), instead of phones that cannot be called until
+ * their bindings happen to expire.
+ */
+static void on_addr_event(void *arg, uint32_t addr, bool gone)
+{
+	struct daemon *d = arg;
+	char txt[INET_ADDRSTRLEN] = "?";
+	unsigned dialogs = 0;
+	int flows;
+
+	local_addrs_refresh(d->rtp, time(NULL), 1);
+	if (!gone)
+		return;
+	d->addrs_lost++;
+	inet_ntop(AF_INET, &addr, txt, sizeof(txt));
+	if (d->rtp)
+		dialogs = rtp_table_flush_public(d->rtp, addr);
+	flows = nat_ct_flush_public(addr, d->cfg.sip_ports, d->cfg.n_sip_ports);
+	if (flows > 0)
+		d->addr_flows_flushed += (unsigned)flows;
+	d->addr_dialogs_flushed += dialogs;
+	if (flows < 0)
+		log_warnx("address %s removed: %u dialog(s) and their pinholes removed; SIP flows not flushed: %s",
+			  txt, dialogs, strerror(-flows));
+	else
+		log_info("address %s removed: %u dialog(s) and their pinholes removed, %d SIP flow(s) flushed",
+			 txt, dialogs, flows);
+}
+
 static int loop(struct daemon *d, const sigset_t *unblocked)
 {
 	uint64_t deadline = 0;
-	struct pollfd pfd[3] = {
+	struct pollfd pfd[4] = {
 		{ .fd = nat_queue_fd(d->q), .events = POLLIN },
 		{ .fd = d->timer_fd, .events = POLLIN },
 		{ .fd = d->status_fd, .events = POLLIN },
+		{ .fd = d->addrs ? addr_watch_fd(d->addrs) : -1, .events = POLLIN },
 	};
 
 	while (!got_term) {
@@ -619,7 +667,7 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 						  .tv_nsec = (long)(ms % 1000) * 1000000 };
 			tmo = &wait;
 		}
-		if (ppoll(pfd, 3, tmo, unblocked) < 0) {
+		if (ppoll(pfd, 4, tmo, unblocked) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("ppoll");
@@ -633,6 +681,12 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 		deadline = on_tcp_deadline(d);
 		if (pfd[2].revents & POLLIN)
 			status_serve(d->status_fd, report, d);
+		if ((pfd[3].revents & POLLIN) && addr_watch_read(d->addrs, on_addr_event, d) < 0) {
+			log_warn("address events");
+			addr_watch_close(d->addrs);	/* the 60 s refresh still runs */
+			d->addrs = NULL;
+			pfd[3].fd = -1;
+		}
 	}
 	log_info("signal received: exiting");
 	return 0;

@@ -154,6 +154,9 @@ int rtp_table_reconfigure(struct rtp_table *t, const struct rtp_config *cfg);
  * BYE will be seen). Returns how many there were. Turning expectations off
  * in rtp_table_reconfigure does the same. */
 unsigned rtp_table_flush(struct rtp_table *t);
+/* Remove the dialogs with a stream on public address ip (network order):
+ * the gateway lost it. Returns how many. */
+unsigned rtp_table_flush_public(struct rtp_table *t, uint32_t ip);
 
 /* Per-message context: the map callback's arg. */
 struct rtp_msg {

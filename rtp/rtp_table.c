@@ -137,6 +137,41 @@ unsigned rtp_table_flush(struct rtp_table *t)
 	return n;
 }
 
+struct by_public {
+	uint32_t ip;
+	unsigned n;
+};
+
+static bool side_on(const struct rtp_side *s, uint32_t ip)
+{
+	return s && s->active && s->public.ip.s_addr == ip;
+}
+
+static void flush_public_one(struct rtp_table *t, struct rtp_dialog *d, void *arg)
+{
+	struct by_public *b = arg;
+	unsigned i;
+
+	for (i = 0; i < d->n_streams; i++) {
+		const struct rtp_stream *st = d->streams[i];
+
+		if (st && (side_on(&st->cur, b->ip) || side_on(st->prev, b->ip))) {
+			b->n++;
+			dialog_remove(t, d);
+			return;
+		}
+	}
+}
+
+unsigned rtp_table_flush_public(struct rtp_table *t, uint32_t ip)
+{
+	struct by_public b = { .ip = ip };
+
+	if (t)
+		dialog_foreach(t, flush_public_one, &b);
+	return b.n;
+}
+
 int rtp_table_reconfigure(struct rtp_table *t, const struct rtp_config *cfg)
 {
 	struct port_pool *np;

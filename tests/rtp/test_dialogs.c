@@ -72,6 +72,8 @@ static void switched_off_leaves_no_strays(void)
  * it, never the old one; the old address's pinholes go once answered. */
 static void new_public_address_moves_the_stream(void)
 {
+	unsigned moved;
+
 	scene_init(&sc, NULL);
 	call("call-1", "t1", 10000, 40000);
 	CHECK(fake_find_dst(&sc.k, PUBLIC_IP, 10000) != NULL);
@@ -86,6 +88,15 @@ static void new_public_address_moves_the_stream(void)
 	msg_send(&sc, SIPALG_INBOUND);
 	CHECK(fake_find_dst(&sc.k, PUBLIC_IP, 10000) == NULL);
 	CHECK(fake_find_dst(&sc.k, "198.51.100.7", sc.mapped[0].port) != NULL);
+	/* ...and when the gateway loses an address, its calls go at once */
+	moved = sc.mapped[0].port;
+	sc.mc.binding.public = addr(PUBLIC_IP, 5060);
+	call("call-2", "t2", 10002, 40002);
+	CHECK_EQ(rtp_table_stats(sc.t)->dialogs_live, 2);
+	CHECK_EQ(rtp_table_flush_public(sc.t, addr(PUBLIC_IP, 0).ip.s_addr), 1);
+	CHECK_EQ(rtp_table_stats(sc.t)->dialogs_live, 1);
+	CHECK(fake_find_dst(&sc.k, PUBLIC_IP, 10002) == NULL);
+	CHECK(fake_find_dst(&sc.k, "198.51.100.7", moved) != NULL);
 	scene_free(&sc);
 }
 
