@@ -7,6 +7,11 @@
 #   tests/bench/throughput.sh [--count N] ...      here (root; sipalgd needs nfnetlink_cthelper)
 #   --modes "plain kernel sipalgd" picks the rows (default all three); --pps N paces the
 #   sender (default: as fast as it goes - beyond what a queue can serve, so fail-open shows)
+#   --sweep: instead of one flood per row, paced rates for each row (500/s, doubling, then
+#   one step between the last rate served in full and the first that was not), each from a
+#   fresh gateway, 2 s of traffic (at least 500 messages, at most --count). Prints the knee:
+#   the highest rate each gateway delivered in full with nothing un-rewritten, and the
+#   ratio sipalgd/kernel.
 #
 # A benchmark, not a test: it prints a table and asserts nothing about speed. For each
 # gateway and message (tests/nat's REGISTER: Via/Contact rewrite; its INVITE with SDP:
@@ -22,7 +27,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-count=20000 vm=0 modes="plain kernel sipalgd" pps=0
+count=20000 vm=0 modes="plain kernel sipalgd" pps=0 sweep=0 max_rate=64000
 bin=$top/build-rel/daemon/sipalgd flood=$top/build-rel/tests/bench/sip_flood
 while (($#)); do
 	case $1 in
@@ -30,6 +35,8 @@ while (($#)); do
 	--count) count=${2:?}; shift 2 ;;
 	--modes) modes=${2:?}; shift 2 ;;
 	--pps) pps=${2:?}; shift 2 ;;
+	--sweep) sweep=1; shift ;;
+	--max-rate) max_rate=${2:?}; shift 2 ;;
 	--bin) bin=$(readlink -f "${2:?}"); shift 2 ;;
 	--flood) flood=$(readlink -f "${2:?}"); shift 2 ;;
 	*) echo "usage: $0 [--vm] [--count N] [--modes 'plain kernel sipalgd'] [--bin SIPALGD] [--flood SIP_FLOOD]" >&2; exit 2 ;;
@@ -41,7 +48,8 @@ for b in "$bin" "$flood"; do
 done
 if ((vm)); then
 	exec bash "$top/tests/vm/run.sh" --smp 2 --mem 1024 --timeout 900 -- \
-		env BENCH_VERBOSE="${BENCH_VERBOSE:-}" bash "$here/throughput.sh" --count "$count" --pps "$pps" --modes "$modes" --bin "$bin" --flood "$flood"
+		env BENCH_VERBOSE="${BENCH_VERBOSE:-}" bash "$here/throughput.sh" --count "$count" --pps "$pps" --modes "$modes" --bin "$bin" --flood "$flood" \
+		$( ((sweep)) && echo --sweep) --max-rate "$max_rate"
 fi
 
 modprobe -a nfnetlink_cthelper nfnetlink_queue nf_conntrack_netlink nf_nat nf_nat_sip \
@@ -109,14 +117,14 @@ daemon_cpu() {	# sipalgd's user and system CPU so far, in clock ticks, or "- -"
 	fi
 }
 
-queue_drops() {	# queue_dropped + user_dropped of our queue, or "-"
-	awk '$1 == 11 { print $6 + $7; found = 1 } END { if (!found) print "-" }' \
+queue_drops() {	# queue_dropped + user_dropped of our queue in the gateway's namespace, or "-"
+	ip netns exec "$gw" awk '$1 == 11 { print $6 + $7; found = 1 } END { if (!found) print "-" }' \
 		/proc/net/netfilter/nfnetlink_queue 2>/dev/null || echo -
 }
 
-# one MODE MSG: a flood and what arrived
+# one MODE MSG [N [PPS]]: a flood and what arrived
 one() {
-	local mode=$1 msg=$2 r s n=$count file=$2 vary=""
+	local mode=$1 msg=$2 r s n=${3:-$count} pps=${4:-$pps} file=$2 vary=""
 	if [[ $msg == newcall ]]; then
 		file=invite vary=new-calls
 		((n > 4000)) && n=4000
@@ -146,9 +154,52 @@ one() {
 			printf "  sipalgd cpu: user %.2f s, system %.2f s for %d messages (%.0f us each; busy %.0f%% of the %.2f s span)\n",
 				u, s, n, (n ? 1e6 * (u + s) / n : 0), (sp > 0 ? 100 * (u + s) / sp : 0), sp }'
 	fi
-	echo "$mode $msg $got $leaked $span" >>"$tmp/rows"
+	echo "$mode $msg $got $leaked $span $n $pps" >>"$tmp/rows"
 }
 
+# full MODE MSG RATE: a fresh gateway, 2 s of paced traffic; 0 when all arrived rewritten
+full() {
+	local n=$(($3 * 2)) last
+	((n < 500)) && n=500
+	((n > count)) && n=$count
+	gateway "$1"
+	one "$1" "$2" "$n" "$3" >>"$tmp/sweep.log"
+	tail -n1 "$tmp/sweep.log"
+	last=$(tail -n1 "$tmp/rows")
+	read -r _ _ got leaked _ n _ <<<"$last"
+	((got == n && leaked == 0))
+}
+
+# knee MODE MSG: the highest rate served in full (doubling from 500/s, then one step between)
+knee() {
+	local mode=$1 msg=$2 rate=500 ok=0 bad=0 mid
+	while ((rate <= max_rate)); do
+		if full "$mode" "$msg" "$rate" >&2; then ok=$rate; rate=$((rate * 2)); else bad=$rate; break; fi
+	done
+	if ((ok && bad)); then
+		mid=$(((ok + bad) / 2))
+		full "$mode" "$msg" "$mid" >&2 && ok=$mid
+	fi
+	echo "$ok $bad"
+}
+
+if ((sweep)); then
+	echo "kernel $(uname -r); $(nproc) CPUs; sweep: paced rates from 500/s, 2 s each (500..$count messages), up to $max_rate/s"
+	printf "%-8s %-8s %s\n" gateway message "highest rate delivered in full, nothing un-rewritten (first rate that failed)"
+	for mode in $modes; do
+		for msg in register invite newcall; do
+			read -r ok bad < <(knee "$mode" "$msg")
+			printf "%-8s %-8s %8s/s  (%s)\n" "$mode" "$msg" "$ok" "$( ((bad)) && echo "$bad/s failed" || echo "none failed up to $max_rate/s")"
+			echo "$mode $msg $ok" >>"$tmp/knees"
+		done
+	done
+	gateway none
+	awk '{ k[$1 " " $2] = $3 } END { for (m in k) { split(m, a, " "); if (a[1] == "sipalgd" && k["kernel " a[2]] > 0)
+		printf "ratio sipalgd/kernel %s: %.2f\n", a[2], k[m] / k["kernel " a[2]] } }' "$tmp/knees" | sort
+	echo "--- every step (gateway message arrived/sent private pkt/s q-drops):"
+	cat "$tmp/sweep.log"
+	exit 0
+fi
 echo "kernel $(uname -r); $(nproc) CPUs; $count messages per row; sender $( ((pps)) && echo "paced to $pps/s" || echo unpaced)"
 printf "%-8s %-8s %15s %7s %10s %8s\n" gateway message "arrived/sent" private "pkt/s" "q-drops"
 for mode in $modes; do

@@ -20,6 +20,9 @@ SCENARIOS=(
   tcp-big-invite    # SIP over TCP, an INVITE larger than the MSS (many codecs)
   switches-off      # sipalgd with every switch off == no ALG, byte for byte (sipp)
   kill-restart      # sipalgd killed mid-call: audio goes on; restarted: new call works
+  reload-live       # SIGHUP changing unrelated keys mid-call: audio goes on, BYE still ends the dialog
+  reload-off-on     # SIGHUP enabled=no mid-call: dialog and pinholes gone at once; on again: new call helped
+  wan-address-change # the WAN address moves under a call: flushed, re-registered via the new one, called again
 )
 
 scenario_known() {
