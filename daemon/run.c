@@ -351,11 +351,11 @@ static void report(void *arg, FILE *out)
 	fprintf(out, "\n[passed unchanged because]\n");
 	fprintf(out, "no_payload %llu\n", (unsigned long long)c->no_payload);
 	fprintf(out, "not_ipv4_udp_tcp %llu\ntruncated_copy %llu\nno_binding %llu\n"
-		"binding_from_mark %llu\ntcp_untracked %llu\ntcp_length_change_refused %llu\n"
+		"binding_from_mark %llu\ntcp_length_change_refused %llu\n"
 		"internal_errors %llu\n",
 		(unsigned long long)c->not_ipv4_l4, (unsigned long long)c->truncated,
 		(unsigned long long)c->no_binding, (unsigned long long)c->binding_from_mark,
-		(unsigned long long)c->tcp_untracked, (unsigned long long)c->tcp_len_refused,
+		(unsigned long long)c->tcp_len_refused,
 		(unsigned long long)c->internal_errors);
 	if (d->path.tcp_streams) {
 		const struct nat_tcp_counters *t = nat_tcp_counters(d->path.tcp_streams);

@@ -32,7 +32,6 @@ struct nat_counters {
 	uint64_t truncated;		/* copy shorter than the packet */
 	uint64_t no_binding;		/* no conntrack could be found */
 	uint64_t binding_from_mark;	/* first packet, binding from the nft mark */
-	uint64_t tcp_untracked;		/* TCP packets passed: no stream table */
 	uint64_t tcp_len_refused;	/* would change TCP length without seqadj */
 	uint64_t tcp_released_unchanged;	/* held segments let go as they came */
 	uint64_t internal_errors;	/* apply/splice/verdict failed: passed */

@@ -307,11 +307,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	if (getenv("FUZZ_PATH_VERBOSE"))	/* what a seed exercised, for its author */
 		fprintf(stderr, "packets %u rewritten %u unchanged %llu disabled %llu no_binding %llu "
-			"tcp_untracked %llu tcp_released_unchanged %llu len_refused %llu not_l4 %llu from_mark %llu reg_in_verdict %llu "
+			"tcp_released_unchanged %llu len_refused %llu not_l4 %llu from_mark %llu reg_in_verdict %llu "
 			"reg_dirty %llu raises %llu expect_created %u kernel_live %u\n",
 			id, fv_rewritten(), (unsigned long long)path.c.unchanged,
 			(unsigned long long)path.c.disabled, (unsigned long long)path.c.no_binding,
-			(unsigned long long)path.c.tcp_untracked,
 			(unsigned long long)path.c.tcp_released_unchanged, (unsigned long long)path.c.tcp_len_refused,
 			(unsigned long long)path.c.not_ipv4_l4, (unsigned long long)path.c.binding_from_mark,
 			(unsigned long long)path.c.reg_timeouts_in_verdict,
