@@ -2,7 +2,7 @@
  * pcap_util.h - the tests' own packet builder and reader: hand-made IPv4
  * UDP/TCP packets under several link types written with pcap_dump, and the
  * replay's output read back with its checksums verified independently of
- * daemon/replay.c.
+ * replay/replay.c.
  */
 #ifndef SIPALGD_TEST_PCAP_UTIL_H
 #define SIPALGD_TEST_PCAP_UTIL_H
