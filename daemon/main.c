@@ -5,6 +5,7 @@
  *   sipalgd -n -c FILE                 check the configuration
  *   sipalgd --replay IN --out OUT --inside CIDR --public ADDR [-v] [-c FILE]
  *   sipalgd status [-s SOCK] [-c FILE] counters, dialogs, pinholes
+ *   sipalgd --help | --version
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -34,7 +35,8 @@ static void usage(FILE *f)
 		"                                        rewrite a capture as the gateway would\n"
 		"       sipalgd status [-s SOCKET] [-c FILE]\n"
 		"                                        counters, live dialogs and pinholes\n"
-		"default FILE: " DEFAULT_CONFIG "\n");
+		"       sipalgd -h | --help | -V | --version\n"
+		"default FILE: " DEFAULT_CONFIG "; see sipalgd(8), sipalgd.conf(5)\n");
 }
 
 /* Defaults, or the file when one is named; on error print it and return -1. */
@@ -60,13 +62,20 @@ static int cmd_daemon(int argc, char **argv)
 	struct sipalgd_config cfg;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "c:dfnh")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((ch = getopt_long(argc, argv, "c:dfnhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'd': debug = true; break;
 		case 'f': foreground = true; break;
 		case 'n': check = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("sipalgd " SIPALGD_VERSION "\n"); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

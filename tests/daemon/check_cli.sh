@@ -20,6 +20,15 @@ out=$("$sipalgd" -n -c "$tmp/bad.conf" 2>&1); rc=$?
 check "-n on a broken config" 1 $rc
 [[ $out == *"$tmp/bad.conf:5: "* ]] || { echo "FAIL: -n did not name line 5: '$out'"; fail=1; }
 
+out=$("$sipalgd" --help 2>&1); rc=$?
+check "--help" 0 $rc
+[[ $out == usage:*"--replay"*"status"* ]] || { echo "FAIL: --help printed '$out'"; fail=1; }
+out=$("$sipalgd" --version 2>&1); rc=$?
+check "--version" 0 $rc
+[[ $out =~ ^sipalgd\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "FAIL: --version printed '$out'"; fail=1; }
+"$sipalgd" --no-such-option >/dev/null 2>&1; rc=$?
+check "an unknown long option" 2 $rc
+
 out=$("$sipalgd" -n -c "$tmp/missing.conf" 2>&1); rc=$?
 check "-n on a missing file" 1 $rc
 
