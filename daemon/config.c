@@ -430,6 +430,19 @@ static const struct key keys[] = {
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* The table itself, so that the documentation check (tests/man) reads no copy of it. */
+bool config_key_info(size_t i, struct config_key_info *out)
+{
+	if (i >= N_KEYS)
+		return false;
+	out->section = keys[i].section;
+	out->name = keys[i].name;
+	out->numeric = keys[i].parse == parse_unsigned || keys[i].parse == parse_even_port;
+	out->min = keys[i].min;
+	out->max = keys[i].max;
+	return true;
+}
+
 static const char *const sections[] = { "general", "rewrite", "media", "netfilter", "limits",
 					"tcp" };
 #define SECTIONS_EXPECTED "[general], [rewrite], [media], [netfilter], [limits] or [tcp]"

@@ -88,4 +88,12 @@ int config_parse_buffer(const char *name, const char *buf, size_t len,
 /* Is port one of the configured SIP ports? */
 bool config_is_sip_port(const struct sipalgd_config *cfg, uint16_t port);
 
+/* Key i of the parser's table (false past the end); numeric: min..max is its range. */
+struct config_key_info {
+	const char *section, *name;
+	bool numeric;
+	unsigned long min, max;
+};
+bool config_key_info(size_t i, struct config_key_info *out);
+
 #endif
