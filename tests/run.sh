@@ -3,9 +3,10 @@
 #  1. install dependencies (tests/deps.sh),
 #  2. build with clang + ASan/UBSan (+ the libFuzzer harness) and run every test with ctest
 #     (unit, golden, corpus, fuzz corpus run, netns and qemu integration tests),
-#  3. run the namespace lab's sipalgd rows, every scenario once (tests/lab/run.sh; in a qemu
+#  3. build the Debian package, install it, check it and purge it (tests/package/check.sh),
+#  4. run the namespace lab's sipalgd rows, every scenario once (tests/lab/run.sh; in a qemu
 #     guest on Debian's stock kernel when this kernel has no nfnetlink_cthelper).
-# --no-lab skips step 3 (e.g. without root). SIPALGD_LAB_REPS sets the lab's repetitions.
+# --no-lab skips step 4 (e.g. without root). SIPALGD_LAB_REPS sets the lab's repetitions.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 lab=1
@@ -16,6 +17,12 @@ CC=clang cmake -S "$top" -B "$build" -DSIPALGD_SANITIZE=ON -DSIPALGD_FUZZ=ON \
 	-DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" -j"$(nproc)"
 (cd "$build" && ctest --output-on-failure -j"$(nproc)")
+# The Debian package: build, lintian, install, `sipalgd -n`, purge (under a minute).
+if [[ $(id -u) -eq 0 ]]; then
+	bash "$top/tests/package/check.sh"
+else
+	echo "tests/run.sh: the package check installs a package and needs root; skipped" >&2
+fi
 if ((lab)); then
 	if [[ $(id -u) -ne 0 ]]; then
 		echo "tests/run.sh: the namespace lab needs root; skipped" >&2
