@@ -22,8 +22,9 @@ if dpkg-query -W -f='${Status}' sipalgd 2>/dev/null | grep -q installed ||
 fi
 tmp=$(mktemp -d /tmp/sipalgd-pkg-XXXXXX)
 installed=0
+# shellcheck disable=SC2317  # the EXIT trap calls it
 cleanup() {
-	((installed)) && dpkg --purge sipalgd >/dev/null 2>&1
+	if ((installed)); then dpkg --purge sipalgd >/dev/null 2>&1; fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -49,19 +50,20 @@ if ! (cd "$tmp/src" && DEB_BUILD_OPTIONS="parallel=2" nice dpkg-buildpackage -us
 	echo "FAIL: dpkg-buildpackage failed (log above)"
 	exit 1
 fi
-deb=$(ls "$tmp"/sipalgd_*.deb 2>/dev/null | head -1)
-changes=$(ls "$tmp"/sipalgd_*.changes 2>/dev/null | head -1)
-[[ -n $deb && -n $changes ]] || { echo "FAIL: no .deb or .changes in $tmp"; exit 1; }
+debs=("$tmp"/sipalgd_*.deb) changes=("$tmp"/sipalgd_*.changes)
+deb=${debs[0]}
+[[ -e $deb && -e ${changes[0]} ]] || { echo "FAIL: no .deb or .changes in $tmp"; exit 1; }
 step "built $(basename "$deb") in $((SECONDS - t0)) s"
 
 # 2. lintian
-lintian --fail-on error --tag-display-limit 0 "$changes" >"$tmp/lintian.txt" 2>&1
+lintian --fail-on error --tag-display-limit 0 "${changes[0]}" >"$tmp/lintian.txt" 2>&1
 rc=$?
 grep -v 'running with root privileges' "$tmp/lintian.txt" | sed 's/^/  lintian: /'
 ((rc == 0)) || bad "lintian reports errors (exit $rc)"
 step "lintian: $(grep -c '^E:' "$tmp/lintian.txt") errors, $(grep -c '^W:' "$tmp/lintian.txt") warnings"
 
-# 3. install and check
+# 3. install and check; what names sipalgd in /etc, /usr and /lib before, to compare after purge
+find /etc /usr /lib -name '*sipalgd*' 2>/dev/null | sort > "$tmp/before.txt"
 dpkg -i "$deb" >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; echo "FAIL: dpkg -i"; exit 1; }
 installed=1
 dpkg -L sipalgd > "$tmp/files.txt"
@@ -69,7 +71,7 @@ for f in /usr/sbin/sipalgd /etc/sipalgd/sipalgd.conf /etc/sipalgd/sipalgd.nft \
 	 /lib/systemd/system/sipalgd.service /usr/share/man/man8/sipalgd.8.gz \
 	 /usr/share/man/man5/sipalgd.conf.5.gz /usr/share/doc/sipalgd/README.md \
 	 /usr/share/doc/sipalgd/copyright; do
-	grep -qx "$f" "$tmp/files.txt" && [[ -e $f ]] || bad "$f not installed by the package"
+	if ! grep -qx "$f" "$tmp/files.txt" || [[ ! -e $f ]]; then bad "$f not installed by the package"; fi
 done
 conffiles=$(dpkg-query -W -f='${Conffiles}' sipalgd)
 for f in /etc/sipalgd/sipalgd.conf /etc/sipalgd/sipalgd.nft; do
@@ -102,6 +104,9 @@ done < "$tmp/files.txt"
 [[ -e /etc/sipalgd ]] && left+=(/etc/sipalgd)
 [[ -e /usr/share/doc/sipalgd ]] && left+=(/usr/share/doc/sipalgd)
 ((${#left[@]} == 0)) || bad "left after purge: ${left[*]}"
+find /etc /usr /lib -name '*sipalgd*' 2>/dev/null | sort > "$tmp/after.txt"
+new=$(comm -13 "$tmp/before.txt" "$tmp/after.txt")
+[[ -z $new ]] || bad "left after purge: $new"
 step "purged: nothing left ($((SECONDS - t0)) s in all)"
 ((fail)) && echo "package: FAILED" || echo "package: OK"
 exit $fail
