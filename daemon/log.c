@@ -4,13 +4,33 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 static int log_to_syslog;
 static int log_level = LOG_INFO;
+static bool journal_prefix;	/* stderr is systemd's journal stream: "<7>" etc. */
+
+/*
+ * sd-daemon(3): a service's stderr line may start with "<N>", its syslog
+ * priority. Only when stderr is the journal's stream - JOURNAL_STREAM names
+ * its device and inode (systemd.exec(5)) - never on a terminal or a file.
+ */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 static const struct {
 	const char *name;
@@ -28,6 +48,7 @@ void log_init(int to_syslog, int level)
 		closelog();
 	log_to_syslog = to_syslog;
 	log_level = level;
+	journal_prefix = !to_syslog && stderr_is_journal();
 	if (to_syslog)
 		openlog("sipalgd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -64,6 +85,13 @@ const char *log_level_name(int level)
 	return "?";
 }
 
+static const char *prio_prefix(int level)
+{
+	static const char *const p[] = { "<0>", "<1>", "<2>", "<3>", "<4>", "<5>", "<6>", "<7>" };
+
+	return p[level & 7];
+}
+
 void vlog(int level, const char *fmt, va_list ap)
 {
 	if (level > log_level)
@@ -75,7 +103,7 @@ void vlog(int level, const char *fmt, va_list ap)
 	/* One fprintf per line keeps lines whole when stderr is shared. */
 	char line[1024];
 	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "sipalgd: %s%s\n",
+	fprintf(stderr, "%ssipalgd: %s%s\n", journal_prefix ? prio_prefix(level) : "",
 		level <= LOG_ERR ? "error: " : level == LOG_WARNING ? "warning: " : "",
 		line);
 }
@@ -90,7 +118,7 @@ static void log_errno(int level, int saved_errno, const char *fmt, va_list ap)
 	if (log_to_syslog)
 		syslog(level, "%s: %s", msg, strerror(saved_errno));
 	else
-		fprintf(stderr, "sipalgd: %s%s: %s\n",
+		fprintf(stderr, "%ssipalgd: %s%s: %s\n", journal_prefix ? prio_prefix(level) : "",
 			level <= LOG_ERR ? "error: " : "warning: ", msg,
 			strerror(saved_errno));
 }

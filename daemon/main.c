@@ -4,7 +4,7 @@
  *   sipalgd [-d] [-f] -c FILE          run the daemon
  *   sipalgd -n -c FILE                 check the configuration
  *   sipalgd --replay IN --out OUT --inside CIDR --public ADDR [-v] [-c FILE]
- *   sipalgd status [-s SOCK] [-c FILE] counters, dialogs, pinholes
+ *   sipalgd status [--json] [-s SOCK] [-c FILE]  counters, dialogs, pinholes
  *   sipalgd --help | --version
  */
 #include <arpa/inet.h>
@@ -33,8 +33,9 @@ static void usage(FILE *f)
 		"       sipalgd -n [-c FILE]             check the configuration and exit\n"
 		"       sipalgd --replay IN.pcap --out OUT.pcap --inside CIDR --public ADDR [-v] [-c FILE]\n"
 		"                                        rewrite a capture as the gateway would\n"
-		"       sipalgd status [-s SOCKET] [-c FILE]\n"
-		"                                        counters, live dialogs and pinholes\n"
+		"       sipalgd status [--json] [-s SOCKET] [-c FILE]\n"
+		"                                        counters, registrations, live dialogs and\n"
+		"                                        pinholes (--json: docs/status.schema.json)\n"
 		"       sipalgd -h | --help | -V | --version\n"
 		"default FILE: " DEFAULT_CONFIG "; see sipalgd(8), sipalgd.conf(5)\n");
 }
@@ -174,10 +175,17 @@ static int cmd_status(int argc, char **argv)
 {
 	const char *sock = NULL, *cfgpath = NULL;
 	struct sipalgd_config cfg;
+	bool json = false;
 	int ch;
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 
-	while ((ch = getopt(argc, argv, "s:c:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:c:jh", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'j': json = true; break;
 		case 's': sock = optarg; break;
 		case 'c': cfgpath = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -189,7 +197,7 @@ static int cmd_status(int argc, char **argv)
 	if (!sock)
 		sock = cfg.status_socket;
 #ifdef SIPALGD_HAVE_STATUS
-	return status_main(sock) < 0 ? 1 : 0;
+	return status_main(sock, json) < 0 ? 1 : 0;
 #else
 	fprintf(stderr, "sipalgd: this build has no status command yet (daemon/status.c); socket would be %s\n", sock);
 	return 1;

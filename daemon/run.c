@@ -17,6 +17,7 @@
 #include <sys/timerfd.h>
 
 #include "config.h"
+#include "debug_log.h"
 #include "cthelper.h"
 #include "ct_query.h"
 #include "expect_nl.h"
@@ -31,6 +32,8 @@
 #include "rules.h"
 #include "run.h"
 #include "status.h"
+#include "status_conn.h"
+#include "report_fmt.h"
 #include "verdict.h"
 
 #define DRAIN_MAX	64		/* packets per wake-up and per verdict flush: batching
@@ -69,6 +72,7 @@ struct daemon {
 	struct nat_exp exp;		/* first packets' pinholes (nat/verdict_exp.h) */
 	struct nat_path path;
 	int status_fd, timer_fd;
+	struct status_srv *status;	/* its clients, off the packet path */
 	struct addr_watch *addrs;	/* WAN re-addressing (NULL: not watched) */
 	uint64_t addrs_lost, addr_dialogs_flushed, addr_flows_flushed;
 	time_t started;
@@ -169,6 +173,16 @@ static void warn_pinhole_prerequisites(const struct sipalgd_config *cfg)
 	}
 }
 
+/* The packet path's debug lines cost nothing unless log_level = debug. */
+static void debug_hooks(struct daemon *d)
+{
+	bool on = log_getlevel() >= LOG_DEBUG;
+
+	d->path.on_rewrite = on ? debug_log_rewrite : NULL;
+	if (d->rtp)
+		rtp_table_set_log(d->rtp, on ? debug_log_pinhole : NULL, NULL);
+}
+
 static int setup(struct daemon *d)
 {
 	char err[512];
@@ -239,6 +253,7 @@ static int setup(struct daemon *d)
 	d->path.regs = d->regs;
 	d->path.verdicts = &d->verdicts;
 	d->path.exp = d->rtp && d->path.ct_in_verdict ? &d->exp : NULL;	/* NFQA_EXP needs NFQA_CT */
+	debug_hooks(d);
 	if (d->cfg.install_rules) {
 		if (nat_rules_install(&d->rules, err, sizeof(err)) < 0) {
 			log_warnx("install table ip " NAT_RULES_TABLE ": %s", err);
@@ -252,6 +267,11 @@ static int setup(struct daemon *d)
 	d->status_fd = status_listen(d->cfg.status_socket, err, sizeof(err));
 	if (d->status_fd < 0) {
 		log_warnx("%s", err);
+		return -1;
+	}
+	d->status = status_srv_new(d->status_fd);
+	if (!d->status) {
+		log_warn("status socket %s: epoll", d->cfg.status_socket);
 		return -1;
 	}
 	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -295,152 +315,317 @@ static void cleanup(struct daemon *d)
 	nat_verdicts_free(&d->verdicts);
 	if (d->q)
 		nat_queue_close(d->q);
+	status_srv_free(d->status);
 	status_close(d->status_fd, d->cfg.status_socket);
 	if (d->timer_fd >= 0)
 		close(d->timer_fd);
 	addr_watch_close(d->addrs);
 }
 
-/* ---- status report ---- */
+/* ---- status report (text or JSON: daemon/report_fmt.h) ---- */
+
+#define REPORT_REGS_LISTED 4096	/* registrations listed; more are counted only */
+
+#define U(key, v) rep_u64(r, key, (uint64_t)(v))
 
 /* What the pinhole policy refused (rtp/README.md "What an SDP may open"). */
-static void report_policy(const struct rtp_stats *rs, FILE *out)
+static void report_policy(const struct rtp_stats *rs, struct rep *r)
 {
-	fprintf(out, "\n[policy]\nport_refused %llu\n", (unsigned long long)rs->port_refused);
-	for (int c = RTP_FAR_OK + 1; c < RTP_FAR_MAX; c++)
-		fprintf(out, "far_%s %llu\n", rtp_far_class_str((enum rtp_far_class)c),
-			(unsigned long long)rs->far_refused[c]);
-	fprintf(out, "host_dialogs_refused %llu\nhost_pairs_refused %llu\nevicted %llu\n"
-		"early_expired %llu\nunmapped_no_pinhole %llu\ntable_bytes %llu\n",
-		(unsigned long long)rs->host_dialogs_refused,
-		(unsigned long long)rs->host_pairs_refused, (unsigned long long)rs->dialogs_evicted,
-		(unsigned long long)rs->early_expired, (unsigned long long)rs->unmapped_no_pinhole,
-		(unsigned long long)rs->mem_bytes);
+	char key[40];
+
+	rep_section(r, "policy");
+	U("port_refused", rs->port_refused);
+	for (int c = RTP_FAR_OK + 1; c < RTP_FAR_MAX; c++) {
+		snprintf(key, sizeof(key), "far_%s", rtp_far_class_str((enum rtp_far_class)c));
+		U(key, rs->far_refused[c]);
+	}
+	U("host_dialogs_refused", rs->host_dialogs_refused);
+	U("host_pairs_refused", rs->host_pairs_refused);
+	U("evicted", rs->dialogs_evicted);
+	U("early_expired", rs->early_expired);
+	U("unmapped_no_pinhole", rs->unmapped_no_pinhole);
+	U("table_bytes", rs->mem_bytes);
 }
 
-static void report(void *arg, FILE *out)
+static void report_tcp(struct daemon *d, struct rep *r)
+{
+	const struct nat_tcp_counters *t = nat_tcp_counters(d->path.tcp_streams);
+	const struct nat_counters *c = &d->path.c;
+
+	rep_section(r, "tcp streams");
+	U("tracked", nat_tcp_count(d->path.tcp_streams));
+	U("held_bytes", nat_tcp_held_bytes(d->path.tcp_streams));
+	U("created", t->streams_created);
+	U("freed", t->streams_freed);
+	U("segments_held", t->held);
+	U("runs", t->runs);
+	U("multi_segment_runs", t->multi_segment_runs);
+	U("retransmits_replayed", t->retransmits_replayed);
+	U("retransmits_resequenced", t->retransmits_resequenced);
+	U("retransmits_passed", t->retransmits_passed);
+	U("released_unchanged", c->tcp_released_unchanged);
+	U("passed_untracked", t->passed_lost);
+	U("not_tracked_table_full", t->no_state);
+	U("lost", t->lost);
+	U("lost_no_syn", t->lost_no_syn);
+	U("lost_not_sip", t->lost_not_sip);
+	U("lost_gap", t->lost_gap);
+	U("lost_overlap", t->lost_overlap);
+	U("lost_too_big", t->lost_too_big);
+	U("lost_bounds", t->lost_bounds);
+	U("lost_timeout", t->lost_timeout);
+	U("lost_peer_not_sip", t->lost_peer_not_sip);
+}
+
+/* The kernel's own drop counters (/proc/net/netfilter/nfnetlink_queue). */
+struct kernel_drops {
+	bool known;
+	uint64_t queue_dropped, user_dropped;
+	unsigned len;
+};
+
+static void report_queue(struct daemon *d, struct rep *r, const struct kernel_drops *k)
+{
+	const struct nat_queue_stats *qs = nat_queue_stats(d->q);
+	bool pass = nat_queue_fail_open(d->q);
+
+	rep_section(r, "queue");
+	U("received", qs->received);
+	U("socket_overruns", qs->enobufs);
+	U("verdict_errors", qs->verdict_errors);
+	U("verdict_send_errors", d->verdicts.send_errors);
+	U("verdict_sends", d->verdicts.sends);
+	U("batch_verdicts", d->verdicts.batch_msgs);
+	U("payload_verdicts", d->verdicts.payload_msgs);
+	U("ct_accept_verdicts", d->verdicts.ct_msgs);
+	U("single_accepts", d->verdicts.single_msgs);
+	U("parse_errors", qs->parse_errors);
+	if (k->known) {
+		U("kernel_queue_dropped", k->queue_dropped);
+		U("kernel_user_dropped", k->user_dropped);
+		rep_text(r, "kernel_queue_len %u of %u\n", k->len, (unsigned)d->cfg.queue_maxlen);
+		if (r->json) {
+			U("kernel_queue_len", k->len);
+			U("kernel_queue_max", d->cfg.queue_maxlen);
+		}
+	}
+	if (r->json)
+		rep_str(r, "overload", pass ? "pass" : "drop");
+	else
+		rep_str(r, "overload", pass
+			? "pass (a full queue lets SIP through un-rewritten, uncounted)"
+			: "drop (a full queue drops SIP, counted above; phones resend)");
+}
+
+static void report_first_packets(const struct nat_exp_stats *s, struct rep *r)
+{
+	rep_section(r, "first packets");
+	U("unconfirmed_masters", s->unconfirmed);
+	U("in_verdict", s->in_verdict);
+	U("deferred", s->deferred);
+	U("deferred_sent", s->deferred_sent);
+	U("deferred_retried", s->deferred_retried);
+	U("deferred_failed", s->deferred_failed);
+	U("cancelled", s->cancelled);
+	U("deletes_deferred", s->deletes_deferred);
+	U("refused_full", s->refused_full);
+	rep_i64(r, "last_error", s->last_error);
+	U("batched_after_flush", s->batched);
+	U("sent_at_once", s->sent_at_once);
+}
+
+static const char *ep_str(const struct sipalg_addr *a, char *buf, size_t len)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &a->ip, ip, sizeof(ip));
+	snprintf(buf, len, "%s:%u", ip, a->port);
+	return buf;
+}
+
+struct reg_visit {
+	struct rep *r;
+	time_t now;
+};
+
+static void report_one_reg(void *arg, const struct rtp_master *m, time_t until, bool dirty)
+{
+	struct reg_visit *v = arg;
+	struct rep *r = v->r;
+	char a[32], b[32];
+	long left = (long)(until - v->now);
+
+	if (!r->json) {
+		rep_text(r, "  %s %s -> %s expires in %lds%s\n",
+			 m->l4proto == IPPROTO_TCP ? "tcp" : "udp", ep_str(&m->src, a, sizeof(a)),
+			 ep_str(&m->dst, b, sizeof(b)), left, dirty ? " (timeout raise pending)" : "");
+		return;
+	}
+	rep_obj(r, NULL);
+	rep_str(r, "transport", m->l4proto == IPPROTO_TCP ? "tcp" : "udp");
+	rep_str(r, "phone", ep_str(&m->src, a, sizeof(a)));
+	rep_str(r, "registrar", ep_str(&m->dst, b, sizeof(b)));
+	rep_i64(r, "expires_in_s", left);
+	rep_bool(r, "timeout_raise_pending", dirty, "");
+	rep_end(r, '}');
+}
+
+/* Phones with a live registration (the SIP flow's original direction). */
+static void report_registrations(struct daemon *d, struct rep *r)
+{
+	struct reg_visit v = { r, time(NULL) };
+	unsigned n = nat_reg_count(d->regs), listed;
+
+	rep_text(r, "\nregistered flows (%u%s):\n", n, n > REPORT_REGS_LISTED ? ", first 4096 listed" : "");
+	rep_arr(r, "registrations");
+	listed = nat_reg_foreach(d->regs, REPORT_REGS_LISTED, report_one_reg, &v);
+	rep_end(r, ']');
+	rep_bool(r, "registrations_truncated", listed < n, "");
+}
+
+static void report_mode(struct daemon *d, struct rep *r)
+{
+	if (!r->json) {
+		if (d->degraded)
+			fprintf(r->out, "mode: %s\n", degraded_text);
+		else
+			fprintf(r->out, "mode: helper \"%s\" (nfnetlink_cthelper), queue %u\n",
+				d->cfg.helper_name, d->cfg.queue_num);
+		fprintf(r->out, "alg: %s\n", d->cfg.sw.enabled ? "enabled"
+			: "DISABLED (enabled = no: packets pass byte for byte)");
+		fprintf(r->out, "uptime: %lds\n", (long)(time(NULL) - d->started));
+		fprintf(r->out, "conntrack attached to queued packets: %s\n",
+			nat_queue_has_ct(d->q) ? "yes" : "no (ctnetlink lookups; TCP length kept)");
+		return;
+	}
+	rep_str(r, "mode", d->degraded ? "degraded" : "helper");
+	rep_str(r, "helper", d->cfg.helper_name);
+	U("queue", d->cfg.queue_num);
+	rep_bool(r, "alg_enabled", d->cfg.sw.enabled, "");
+	rep_bool(r, "expectations_possible", !d->degraded, "");
+	rep_i64(r, "uptime_s", (long long)(time(NULL) - d->started));
+	rep_bool(r, "conntrack_attached", nat_queue_has_ct(d->q), "");
+}
+
+static void report_status_socket(struct daemon *d, struct rep *r)
+{
+	const struct status_srv_stats *s = status_srv_stats(d->status);
+
+	rep_section(r, "status socket");
+	U("clients_now", s->clients);
+	U("served", s->served);
+	U("slow_readers_dropped", s->dropped_slow);
+	U("refused_busy", s->refused_busy);
+}
+
+static void report(void *arg, FILE *out, bool json)
 {
 	struct daemon *d = arg;
 	const struct nat_counters *c = &d->path.c;
-	const struct nat_queue_stats *qs = nat_queue_stats(d->q);
 	const struct rtp_stats *rs = d->rtp ? rtp_table_stats(d->rtp) : NULL;
-	uint64_t qdrop = 0, udrop = 0;
-	unsigned qlen = 0;
+	struct kernel_drops k = { 0 };
+	struct rep rr, *r = &rr;
 
-	if (d->degraded)
-		fprintf(out, "mode: %s\n", degraded_text);
-	else
-		fprintf(out, "mode: helper \"%s\" (nfnetlink_cthelper), queue %u\n",
-			d->cfg.helper_name, d->cfg.queue_num);
-	fprintf(out, "alg: %s\n", d->cfg.sw.enabled ? "enabled" : "DISABLED (enabled = no: packets pass byte for byte)");
-	fprintf(out, "uptime: %lds\n", (long)(time(NULL) - d->started));
-	fprintf(out, "conntrack attached to queued packets: %s\n",
-		nat_queue_has_ct(d->q) ? "yes" : "no (ctnetlink lookups; TCP length kept)");
-	fprintf(out, "\n[packets]\n");
-	fprintf(out, "packets %llu\nrewritten %llu\nunchanged %llu\ndisabled_passed %llu\n",
-		(unsigned long long)c->packets, (unsigned long long)c->rewritten,
-		(unsigned long long)c->unchanged, (unsigned long long)c->disabled);
-	fprintf(out, "\n[rewrites by kind]\n");
-	for (int k = 0; k < SIPALG_EDIT_KIND_MAX; k++)
-		fprintf(out, "%s %llu\n", sipalg_edit_kind_str((enum sipalg_edit_kind)k),
-			(unsigned long long)c->edits[k]);
-	fprintf(out, "\n[messages by engine status]\n");
+	k.known = nat_queue_kernel_drops(d->cfg.queue_num, &k.queue_dropped, &k.user_dropped,
+					 &k.len) == 0;
+	rep_open(r, out, json);
+	report_mode(d, r);
+	rep_section(r, "packets");
+	U("packets", c->packets);
+	U("rewritten", c->rewritten);
+	U("unchanged", c->unchanged);
+	U("disabled_passed", c->disabled);
+	rep_section(r, "rewrites by kind");
+	for (int i = 0; i < SIPALG_EDIT_KIND_MAX; i++)
+		U(sipalg_edit_kind_str((enum sipalg_edit_kind)i), c->edits[i]);
+	rep_section(r, "messages by engine status");
 	for (int s = 0; s <= SIPALG_TOO_BIG; s++)
-		fprintf(out, "%s %llu\n", sipalg_status_str((enum sipalg_status)s),
-			(unsigned long long)c->status[s]);
-	fprintf(out, "\n[passed unchanged because]\n");
-	fprintf(out, "no_payload %llu\n", (unsigned long long)c->no_payload);
-	fprintf(out, "not_ipv4_udp_tcp %llu\ntruncated_copy %llu\nno_binding %llu\n"
-		"binding_from_mark %llu\ntcp_length_change_refused %llu\n"
-		"internal_errors %llu\n",
-		(unsigned long long)c->not_ipv4_l4, (unsigned long long)c->truncated,
-		(unsigned long long)c->no_binding, (unsigned long long)c->binding_from_mark,
-		(unsigned long long)c->tcp_len_refused,
-		(unsigned long long)c->internal_errors);
-	if (d->path.tcp_streams) {
-		const struct nat_tcp_counters *t = nat_tcp_counters(d->path.tcp_streams);
-
-		fprintf(out, "\n[tcp streams]\n");
-		fprintf(out, "tracked %u\nheld_bytes %zu\ncreated %llu\nfreed %llu\n"
-			"segments_held %llu\nruns %llu\nmulti_segment_runs %llu\n"
-			"retransmits_replayed %llu\nretransmits_resequenced %llu\nretransmits_passed %llu\n"
-			"released_unchanged %llu\npassed_untracked %llu\nnot_tracked_table_full %llu\n",
-			nat_tcp_count(d->path.tcp_streams), nat_tcp_held_bytes(d->path.tcp_streams),
-			(unsigned long long)t->streams_created, (unsigned long long)t->streams_freed,
-			(unsigned long long)t->held, (unsigned long long)t->runs,
-			(unsigned long long)t->multi_segment_runs,
-			(unsigned long long)t->retransmits_replayed,
-			(unsigned long long)t->retransmits_resequenced,
-			(unsigned long long)t->retransmits_passed,
-			(unsigned long long)c->tcp_released_unchanged,
-			(unsigned long long)t->passed_lost, (unsigned long long)t->no_state);
-		fprintf(out, "lost %llu\nlost_no_syn %llu\nlost_not_sip %llu\nlost_gap %llu\n"
-			"lost_overlap %llu\nlost_too_big %llu\nlost_bounds %llu\nlost_timeout %llu\n"
-			"lost_peer_not_sip %llu\n",
-			(unsigned long long)t->lost, (unsigned long long)t->lost_no_syn,
-			(unsigned long long)t->lost_not_sip, (unsigned long long)t->lost_gap,
-			(unsigned long long)t->lost_overlap, (unsigned long long)t->lost_too_big,
-			(unsigned long long)t->lost_bounds, (unsigned long long)t->lost_timeout,
-			(unsigned long long)t->lost_peer_not_sip);
-	}
-	fprintf(out, "\n[queue]\n");
-	fprintf(out, "received %llu\nsocket_overruns %llu\nverdict_errors %llu\n"
-		"verdict_send_errors %llu\nverdict_sends %llu\nbatch_verdicts %llu\n"
-		"payload_verdicts %llu\nct_accept_verdicts %llu\nsingle_accepts %llu\nparse_errors %llu\n",
-		(unsigned long long)qs->received, (unsigned long long)qs->enobufs,
-		(unsigned long long)qs->verdict_errors,
-		(unsigned long long)d->verdicts.send_errors,
-		(unsigned long long)d->verdicts.sends,
-		(unsigned long long)d->verdicts.batch_msgs,
-		(unsigned long long)d->verdicts.payload_msgs,
-		(unsigned long long)d->verdicts.ct_msgs,
-		(unsigned long long)d->verdicts.single_msgs,
-		(unsigned long long)qs->parse_errors);
-	if (nat_queue_kernel_drops(d->cfg.queue_num, &qdrop, &udrop, &qlen) == 0)
-		fprintf(out, "kernel_queue_dropped %llu\nkernel_user_dropped %llu\n"
-			"kernel_queue_len %u of %u\n",
-			(unsigned long long)qdrop, (unsigned long long)udrop, qlen,
-			(unsigned)d->cfg.queue_maxlen);
-	fprintf(out, "overload %s\n", nat_queue_fail_open(d->q)
-		? "pass (a full queue lets SIP through un-rewritten, uncounted)"
-		: "drop (a full queue drops SIP, counted above; phones resend)");
-	fprintf(out, "\n[registrations]\nflows %u\ntable_full %llu\n"
-		"timeouts_in_verdict %llu\nmarked_dirty %llu\ndirty_now %u\n"
-		"timeouts_set %llu\ntimeout_errors %llu\nbacklog_ticks %llu\n",
-		nat_reg_count(d->regs), (unsigned long long)c->reg_table_full,
-		(unsigned long long)c->reg_timeouts_in_verdict,
-		(unsigned long long)c->reg_marked_dirty, nat_reg_dirty_count(d->regs),
-		(unsigned long long)c->reg_timeouts_set,
-		(unsigned long long)c->reg_timeout_errors,
-		(unsigned long long)d->reg_backlog_ticks);
-	fprintf(out, "\n[addresses]\nwatched %s\nlost %llu\ndialogs_flushed %llu\nsip_flows_flushed %llu\n",
-		d->addrs ? "yes (rtnetlink)" : "no (re-read every 60 s)",
-		(unsigned long long)d->addrs_lost, (unsigned long long)d->addr_dialogs_flushed,
-		(unsigned long long)d->addr_flows_flushed);
-	fprintf(out, "\n[expectations]\n");
+		U(sipalg_status_str((enum sipalg_status)s), c->status[s]);
+	rep_section(r, "passed unchanged because");
+	U("no_payload", c->no_payload);
+	U("not_ipv4_udp_tcp", c->not_ipv4_l4);
+	U("truncated_copy", c->truncated);
+	U("no_binding", c->no_binding);
+	U("binding_from_mark", c->binding_from_mark);
+	U("tcp_length_change_refused", c->tcp_len_refused);
+	U("internal_errors", c->internal_errors);
+	if (d->path.tcp_streams)
+		report_tcp(d, r);
+	report_queue(d, r, &k);
+	rep_section(r, "registrations");
+	U("flows", nat_reg_count(d->regs));
+	U("table_full", c->reg_table_full);
+	U("timeouts_in_verdict", c->reg_timeouts_in_verdict);
+	U("marked_dirty", c->reg_marked_dirty);
+	U("dirty_now", nat_reg_dirty_count(d->regs));
+	U("timeouts_set", c->reg_timeouts_set);
+	U("timeout_errors", c->reg_timeout_errors);
+	U("backlog_ticks", d->reg_backlog_ticks);
+	rep_section(r, "addresses");
+	rep_bool(r, "watched", d->addrs != NULL, d->addrs ? "yes (rtnetlink)" : "no (re-read every 60 s)");
+	U("lost", d->addrs_lost);
+	U("dialogs_flushed", d->addr_dialogs_flushed);
+	U("sip_flows_flushed", d->addr_flows_flushed);
+	report_status_socket(d, r);
 	if (!rs) {
-		fprintf(out, "none possible (degraded mode)\n");
-		return;
+		rep_section(r, "expectations");
+		rep_text(r, "none possible (degraded mode)\n");
+	} else {
+		rep_section(r, "expectations");
+		U("created", rs->expect_created);
+		U("failed", rs->expect_failed);
+		U("removed", rs->expect_removed);
+		U("delete_failed", rs->expect_delete_failed);
+		U("ports_exhausted", rs->ports_exhausted);
+		U("ports_in_use", rs->ports_in_use);
+		rep_i64(r, "last_error", rs->last_error);
+		U("sdp_retransmits", rs->retransmits_seen);
+		if (d->rtpnl)
+			U("netlink_timeouts", rtp_nl_stats(d->rtpnl)->timeouts);
+		if (d->path.exp)
+			report_first_packets(&d->path.exp->stats, r);
+		rep_section(r, "dialogs");
+		U("live", rs->dialogs_live);
+		U("created", rs->dialogs_created);
+		U("removed", rs->dialogs_removed);
+		U("refused", rs->dialogs_refused);
+		report_policy(rs, r);
 	}
-	fprintf(out, "created %llu\nfailed %llu\nremoved %llu\ndelete_failed %llu\n"
-		"ports_exhausted %llu\nports_in_use %u\nlast_error %d\n"
-		"sdp_retransmits %llu\n",
-		(unsigned long long)rs->expect_created, (unsigned long long)rs->expect_failed,
-		(unsigned long long)rs->expect_removed,
-		(unsigned long long)rs->expect_delete_failed,
-		(unsigned long long)rs->ports_exhausted, rs->ports_in_use, rs->last_error,
-		(unsigned long long)rs->retransmits_seen);
-	if (d->rtpnl)
-		fprintf(out, "netlink_timeouts %llu\n",
-			(unsigned long long)rtp_nl_stats(d->rtpnl)->timeouts);
-	if (d->path.exp)
-		nat_exp_status(d->path.exp, out);
-	fprintf(out, "\n[dialogs]\nlive %u\ncreated %llu\nremoved %llu\nrefused %llu\n",
-		rs->dialogs_live, (unsigned long long)rs->dialogs_created,
-		(unsigned long long)rs->dialogs_removed, (unsigned long long)rs->dialogs_refused);
-	report_policy(rs, out);
-	rtp_table_dump(d->rtp, out);
+	rep_counters_end(r);
+	/* JSON: the queue's losses in one place, for an alert rule */
+	if (json) {
+		const struct nat_queue_stats *qs = nat_queue_stats(d->q);
+
+		rep_obj(r, "queue_drops");
+		U("socket_overruns", qs->enobufs);
+		if (k.known) {
+			U("kernel_queue_dropped", k.queue_dropped);
+			U("kernel_user_dropped", k.user_dropped);
+		} else {
+			rep_null(r, "kernel_queue_dropped");
+			rep_null(r, "kernel_user_dropped");
+		}
+		rep_bool(r, "overload_pass", nat_queue_fail_open(d->q), "");
+		rep_end(r, '}');
+	}
+	if (rs && !json)
+		rtp_table_dump(d->rtp, out);
+	if (json) {
+		rep_key(r, "media");
+		if (rs)
+			rtp_table_media_json(d->rtp, out);
+		else
+			fputs("null", out);
+		rep_key(r, "dialogs");
+		if (rs)
+			rtp_table_dialogs_json(d->rtp, out, rep_json_string);
+		else
+			fputs("[]", out);
+	}
+	report_registrations(d, r);
+	rep_close(r);
 }
+#undef U
 
 /* ---- SIGHUP ---- */
 
@@ -506,6 +691,7 @@ static void reload(struct daemon *d)
 	d->path.registration_timeout_max = n.registration_timeout_max;
 	d->cfg.log_level = n.log_level;
 	log_setlevel(n.log_level);
+	debug_hooks(d);
 	if (n.overload_pass != d->cfg.overload_pass) {
 		if (nat_queue_set_fail_open(d->q, n.overload_pass) < 0)
 			log_warn("reload: [netfilter] overload not applied");
@@ -649,7 +835,7 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 	struct pollfd pfd[4] = {
 		{ .fd = nat_queue_fd(d->q), .events = POLLIN },
 		{ .fd = d->timer_fd, .events = POLLIN },
-		{ .fd = d->status_fd, .events = POLLIN },
+		{ .fd = status_srv_fd(d->status), .events = POLLIN },
 		{ .fd = d->addrs ? addr_watch_fd(d->addrs) : -1, .events = POLLIN },
 	};
 
@@ -680,7 +866,7 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 		/* a packet may have held a segment; the 1 s timer frees idle streams */
 		deadline = on_tcp_deadline(d);
 		if (pfd[2].revents & POLLIN)
-			status_serve(d->status_fd, report, d);
+			status_srv_run(d->status, report, d);
 		if ((pfd[3].revents & POLLIN) && addr_watch_read(d->addrs, on_addr_event, d) < 0) {
 			log_warn("address events");
 			addr_watch_close(d->addrs);	/* the 60 s refresh still runs */

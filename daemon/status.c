@@ -6,7 +6,6 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 
 #include "status.h"
@@ -65,27 +64,7 @@ void status_close(int fd, const char *path)
 	}
 }
 
-void status_serve(int listen_fd, status_report_fn fn, void *arg)
-{
-	/* A client that stops reading must not stall the packet loop for long. */
-	struct timeval tv = { .tv_sec = 1 };
-	FILE *out;
-	int fd;
-
-	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	out = fdopen(fd, "w");
-	if (!out) {
-		close(fd);
-		return;
-	}
-	fn(arg, out);
-	fclose(out);
-}
-
-int status_main(const char *sock_path)
+int status_main(const char *sock_path, bool json)
 {
 	struct sockaddr_un sa;
 	char buf[4096];
@@ -102,6 +81,12 @@ int status_main(const char *sock_path)
 			sock_path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return -1;
+	}
+	/* the request; a daemon before status_conn.c ignores it and sends text */
+	if (send(fd, json ? "json\n" : "text\n", 5, MSG_NOSIGNAL) != 5) {
+		fprintf(stderr, "sipalgd status: %s: %s\n", sock_path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0)

@@ -1,10 +1,13 @@
 /*
- * status.h - the status socket: a unix stream socket; whoever connects gets
- * one text report (mode, counters, live dialogs and pinholes) and EOF.
+ * status.h - the status socket: a unix stream socket; whoever connects says
+ * "text\n" or "json\n" and gets one report (mode, counters, registrations,
+ * live dialogs and pinholes) and EOF. The daemon's side of each connection
+ * is status_conn.h.
  */
 #ifndef SIPALGD_STATUS_H
 #define SIPALGD_STATUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -12,12 +15,7 @@
 int status_listen(const char *path, char *err, size_t errlen);
 void status_close(int fd, const char *path);
 
-typedef void (*status_report_fn)(void *arg, FILE *out);
-
-/* Accept one waiting client, write fn's report to it, close it. */
-void status_serve(int listen_fd, status_report_fn fn, void *arg);
-
-/* `sipalgd status`: print the daemon's report. 0, or -1 (said on stderr). */
-int status_main(const char *sock_path);
+/* `sipalgd status [--json]`: print the daemon's report. 0, or -1 (said on stderr). */
+int status_main(const char *sock_path, bool json);
 
 #endif

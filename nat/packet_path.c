@@ -212,6 +212,8 @@ long nat_path_rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool 
 		if (res->edits[i].kind < SIPALG_EDIT_KIND_MAX)
 			tally->kind[res->edits[i].kind]++;
 	tally->total += res->n_edits;
+	if (p->on_rewrite)
+		p->on_rewrite(p->on_rewrite_arg, flow, tcp, res);
 	return sipalg_apply(msg, len, res, out, cap);
 }
 

@@ -42,6 +42,8 @@ struct nat_counters {
 	uint64_t reg_table_full;	/* a registration not tracked: table full */
 };
 
+struct nat_flow;
+
 struct nat_path {
 	/* set by the daemon; the pointers stay owned by it */
 	const struct sipalg_switches *sw;
@@ -56,6 +58,10 @@ struct nat_path {
 	struct nat_exp *exp;		/* NULL: a first packet's pinholes go to ctnetlink
 					 * and fail; else verdict_exp.h */
 	struct nat_counters c;
+	/* debug log of each rewritten message (NULL: none), before the splice */
+	void (*on_rewrite)(void *arg, const struct nat_flow *flow, bool tcp,
+			   const struct sipalg_result *res);
+	void *on_rewrite_arg;
 	time_t now;			/* set by the loop before a drain */
 	uint64_t now_ms;		/* CLOCK_MONOTONIC, ms: TCP hold deadlines */
 	/* TCP stream state (tcp_stream.h); limits applied with nat_path_tcp_limits */

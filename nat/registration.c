@@ -256,3 +256,16 @@ void nat_reg_flush_dirty(struct nat_reg_table *t, time_t now, unsigned max,
 	}
 	st->left = t->n_dirty;
 }
+
+unsigned nat_reg_foreach(const struct nat_reg_table *t, unsigned max,
+			 nat_reg_visit_fn fn, void *arg)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < t->cap && k < max; i++)
+		if (t->s[i].used) {
+			fn(arg, &t->s[i].m, t->s[i].until, t->s[i].dirty);
+			k++;
+		}
+	return k;
+}

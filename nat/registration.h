@@ -43,6 +43,12 @@ unsigned nat_reg_ct_timeout(const struct nat_reg_table *t, const struct rtp_mast
 void nat_reg_expire(struct nat_reg_table *t, time_t now);
 unsigned nat_reg_count(const struct nat_reg_table *t);
 
+/* The status list: fn for at most max flows (slot order). Returns how many. */
+typedef void (*nat_reg_visit_fn)(void *arg, const struct rtp_master *m, time_t until,
+				 bool dirty);
+unsigned nat_reg_foreach(const struct nat_reg_table *t, unsigned max,
+			 nat_reg_visit_fn fn, void *arg);
+
 /* A packet of flow m passed without the verdict route: re-raise it from the timer. */
 void nat_reg_mark_dirty(struct nat_reg_table *t, const struct rtp_master *m);
 /* Flows marked dirty and not re-raised yet. */

@@ -142,6 +142,7 @@ static void batch_run(struct rtp_table *t, struct hole_batch *b)
 				? t->ops->expect_create(t->ops_arg, b->op[i].e)
 				: t->ops->expect_delete(t->ops_arg, b->op[i].e);
 	}
+	rtp_log_ops(t, b->op, b->n);
 	for (i = 0; i < b->n; i++) {
 		int err = b->op[i].err;
 

@@ -189,7 +189,22 @@ void rtp_expect_lost(struct rtp_table *t, const struct rtp_expect *e, int err);
 void rtp_expire(struct rtp_table *t, time_t now);
 
 const struct rtp_stats *rtp_table_stats(const struct rtp_table *t);
+
+/*
+ * Debug log (rtp/pinhole_log.c): fn sees every create/delete the kernel ops
+ * were asked for, its result (0 or -errno) and why (the message - direction,
+ * method or status, Call-ID - or the timer, flush, shutdown). NULL: off.
+ */
+typedef void (*rtp_pinhole_log_fn)(void *arg, bool create, const struct rtp_expect *e,
+				   int err, const char *why);
+void rtp_table_set_log(struct rtp_table *t, rtp_pinhole_log_fn fn, void *arg);
 /* Human-readable: live dialogs with their streams and pinholes. */
 void rtp_table_dump(const struct rtp_table *t, FILE *out);
+/* The same as JSON (docs/status.schema.json): the header as one object
+ * ("media"), the dialogs as one array ("dialogs"). json_string writes a
+ * quoted, escaped string (Call-IDs and tags are untrusted bytes). */
+void rtp_table_media_json(const struct rtp_table *t, FILE *out);
+void rtp_table_dialogs_json(const struct rtp_table *t, FILE *out,
+			    void (*json_string)(FILE *out, const char *s));
 
 #endif

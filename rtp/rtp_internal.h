@@ -112,7 +112,15 @@ struct rtp_table {
 	unsigned next_class;		/* round robin over cfg.expect_classes */
 	unsigned n_local;
 	struct rtp_local_addr local[RTP_LOCAL_MAX];
+	rtp_pinhole_log_fn log_fn;	/* pinhole_log.c */
+	void *log_arg;
+	char why[192];
 };
+
+/* pinhole_log.c: the reason for what follows (formatted only with a log set),
+ * and the report of a batch's results. */
+void rtp_why(struct rtp_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rtp_log_ops(struct rtp_table *t, const struct rtp_expect_op *ops, unsigned n);
 
 /* Allocation with a byte count (stats.mem_bytes): sized frees. */
 void *rtp_zalloc(struct rtp_table *t, size_t n);

@@ -247,6 +247,16 @@ static int map_inbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 	return 0;
 }
 
+/* For the debug log: the message that makes the pinhole work that follows. */
+static void note_why(struct rtp_table *t, bool inbound, const struct sipalg_facts *f)
+{
+	if (f->is_request)
+		rtp_why(t, "%s %s call-id %s", inbound ? "in" : "out", f->method, f->call_id);
+	else
+		rtp_why(t, "%s %d (%s) call-id %s", inbound ? "in" : "out", f->status_code,
+			f->method, f->call_id);
+}
+
 int rtp_map_media(void *arg, enum sipalg_dir dir,
 		  const struct sipalg_facts *msg, unsigned idx,
 		  const struct sipalg_media *m,
@@ -256,6 +266,7 @@ int rtp_map_media(void *arg, enum sipalg_dir dir,
 
 	if (!mc || !mc->table || !msg || !m || !out || !out_rtcp)
 		return -1;
+	note_why(mc->table, dir == SIPALG_INBOUND, msg);
 	if (dir == SIPALG_OUTBOUND)
 		return map_outbound(mc, msg, idx, m, out, out_rtcp);
 	return map_inbound(mc, msg, m, out, out_rtcp);
@@ -394,6 +405,7 @@ void rtp_after_message(struct rtp_msg *mc, const struct sipalg_result *res)
 	inbound = mc->dir == SIPALG_INBOUND;
 	if (!f->call_id[0] || !t->cfg.expectations)
 		return;
+	note_why(t, inbound, f);
 	d = lookup(mc, f);
 	if (!d) {
 		/* An incoming offer (or a late offer in a 2xx) starts a dialog:

@@ -91,6 +91,7 @@ void rtp_table_free(struct rtp_table *t)
 {
 	if (!t)
 		return;
+	rtp_why(t, "shutdown");
 	dialog_foreach(t, remove_one, NULL);
 	port_pool_free(t->pool);
 	free(t->bucket);
@@ -132,8 +133,10 @@ unsigned rtp_table_flush(struct rtp_table *t)
 {
 	unsigned n = 0;
 
-	if (t)
+	if (t) {
+		rtp_why(t, "flush: ALG or expectations switched off");
 		dialog_foreach(t, flush_one, &n);
+	}
 	return n;
 }
 
@@ -167,8 +170,10 @@ unsigned rtp_table_flush_public(struct rtp_table *t, uint32_t ip)
 {
 	struct by_public b = { .ip = ip };
 
-	if (t)
+	if (t) {
+		rtp_why(t, "public address lost");
 		dialog_foreach(t, flush_public_one, &b);
+	}
 	return b.n;
 }
 
@@ -215,6 +220,7 @@ static void expire_one(struct rtp_table *t, struct rtp_dialog *d, void *arg)
 
 void rtp_expire(struct rtp_table *t, time_t now)
 {
+	rtp_why(t, "dialog timeout");
 	dialog_foreach(t, expire_one, &now);
 }
 
