@@ -7,6 +7,9 @@ docs/status.schema.json uses (no network, no packages).
       also: every key removed, and every number/boolean/string given a wrong type, one at
       a time, must be refused (the checker can fail) - except the removal of a key named
       by --optional (a dotted path, list indexes as numbers)
+  json_schema_check.py SCHEMA DOC --part KEY...
+      DOC is an object holding only some top-level members: each DOC[KEY] is checked
+      against the schema's properties[KEY] (the unit tests' pieces of a report)
 
 Keywords: type, const, enum, properties, required, additionalProperties, items,
 maxItems, minimum, maximum, oneOf, $ref (#/$defs/...), format ipv4; $schema, $id,
@@ -136,7 +139,21 @@ def main():
     schema = json.load(open(sys.argv[1]))
     with open(sys.argv[2], "rb") as f:
         doc = json.loads(f.read().decode("utf-8"))	# strict: bad UTF-8 fails here
-    errs = validate(schema, doc)
+    args = sys.argv[3:]
+    parts = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--part"]
+
+    def errors(d):
+        if not parts:
+            return validate(schema, d)
+        e = []
+        for k in parts:
+            if k not in d:
+                e.append("$: part %r missing" % k)
+            else:
+                check(schema, schema["properties"][k], d[k], "$." + k, e)
+        return e
+
+    errs = errors(doc)
     for e in errs[:50]:
         print("schema: " + e, file=sys.stderr)
     if errs:
@@ -146,11 +163,10 @@ def main():
         missed = []
         for what, d in mutations(doc):
             n += 1
-            if validate(schema, d):
+            if errors(d):
                 caught += 1
             else:
                 missed.append(what)
-        args = sys.argv[3:]
         optional = {"drop " + args[i + 1] for i, a in enumerate(args[:-1]) if a == "--optional"}
         bad = [m for m in missed if m not in optional]
         print("mutations: %d, refused %d, accepted %d (%s)"
