@@ -177,9 +177,9 @@ wait "$ppid" || true
 echo "     SIP round trips, a stalled reader on:    $(cat "$tmp/rtt-stall.json")"
 check "while a reader stalls: another status is answered at once ($ms ms)" \
 	bash -c "grep -q '^clients_now 2$' '$tmp/during.txt' && ((ms < 1000))"
-check "while a reader stalls: no SIP lost, max round trip < 500 ms (a blocking write: seconds), p99 < 3x baseline + 5 ms" python3 -c "
+check "while a reader stalls: no SIP lost, max round trip < 500 ms (a blocking write: seconds), p99 < 3x baseline + 20 ms" python3 -c "
 import json,sys; b=json.load(open('$tmp/rtt-base.json')); s=json.load(open('$tmp/rtt-stall.json'))
-sys.exit(0 if s['answered']==s['sent'] and s['max_ms']<500 and s['p99_ms']<3*b['p99_ms']+5 else 1)"
+sys.exit(0 if s['answered']==s['sent'] and s['max_ms']<500 and s['p99_ms']<3*b['p99_ms']+20 else 1)"
 wait "$spid" || true
 echo "     stalled reader: $(tail -n1 "$tmp/stall.out")"
 status_to "$tmp/after.txt"
