@@ -12,7 +12,10 @@
 
 #include <osipparser2/osip_message.h>
 
-#include "alg_internal.h"
+#include "headers.h"
+#include "plan.h"
+#include "scan.h"
+#include "text.h"
 
 /* Where a host[:port] token sits inside a copied value. */
 struct hostport {

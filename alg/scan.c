@@ -5,7 +5,8 @@
  */
 #include <string.h>
 
-#include "alg_internal.h"
+#include "scan.h"
+#include "text.h"
 
 /* RFC 3261 token characters (runs for every byte of every header name). */
 static bool is_token_char(char c)

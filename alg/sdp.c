@@ -16,7 +16,9 @@
 #include <osipparser2/osip_list.h>
 #include <osipparser2/sdp_message.h>
 
-#include "alg_internal.h"
+#include "plan.h"
+#include "sdp.h"
+#include "text.h"
 
 struct sdp_stream {
 	struct alg_span port;		/* m= port digits */

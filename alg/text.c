@@ -2,7 +2,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "alg_internal.h"
+#include "sipalg.h"
+#include "text.h"
 
 bool alg_is_lws(char c)
 {
@@ -122,23 +123,6 @@ void alg_format_hostport(char *buf, size_t cap, struct in_addr ip,
 		buf[n++] = ':';
 		alg_format_port(buf + n, port);
 	}
-}
-
-bool alg_copy_value(const struct alg_plan *p, struct alg_span sp, char *buf, size_t cap)
-{
-	size_t i;
-
-	/* Keep some zero bytes after the NUL: libosip2's parsers have been seen
-	 * to peek just past the terminator of malformed values. */
-	if (sp.len + 16 >= cap)
-		return false;
-	memset(buf + sp.len, 0, 16);
-	for (i = 0; i < sp.len; i++) {
-		char c = p->msg[sp.off + i];
-		buf[i] = (c == '\r' || c == '\n') ? ' ' : c;
-	}
-	buf[sp.len] = '\0';
-	return true;
 }
 
 struct alg_span alg_trim(const char *msg, struct alg_span sp)
