@@ -180,21 +180,25 @@ static bool param_is_from_ip(const struct alg_plan *p, struct alg_span v)
 	return alg_is_from_ip(p, p->msg + v.off, v.len);
 }
 
-static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_ours)
+/* received=, rport=, maddr= as the grammar found them (offsets within elem). */
+static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_ours,
+		      const struct alg_via_params *vp)
 {
-	static const char *const names[] = { "received", "rport", "maddr" };
-	struct alg_span v[3];
+	struct alg_span v[ALG_VIA_NPARAMS];
 	char text[24];
-	unsigned found = alg_elem_params(p, elem, names, v, 3);
-	bool rport_set = (found & 2) && v[1].len;
+	unsigned found = vp->found, k;
+	bool rport_set, rport_ours, received_ours;
 	uint16_t port = 0;
-	bool rport_ours = rport_set && alg_port_parse(p->msg + v[1].off, v[1].len, &port) &&
-			  port == p->from.port;
+
+	for (k = 0; k < ALG_VIA_NPARAMS; k++)
+		v[k] = (struct alg_span){ elem.off + vp->off[k], vp->len[k] };
+	rport_set = (found & 2) && v[1].len;
+	rport_ours = rport_set && alg_port_parse(p->msg + v[1].off, v[1].len, &port) &&
+		     port == p->from.port;
 	/* received= is an address only; with an rport= beside it, the pair names
 	 * one binding, and another binding's pair (a hairpin through the same
 	 * public address) is left alone. */
-	bool received_ours = (found & 1) && param_is_from_ip(p, v[0]) &&
-			     (!rport_set || rport_ours);
+	received_ours = (found & 1) && param_is_from_ip(p, v[0]) && (!rport_set || rport_ours);
 
 	alg_format_ipv4(text, p->to.ip);
 	if (received_ours && alg_edit_add(p, v[0].off, v[0].len, text, SIPALG_EDIT_VIA) < 0)
@@ -218,6 +222,7 @@ int alg_rewrite_via(struct alg_plan *p, struct alg_span elem)
 {
 	const char *s = p->msg + elem.off;
 	struct alg_hostport hp;
+	struct alg_via_params vp;
 	bool ours = false, top = !p->seen_via;
 
 	p->seen_via = true;
@@ -225,7 +230,7 @@ int alg_rewrite_via(struct alg_plan *p, struct alg_span elem)
 		return 0;
 	/* The strict grammar both judges the element and finds its sent-by: no
 	 * second reading to disagree with (sip_grammar.c). */
-	if (!alg_via_grammar(s, elem.len, &hp))
+	if (!alg_via_grammar(s, elem.len, &hp, &vp))
 		return alg_fail(p, SIPALG_UNPARSABLE, "Via unparsable");
 	/* the sender's own address as it names it (a TCP phone's listening port) */
 	if (top && alg_is_from_ip(p, s + hp.host_off, hp.host_len)) {
@@ -242,7 +247,7 @@ int alg_rewrite_via(struct alg_plan *p, struct alg_span elem)
 	ours = names_from(p, s, &hp);
 	if (ours && replace_hostport(p, elem.off, &hp, SIPALG_EDIT_VIA) < 0)
 		return -1;
-	return via_params(p, elem, ours);
+	return via_params(p, elem, ours, &vp);
 }
 
 static enum sipalg_edit_kind edit_kind(enum alg_hdr_kind kind)

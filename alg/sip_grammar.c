@@ -30,10 +30,25 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* RFC 3261 token characters. */
+/* RFC 3261 token characters: a table, as this runs for every byte. */
+static const bool token_char[256] = {
+	['-'] = 1, ['.'] = 1, ['!'] = 1, ['%'] = 1, ['*'] = 1, ['_'] = 1, ['+'] = 1,
+	['`'] = 1, ['\''] = 1, ['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 static bool is_token(char c)
 {
-	return is_alnum(c) || (c && strchr("-.!%*_+`'~", c));
+	return token_char[(unsigned char)c];
 }
 
 static bool is_hex(char c)
@@ -115,21 +130,44 @@ static bool hostport(const char *s, size_t n, size_t i, bool lws_colon, struct a
  * and '"'. Loose on purpose: phones put addresses with ports and '@' in
  * branch= and received= (libosip2 took them), and we rewrite no value of
  * another grammar than a dotted quad or a port, each checked where it is
- * used; quotes and parentheses are refused: readers split quoted ';'
- * differently, and libosip2 takes '(' for the start of a comment. */
+ * used; quotes, parentheses and angle brackets are refused: readers split
+ * quoted ';' differently, libosip2 takes '(' for the start of a comment, and
+ * our parameter scanner jumps over <...>. */
 static size_t via_value(const char *s, size_t n, size_t i)
 {
 	while (i < n && (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f &&
-	       !strchr(";,\"()", s[i]))
+	       s[i] != ';' && s[i] != ',' && s[i] != '"' && s[i] != '(' && s[i] != ')' &&
+	       s[i] != '<' && s[i] != '>')
 		i++;
 	return i;
 }
 
-bool alg_via_grammar(const char *s, size_t n, struct alg_hostport *hp)
+/* Which of received/rport/maddr s[0,n) names (any case), or -1. */
+static int via_param_kind(const char *s, size_t n)
+{
+	static const char *const names[ALG_VIA_NPARAMS] = { "received", "rport", "maddr" };
+	int k;
+
+	for (k = 0; k < ALG_VIA_NPARAMS; k++) {
+		size_t i;
+
+		if (strlen(names[k]) != n)
+			continue;
+		for (i = 0; i < n && (s[i] | 0x20) == names[k][i]; i++)
+			;
+		if (i == n)
+			return k;
+	}
+	return -1;
+}
+
+bool alg_via_grammar(const char *s, size_t n, struct alg_hostport *hp,
+		     struct alg_via_params *vp)
 {
 	size_t i = 0, j;
 	int part;
 
+	vp->found = 0;
 	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
 	for (part = 0; part < 3; part++) {
 		j = token(s, n, i);
@@ -148,13 +186,19 @@ bool alg_via_grammar(const char *s, size_t n, struct alg_hostport *hp)
 		return false;
 	i = sws(s, n, hp->end);
 	while (i < n) {			/* *( SEMI via-params ) */
+		size_t voff, vend;
+		int kind;
+
 		if (s[i] != ';')
 			return false;
 		i = sws(s, n, i + 1);
 		j = token(s, n, i);
 		if (j == i)
 			return false;
+		kind = via_param_kind(s + i, j - i);
 		i = sws(s, n, j);
+		voff = i;
+		vend = i;
 		if (i < n && s[i] == '=') {
 			i = sws(s, n, i + 1);
 			j = via_value(s, n, i);
@@ -162,7 +206,14 @@ bool alg_via_grammar(const char *s, size_t n, struct alg_hostport *hp)
 			 * but not "branch=;rport") */
 			if (j == i && j < n)
 				return false;
+			voff = i;
+			vend = j;
 			i = sws(s, n, j);
+		}
+		if (kind >= 0 && !(vp->found & (1u << kind))) {
+			vp->found |= 1u << kind;
+			vp->off[kind] = voff;
+			vp->len[kind] = vend - voff;
 		}
 	}
 	return true;

@@ -18,12 +18,22 @@ struct alg_hostport {
 	size_t end;			/* just after the token */
 };
 
+/* The Via parameters we rewrite, as the grammar read them: the first of
+ * each name (any case); bit k of found set when VIA_P_k is there, its value
+ * at off[k] (len[k] 0 when it has none). */
+enum { ALG_VIA_RECEIVED, ALG_VIA_RPORT, ALG_VIA_MADDR, ALG_VIA_NPARAMS };
+struct alg_via_params {
+	unsigned found;
+	size_t off[ALG_VIA_NPARAMS], len[ALG_VIA_NPARAMS];
+};
+
 /*
  * One via-parm (one element of a Via header, trimmed):
  *   sent-protocol LWS sent-by *( SEMI via-params )
- * with token parameter names and unquoted values (no "()"). True and *hp = sent-by when
- * s[0,n) meets it.
+ * with token parameter names and unquoted values (no "()<>"). True, *hp =
+ * sent-by and *vp = received/rport/maddr when s[0,n) meets it.
  */
-bool alg_via_grammar(const char *s, size_t n, struct alg_hostport *hp);
+bool alg_via_grammar(const char *s, size_t n, struct alg_hostport *hp,
+		     struct alg_via_params *vp);
 
 #endif
