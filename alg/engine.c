@@ -8,8 +8,6 @@
  * SIPALG_DISABLED.
  */
 #include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "body.h"
@@ -177,11 +175,22 @@ static void register_expiry(struct alg_plan *p, const struct hdr_state *hs)
 		f->expires = hs->expires_hdr;
 }
 
-static int cmp_edit(const void *a, const void *b)
+/* Stable insertion sort by offset: a message has a handful of edits, found
+ * mostly in order, where qsort's set-up cost more than the sort. */
+static void sort_edits(struct sipalg_edit *e, unsigned n)
 {
-	const struct sipalg_edit *x = a, *y = b;
+	unsigned i, j;
 
-	return x->off < y->off ? -1 : x->off > y->off;
+	for (i = 1; i < n; i++) {
+		struct sipalg_edit t;
+
+		if (e[i - 1].off <= e[i].off)
+			continue;
+		t = e[i];
+		for (j = i; j > 0 && e[j - 1].off > t.off; j--)
+			e[j] = e[j - 1];
+		e[j] = t;
+	}
 }
 
 /* Sort, check, then fix Content-Length for the body's change in size. */
@@ -200,13 +209,13 @@ static int finish_edits(struct alg_plan *p, const struct hdr_state *hs, struct a
 
 		if (newlen < 0 || newlen > SIPALG_MAX_MSG)
 			return alg_fail(p, SIPALG_TOO_BIG, "body too big after rewrite");
-		snprintf(text, sizeof(text), "%ld", newlen);
+		alg_format_port(text, (uint16_t)newlen);	/* <= 65535: same digits */
 		for (i = 0; i < hs->n_cl; i++)
 			if (alg_edit_add(p, hs->cl[i].off, hs->cl[i].len, text,
 					 SIPALG_EDIT_CONTENT_LENGTH) < 0)
 				return -1;
 	}
-	qsort(res->edits, res->n_edits, sizeof(res->edits[0]), cmp_edit);
+	sort_edits(res->edits, res->n_edits);
 	for (i = 0; i < res->n_edits; i++) {
 		const struct sipalg_edit *e = &res->edits[i];
 

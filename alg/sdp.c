@@ -105,9 +105,11 @@ static void scan_attr(const struct alg_plan *p, struct sdp_scan *sc, size_t off,
 			sc->dir = d;
 			sc->dir_set = true;
 		}
-	} else if (m && alg_ieq(s, n, "rtcp-mux")) {
+	} else if (!m || n < 5 || !alg_ieq(s, 4, "rtcp")) {
+		return;		/* rtpmap, fmtp...: one test, not two */
+	} else if (alg_ieq(s, n, "rtcp-mux")) {
 		m->rtcp_mux = true;
-	} else if (m && n > 5 && alg_ieq(s, 5, "rtcp:")) {
+	} else if (n > 5 && s[4] == ':') {
 		struct alg_span tok[4];
 		int k = split(s + 5, n - 5, off + 5, tok, 4);
 
