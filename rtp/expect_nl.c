@@ -167,7 +167,8 @@ long rtp_nl_build_new(void *buf, size_t cap, const struct rtp_expect *e, uint32_
 
 	if (!buf || !e || cap < RTP_NL_MSG_MAX)
 		return -ENOSPC;
-	/* no memset of the buffer: libmnl zeroes headers and attribute padding */
+	/* no memset of the buffer: libmnl zeroes the headers, put_padded() the
+	 * attribute padding */
 	/* EXCL: without it an existing expectation on this tuple only gets its
 	 * timeout refreshed (ctnetlink_change_expect) and keeps its own NAT
 	 * target - after a daemon restart, possibly another phone's. */
