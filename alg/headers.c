@@ -228,6 +228,8 @@ int alg_rewrite_via(struct alg_plan *p, struct alg_span elem)
 	p->seen_via = true;
 	if (!alg_mentions_from_ip(p, elem))
 		return 0;
+	if (elem.len + 16 >= ALG_ELEM_MAX)	/* the limit the libosip2 copy had */
+		return alg_fail(p, SIPALG_UNPARSABLE, "Via too long");
 	/* The strict grammar both judges the element and finds its sent-by: no
 	 * second reading to disagree with (sip_grammar.c). */
 	if (!alg_via_grammar(s, elem.len, &hp, &vp))
@@ -294,6 +296,7 @@ int alg_rewrite_uri_header(struct alg_plan *p, struct alg_span elem, enum alg_hd
 	osip_from_t *from = NULL;
 	osip_contact_t *contact = NULL;
 	const osip_uri_t *url = NULL;
+	struct alg_hostport hp;
 	size_t uoff, ulen;
 	int r;
 
@@ -301,6 +304,13 @@ int alg_rewrite_uri_header(struct alg_plan *p, struct alg_span elem, enum alg_hd
 		return 0;
 	if (!alg_copy_value(p, elem, buf, sizeof(buf)))
 		return alg_fail(p, SIPALG_UNPARSABLE, "header value too long");
+	/* The common forms (<sip:user@host:port>;params) by the strict grammar,
+	 * which locates the host itself; anything else by libosip2 as before. */
+	if (alg_uri_elem_fast(buf, elem.len, &hp)) {
+		if (!names_from(p, buf, &hp))
+			return 0;
+		return replace_hostport(p, elem.off, &hp, edit_kind(kind));
+	}
 	if (kind == ALG_H_CONTACT) {
 		if (osip_contact_init(&contact) != 0)
 			return alg_fail(p, SIPALG_UNPARSABLE, "out of memory");

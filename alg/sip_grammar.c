@@ -218,3 +218,152 @@ bool alg_via_grammar(const char *s, size_t n, struct alg_hostport *hp,
 	}
 	return true;
 }
+
+/* user / password characters we take without a second opinion: unreserved,
+ * %HH escapes and the user-unreserved ones but ';' '?' '/' (RFC 3261 25.1). */
+static bool is_user_char(char c)
+{
+	return is_alnum(c) || (c && strchr("-_.!~*'()%&=+$,", c));
+}
+
+/* uri-parameter characters: unreserved, %HH and param-unreserved. */
+static bool is_param_char(char c)
+{
+	return is_alnum(c) || (c && strchr("-_.!~*'()%[]/:&+$", c));
+}
+
+static bool escapes_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '%' && (i + 2 >= n || !is_hex(s[i + 1]) || !is_hex(s[i + 2])))
+			return false;
+	return true;
+}
+
+/* sip-uri at s[i, end): the index after it, or 0 on anything outside the
+ * fast path. In angle brackets the URI runs to end and may carry
+ * uri-params; bare (an addr-spec), ';' starts the header params, so the URI
+ * has none. */
+static size_t sip_uri(const char *s, size_t i, size_t end, bool in_angle,
+		      struct alg_hostport *hp)
+{
+	size_t j, at = 0, k;
+
+	if (end - i >= 4 && (s[i] | 0x20) == 's' && (s[i + 1] | 0x20) == 'i' &&
+	    (s[i + 2] | 0x20) == 'p' && s[i + 3] == ':')
+		i += 4;
+	else if (end - i >= 5 && (s[i] | 0x20) == 's' && (s[i + 1] | 0x20) == 'i' &&
+		 (s[i + 2] | 0x20) == 'p' && (s[i + 3] | 0x20) == 's' && s[i + 4] == ':')
+		i += 5;
+	else
+		return 0;
+	/* userinfo: only user/password characters up to the one '@' */
+	for (j = i; j < end && (is_user_char(s[j]) || s[j] == ':'); j++)
+		;
+	if (j < end && s[j] == '@') {
+		const char *colon = memchr(s + i, ':', j - i);
+
+		/* user [ ":" password ], both non-empty, one colon */
+		if (j == i || !escapes_ok(s + i, j - i) || s[i] == ':' ||
+		    (colon && (colon == s + j - 1 ||
+			       memchr(colon + 1, ':', (size_t)(s + j - colon - 1)))))
+			return 0;
+		at = j + 1;
+	}
+	if (at)
+		i = at;
+	/* one-letter hosts aside: libosip2 misreads "<sip:r>" (no address is) */
+	if (!hostport(s, end, i, false, hp) || hp->host_len < 2)
+		return 0;
+	/* a host that runs on into user characters is not the host: no '@' seen */
+	j = hp->end;
+	if (!in_angle)
+		return j;
+	while (j < end && s[j] == ';') {	/* uri-parameters */
+		k = j + 1;
+		while (k < end && (is_param_char(s[k]) || s[k] == '='))
+			k++;
+		if (k == j + 1 || !escapes_ok(s + j + 1, k - j - 1))
+			return 0;
+		j = k;
+	}
+	return j;
+}
+
+/* A header parameter value: token, host (IPv6 reference), or a quoted
+ * string without escapes. The index after it, or 0. */
+static size_t param_value(const char *s, size_t n, size_t i)
+{
+	size_t j;
+
+	if (i < n && s[i] == '"') {
+		for (j = i + 1; j < n && s[j] != '"'; j++)
+			if (s[j] == '\\' || s[j] == '\r' || s[j] == '\n' || s[j] == '\0')
+				return 0;
+		return j < n ? j + 1 : 0;
+	}
+	if (i < n && s[i] == '[') {
+		j = ipv6_reference(s, n, i);
+		return j == i ? 0 : j;
+	}
+	j = token(s, n, i);
+	return j == i ? 0 : j;
+}
+
+bool alg_uri_elem_fast(const char *s, size_t n, struct alg_hostport *hp)
+{
+	size_t i = 0, j;
+
+	if (n && s[0] == '"') {			/* quoted display name, no escapes */
+		for (i = 1; i < n && s[i] != '"'; i++)
+			if (s[i] == '\\' || s[i] == '\0')
+				return false;
+		if (i >= n)
+			return false;
+		i = sws(s, n, i + 1);
+		if (i >= n || s[i] != '<')
+			return false;
+	} else {				/* tokens, then '<'; or a bare URI */
+		j = i;
+		/* no '*': libosip2 takes a Contact that starts with it for "*" */
+		while (j < n && ((is_token(s[j]) && s[j] != '*') || s[j] == ' '))
+			j++;
+		if (j < n && s[j] == '<')
+			i = j;
+	}
+	if (i < n && s[i] == '<') {
+		const char *gt = memchr(s + i, '>', n - i);
+
+		if (!gt)
+			return false;
+		j = (size_t)(gt - s);
+		if (sip_uri(s, i + 1, j, true, hp) != j)
+			return false;
+		i = j + 1;
+	} else {
+		j = sip_uri(s, 0, n, false, hp);
+		if (!j)
+			return false;
+		i = j;
+	}
+	i = sws(s, n, i);
+	while (i < n) {				/* *( SEMI generic-param ) */
+		if (s[i] != ';')
+			return false;
+		i = sws(s, n, i + 1);
+		j = token(s, n, i);
+		if (j == i)
+			return false;
+		i = sws(s, n, j);
+		if (i < n && s[i] == '=') {
+			i = sws(s, n, i + 1);
+			j = param_value(s, n, i);
+			if (!j)
+				return false;
+			i = sws(s, n, j);
+		}
+	}
+	return true;
+}

@@ -36,4 +36,17 @@ struct alg_via_params {
 bool alg_via_grammar(const char *s, size_t n, struct alg_hostport *hp,
 		     struct alg_via_params *vp);
 
+/*
+ * A fast path for one element of a URI header (Contact, From, To, Route,
+ * Record-Route) in its common forms only:
+ *   [ display-name ] "<" sip-uri ">" *( SEMI param )  or  sip-uri *( SEMI param )
+ * display-name a quoted string without escapes or tokens; sip-uri "sip:" or
+ * "sips:" [ user [ ":" password ] "@" ] host [ ":" port ] *( ";" uri-param )
+ * with plain characters (no '?' headers, no escapes outside %HH); params
+ * token [ "=" ( token / host / quoted string ) ]. True and *hp = the URI's
+ * host[:port] when s[0,n) is such an element. False says nothing: the
+ * caller judges the element the slow way (libosip2), as before.
+ */
+bool alg_uri_elem_fast(const char *s, size_t n, struct alg_hostport *hp);
+
 #endif
