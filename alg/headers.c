@@ -159,12 +159,18 @@ int alg_rewrite_request_uri(struct alg_plan *p, struct alg_span uri)
 {
 	char buf[ALG_ELEM_MAX];
 	osip_uri_t *url = NULL;
+	struct alg_hostport hp;
 	int r;
 
 	if (!alg_mentions_from_ip(p, uri))
 		return 0;
 	if (!alg_copy_value(p, uri, buf, sizeof(buf)))
 		return alg_fail(p, SIPALG_UNPARSABLE, "Request-URI too long");
+	if (alg_sip_uri_fast(buf, uri.len, &hp)) {	/* as for URI headers */
+		if (!names_from(p, buf, &hp))
+			return 0;
+		return replace_hostport(p, uri.off, &hp, SIPALG_EDIT_REQUEST_URI);
+	}
 	if (osip_uri_init(&url) != 0)
 		return alg_fail(p, SIPALG_UNPARSABLE, "out of memory");
 	if (osip_uri_parse(url, buf) != 0)

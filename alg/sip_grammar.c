@@ -343,6 +343,10 @@ bool alg_uri_elem_fast(const char *s, size_t n, struct alg_hostport *hp)
 			return false;
 		i = j + 1;
 	} else {
+		/* a bare addr-spec with white space anywhere is libosip2's: it
+		 * misread "sip:68:5060" followed by folded spaces */
+		if (memchr(s, ' ', n) || memchr(s, '\t', n))
+			return false;
 		j = sip_uri(s, 0, n, false, hp);
 		if (!j)
 			return false;
@@ -366,4 +370,9 @@ bool alg_uri_elem_fast(const char *s, size_t n, struct alg_hostport *hp)
 		}
 	}
 	return true;
+}
+
+bool alg_sip_uri_fast(const char *s, size_t n, struct alg_hostport *hp)
+{
+	return n && sip_uri(s, 0, n, true, hp) == n;
 }

@@ -49,4 +49,7 @@ bool alg_via_grammar(const char *s, size_t n, struct alg_hostport *hp,
  */
 bool alg_uri_elem_fast(const char *s, size_t n, struct alg_hostport *hp);
 
+/* The same fast path for a bare sip-uri with uri-params (a Request-URI). */
+bool alg_sip_uri_fast(const char *s, size_t n, struct alg_hostport *hp);
+
 #endif

@@ -7,7 +7,8 @@
  * the fast path accepts, both osip_contact_parse() (used for Contact) and
  * osip_from_parse() (the others) accept too, with a sip/sips URL whose host
  * and port are the ones the fast path found - the check the slow path makes
- * before any rewrite. FUZZ_URI_VERBOSE=1 prints the verdicts per input.
+ * before any rewrite. The same bytes as a Request-URI (alg_sip_uri_fast)
+ * against osip_uri_parse(). FUZZ_URI_VERBOSE=1 prints the verdicts per input.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -91,6 +92,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "the fast path accepts an element libosip2 refuses or reads otherwise:\n%.*s\n",
 			(int)size, buf);
 		abort();
+	}
+	/* the same bytes as a Request-URI, against osip_uri_parse() */
+	if (alg_sip_uri_fast(buf, size, &hp)) {
+		osip_uri_t *url = NULL;
+		bool ok;
+
+		if (osip_uri_init(&url) != 0)
+			abort();
+		ok = osip_uri_parse(url, buf) == 0 && url_agrees(url, buf, &hp);
+		osip_uri_free(url);
+		if (!ok) {
+			fprintf(stderr, "the fast path accepts a Request-URI libosip2 refuses or reads otherwise:\n%.*s\n",
+				(int)size, buf);
+			abort();
+		}
 	}
 	return 0;
 }
