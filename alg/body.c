@@ -4,7 +4,11 @@
  */
 #include <string.h>
 
-#include "alg_internal.h"
+#include "body.h"
+#include "plan.h"
+#include "scan.h"
+#include "sdp.h"
+#include "text.h"
 
 /* "type/subtype" at the start of a Content-Type value, case-insensitive. */
 static bool media_type_is(const char *s, size_t n, const char *type, const char *sub)

@@ -8,74 +8,16 @@
  * SIPALG_DISABLED.
  */
 #include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "alg_internal.h"
+#include "body.h"
+#include "headers.h"
+#include "osip_once.h"
+#include "plan.h"
+#include "scan.h"
+#include "text.h"
 
 #define ALG_MAX_CL 4	/* Content-Length headers we track (all must agree) */
-
-int alg_fail(struct alg_plan *p, enum sipalg_status st, const char *reason)
-{
-	if (p->fail == SIPALG_OK) {
-		p->fail = st;
-		p->reason = reason;
-	}
-	return -1;
-}
-
-int alg_edit_add(struct alg_plan *p, size_t off, size_t len, const char *text,
-		 enum sipalg_edit_kind kind)
-{
-	struct sipalg_result *res = p->res;
-	struct sipalg_edit *e;
-	size_t tl;
-
-	tl = strnlen(text, sizeof(e->text) - 1);
-	/* Writing back the same bytes (a map that keeps the port, a binding NAT
-	 * did not translate) is no rewrite: it must not be counted or logged. */
-	if (tl == len && memcmp(p->msg + off, text, len) == 0)
-		return 0;
-	if (res->n_edits >= SIPALG_MAX_EDITS)
-		return alg_fail(p, SIPALG_TOO_BIG, "too many edits");
-	e = &res->edits[res->n_edits++];
-	e->off = off;
-	e->len = len;
-	memcpy(e->text, text, tl);
-	e->text[tl] = '\0';
-	e->kind = kind;
-	return 0;
-}
-
-/* memchr on the first digit then memcmp: for a short needle in a short
- * value this beats glibc memmem's set-up cost. */
-bool alg_mentions_from_ip(const struct alg_plan *p, struct alg_span sp)
-{
-	const char *s = p->msg + sp.off, *end = s + sp.len;
-	size_t n = p->from_ip_len;
-
-	if (!n)
-		return false;
-	while ((size_t)(end - s) >= n) {
-		const char *hit = memchr(s, p->from_ip[0], (size_t)(end - s) - n + 1);
-
-		if (!hit)
-			return false;
-		if (memcmp(hit, p->from_ip, n) == 0)
-			return true;
-		s = hit + 1;
-	}
-	return false;
-}
-
-/* inet_pton takes only strict dotted quads (no leading zeros, 4 parts), in
- * which every address has exactly one spelling: comparing the text with
- * ours is the same test as parsing and comparing, without the copy. */
-bool alg_is_from_ip(const struct alg_plan *p, const char *s, size_t n)
-{
-	return n && n == p->from_ip_len && memcmp(s, p->from_ip, n) == 0;
-}
 
 static void copy_text(char *dst, size_t cap, const char *s, size_t n)
 {
@@ -233,11 +175,22 @@ static void register_expiry(struct alg_plan *p, const struct hdr_state *hs)
 		f->expires = hs->expires_hdr;
 }
 
-static int cmp_edit(const void *a, const void *b)
+/* Stable insertion sort by offset: a message has a handful of edits, found
+ * mostly in order, where qsort's set-up cost more than the sort. */
+static void sort_edits(struct sipalg_edit *e, unsigned n)
 {
-	const struct sipalg_edit *x = a, *y = b;
+	unsigned i, j;
 
-	return x->off < y->off ? -1 : x->off > y->off;
+	for (i = 1; i < n; i++) {
+		struct sipalg_edit t;
+
+		if (e[i - 1].off <= e[i].off)
+			continue;
+		t = e[i];
+		for (j = i; j > 0 && e[j - 1].off > t.off; j--)
+			e[j] = e[j - 1];
+		e[j] = t;
+	}
 }
 
 /* Sort, check, then fix Content-Length for the body's change in size. */
@@ -256,13 +209,13 @@ static int finish_edits(struct alg_plan *p, const struct hdr_state *hs, struct a
 
 		if (newlen < 0 || newlen > SIPALG_MAX_MSG)
 			return alg_fail(p, SIPALG_TOO_BIG, "body too big after rewrite");
-		snprintf(text, sizeof(text), "%ld", newlen);
+		alg_format_port(text, (uint16_t)newlen);	/* <= 65535: same digits */
 		for (i = 0; i < hs->n_cl; i++)
 			if (alg_edit_add(p, hs->cl[i].off, hs->cl[i].len, text,
 					 SIPALG_EDIT_CONTENT_LENGTH) < 0)
 				return -1;
 	}
-	qsort(res->edits, res->n_edits, sizeof(res->edits[0]), cmp_edit);
+	sort_edits(res->edits, res->n_edits);
 	for (i = 0; i < res->n_edits; i++) {
 		const struct sipalg_edit *e = &res->edits[i];
 

@@ -6,7 +6,9 @@
  */
 #include <string.h>
 
-#include "alg_internal.h"
+#include "plan.h"
+#include "scan.h"
+#include "text.h"
 
 /* Offset just past the empty line ending the headers, or 0 if not there yet. */
 static size_t headers_end(const char *s, size_t len)

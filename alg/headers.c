@@ -2,25 +2,23 @@
  * headers.c - rewrites in the header section: Request-URI, Via (sent-by,
  * received=, rport=, maddr=), Contact, Record-Route, Route, From, To.
  *
- * For each element that mentions the address being replaced, the value is
- * copied into a bounded NUL-terminated buffer (offsets 1:1 with the message)
- * and parsed by libosip2; only if that succeeds, and libosip2's host/port
- * agree with the token our scanner located, is the token replaced.
+ * For each element that mentions the address being replaced: a Via must
+ * meet the strict grammar of sip_grammar.c, which also locates its sent-by.
+ * A URI header's value is copied into a bounded NUL-terminated buffer
+ * (offsets 1:1 with the message) and parsed by libosip2; only if that
+ * succeeds, and libosip2's host/port agree with the token our scanner
+ * located, is the token replaced.
  */
 #include <string.h>
 #include <strings.h>
 
 #include <osipparser2/osip_message.h>
 
-#include "alg_internal.h"
-
-/* Where a host[:port] token sits inside a copied value. */
-struct hostport {
-	size_t host_off, host_len;
-	size_t port_off, port_len;
-	bool has_port;
-	size_t end;			/* just after the token */
-};
+#include "headers.h"
+#include "plan.h"
+#include "scan.h"
+#include "sip_grammar.h"
+#include "text.h"
 
 static bool is_host_char(char c)
 {
@@ -37,7 +35,7 @@ static size_t skip_ws(const char *s, size_t n, size_t i)
 
 /* host [ ":" port ] at s[i]; lws_colon allows Via's SWS ":" SWS. */
 static int parse_hostport(const char *s, size_t n, size_t i, bool lws_colon,
-			  struct hostport *hp)
+			  struct alg_hostport *hp)
 {
 	size_t j;
 
@@ -73,7 +71,7 @@ static int parse_hostport(const char *s, size_t n, size_t i, bool lws_colon,
 }
 
 /* URI in s[0,n): 1 = sip/sips host found, 0 = another scheme, -1 = malformed. */
-static int uri_hostport(const char *s, size_t n, struct hostport *hp)
+static int uri_hostport(const char *s, size_t n, struct alg_hostport *hp)
 {
 	size_t i, at = 0;
 
@@ -94,7 +92,7 @@ static int uri_hostport(const char *s, size_t n, struct hostport *hp)
 }
 
 /* Our token and libosip2's reading must name the same host and port. */
-static bool agrees(const char *buf, const struct hostport *hp,
+static bool agrees(const char *buf, const struct alg_hostport *hp,
 		   const char *osip_host, const char *osip_port)
 {
 	const char *h = buf + hp->host_off;
@@ -115,7 +113,7 @@ static bool agrees(const char *buf, const struct hostport *hp,
 }
 
 /* Does the host[:port] token name p->from exactly (absent port = 5060)? */
-static bool names_from(const struct alg_plan *p, const char *buf, const struct hostport *hp)
+static bool names_from(const struct alg_plan *p, const char *buf, const struct alg_hostport *hp)
 {
 	uint16_t port = SIPALG_DEFAULT_PORT;
 
@@ -126,7 +124,7 @@ static bool names_from(const struct alg_plan *p, const char *buf, const struct h
 	return port == p->from.port || (p->from_alt_port && port == p->from_alt_port);
 }
 
-static int replace_hostport(struct alg_plan *p, size_t base, const struct hostport *hp,
+static int replace_hostport(struct alg_plan *p, size_t base, const struct alg_hostport *hp,
 			    enum sipalg_edit_kind kind)
 {
 	char text[32];
@@ -140,7 +138,7 @@ static int rewrite_uri(struct alg_plan *p, size_t base, const char *buf,
 		       size_t uri_off, size_t uri_len, const osip_uri_t *url,
 		       enum sipalg_edit_kind kind)
 {
-	struct hostport hp;
+	struct alg_hostport hp;
 	int r = uri_hostport(buf + uri_off, uri_len, &hp);
 
 	if (r == 0)
@@ -161,12 +159,18 @@ int alg_rewrite_request_uri(struct alg_plan *p, struct alg_span uri)
 {
 	char buf[ALG_ELEM_MAX];
 	osip_uri_t *url = NULL;
+	struct alg_hostport hp;
 	int r;
 
 	if (!alg_mentions_from_ip(p, uri))
 		return 0;
 	if (!alg_copy_value(p, uri, buf, sizeof(buf)))
 		return alg_fail(p, SIPALG_UNPARSABLE, "Request-URI too long");
+	if (alg_sip_uri_fast(buf, uri.len, &hp)) {	/* as for URI headers */
+		if (!names_from(p, buf, &hp))
+			return 0;
+		return replace_hostport(p, uri.off, &hp, SIPALG_EDIT_REQUEST_URI);
+	}
 	if (osip_uri_init(&url) != 0)
 		return alg_fail(p, SIPALG_UNPARSABLE, "out of memory");
 	if (osip_uri_parse(url, buf) != 0)
@@ -177,49 +181,30 @@ int alg_rewrite_request_uri(struct alg_plan *p, struct alg_span uri)
 	return r;
 }
 
-/* sent-by of a Via element: protocol-name/version/transport LWS host[:port]. */
-static int via_sent_by(const char *s, size_t n, struct hostport *hp)
-{
-	size_t i = 0;
-	int part;
-
-	for (part = 0; part < 3; part++) {
-		size_t start = i;
-
-		while (i < n && !alg_is_lws(s[i]) && s[i] != '/')
-			i++;
-		if (i == start)
-			return -1;
-		i = skip_ws(s, n, i);
-		if (part < 2) {
-			if (i >= n || s[i] != '/')
-				return -1;
-			i = skip_ws(s, n, i + 1);
-		}
-	}
-	return parse_hostport(s, n, i, true, hp);
-}
-
 static bool param_is_from_ip(const struct alg_plan *p, struct alg_span v)
 {
 	return alg_is_from_ip(p, p->msg + v.off, v.len);
 }
 
-static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_ours)
+/* received=, rport=, maddr= as the grammar found them (offsets within elem). */
+static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_ours,
+		      const struct alg_via_params *vp)
 {
-	static const char *const names[] = { "received", "rport", "maddr" };
-	struct alg_span v[3];
+	struct alg_span v[ALG_VIA_NPARAMS];
 	char text[24];
-	unsigned found = alg_elem_params(p, elem, names, v, 3);
-	bool rport_set = (found & 2) && v[1].len;
+	unsigned found = vp->found, k;
+	bool rport_set, rport_ours, received_ours;
 	uint16_t port = 0;
-	bool rport_ours = rport_set && alg_port_parse(p->msg + v[1].off, v[1].len, &port) &&
-			  port == p->from.port;
+
+	for (k = 0; k < ALG_VIA_NPARAMS; k++)
+		v[k] = (struct alg_span){ elem.off + vp->off[k], vp->len[k] };
+	rport_set = (found & 2) && v[1].len;
+	rport_ours = rport_set && alg_port_parse(p->msg + v[1].off, v[1].len, &port) &&
+		     port == p->from.port;
 	/* received= is an address only; with an rport= beside it, the pair names
 	 * one binding, and another binding's pair (a hairpin through the same
 	 * public address) is left alone. */
-	bool received_ours = (found & 1) && param_is_from_ip(p, v[0]) &&
-			     (!rport_set || rport_ours);
+	received_ours = (found & 1) && param_is_from_ip(p, v[0]) && (!rport_set || rport_ours);
 
 	alg_format_ipv4(text, p->to.ip);
 	if (received_ours && alg_edit_add(p, v[0].off, v[0].len, text, SIPALG_EDIT_VIA) < 0)
@@ -241,32 +226,25 @@ static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_our
 
 int alg_rewrite_via(struct alg_plan *p, struct alg_span elem)
 {
-	char buf[ALG_ELEM_MAX];
-	osip_via_t *via = NULL;
-	struct hostport hp;
+	const char *s = p->msg + elem.off;
+	struct alg_hostport hp;
+	struct alg_via_params vp;
 	bool ours = false, top = !p->seen_via;
-	int r = 0;
 
 	p->seen_via = true;
 	if (!alg_mentions_from_ip(p, elem))
 		return 0;
-	if (!alg_copy_value(p, elem, buf, sizeof(buf)))
+	if (elem.len + 16 >= ALG_ELEM_MAX)	/* the limit the libosip2 copy had */
 		return alg_fail(p, SIPALG_UNPARSABLE, "Via too long");
-	if (osip_via_init(&via) != 0)
-		return alg_fail(p, SIPALG_UNPARSABLE, "out of memory");
-	if (osip_via_parse(via, buf) != 0)
-		r = alg_fail(p, SIPALG_UNPARSABLE, "Via unparsable");
-	else if (via_sent_by(buf, elem.len, &hp) < 0 ||
-		 !agrees(buf, &hp, via->host, via->port))
-		r = alg_fail(p, SIPALG_UNPARSABLE, "Via sent-by ambiguous");
-	osip_via_free(via);
-	if (r < 0)
-		return r;
+	/* The strict grammar both judges the element and finds its sent-by: no
+	 * second reading to disagree with (sip_grammar.c). */
+	if (!alg_via_grammar(s, elem.len, &hp, &vp))
+		return alg_fail(p, SIPALG_UNPARSABLE, "Via unparsable");
 	/* the sender's own address as it names it (a TCP phone's listening port) */
-	if (top && alg_is_from_ip(p, buf + hp.host_off, hp.host_len)) {
+	if (top && alg_is_from_ip(p, s + hp.host_off, hp.host_len)) {
 		uint16_t port = SIPALG_DEFAULT_PORT;
 
-		if (!hp.has_port || alg_port_parse(buf + hp.port_off, hp.port_len, &port))
+		if (!hp.has_port || alg_port_parse(s + hp.port_off, hp.port_len, &port))
 			p->res->facts.top_via = (struct sipalg_addr){ .ip = p->from.ip, .port = port };
 		/* On a connection the sender is the inside host itself: a port of
 		 * its own in its Via is where it listens (binding.listen_port). */
@@ -274,10 +252,10 @@ int alg_rewrite_via(struct alg_plan *p, struct alg_span elem)
 		    !p->from_alt_port && port != p->from.port)
 			p->from_alt_port = port;
 	}
-	ours = names_from(p, buf, &hp);
+	ours = names_from(p, s, &hp);
 	if (ours && replace_hostport(p, elem.off, &hp, SIPALG_EDIT_VIA) < 0)
 		return -1;
-	return via_params(p, elem, ours);
+	return via_params(p, elem, ours, &vp);
 }
 
 static enum sipalg_edit_kind edit_kind(enum alg_hdr_kind kind)
@@ -324,6 +302,7 @@ int alg_rewrite_uri_header(struct alg_plan *p, struct alg_span elem, enum alg_hd
 	osip_from_t *from = NULL;
 	osip_contact_t *contact = NULL;
 	const osip_uri_t *url = NULL;
+	struct alg_hostport hp;
 	size_t uoff, ulen;
 	int r;
 
@@ -331,6 +310,13 @@ int alg_rewrite_uri_header(struct alg_plan *p, struct alg_span elem, enum alg_hd
 		return 0;
 	if (!alg_copy_value(p, elem, buf, sizeof(buf)))
 		return alg_fail(p, SIPALG_UNPARSABLE, "header value too long");
+	/* The common forms (<sip:user@host:port>;params) by the strict grammar,
+	 * which locates the host itself; anything else by libosip2 as before. */
+	if (alg_uri_elem_fast(buf, elem.len, &hp)) {
+		if (!names_from(p, buf, &hp))
+			return 0;
+		return replace_hostport(p, elem.off, &hp, edit_kind(kind));
+	}
 	if (kind == ALG_H_CONTACT) {
 		if (osip_contact_init(&contact) != 0)
 			return alg_fail(p, SIPALG_UNPARSABLE, "out of memory");

@@ -9,7 +9,7 @@
 
 #include <osipparser2/osip_parser.h>
 
-#include "alg_internal.h"
+#include "osip_once.h"
 
 static pthread_once_t osip_once = PTHREAD_ONCE_INIT;
 

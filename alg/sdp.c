@@ -3,20 +3,18 @@
  * rewrite o=, c=, m= ports and a=rtcp: that name the address being replaced.
  *
  * A line scanner finds the tokens and their offsets. When one of the tokens
- * we rewrite names the replaced address, libosip2's sdp_message_parse() must
- * accept the SDP (all of it but the attribute lines we never change) before
- * any edit is planned, else the message is left untouched. Otherwise the
- * scan alone (no allocation) serves the facts: a far side's SDP costs no
- * libosip2 at all.
+ * we rewrite names the replaced address, the SDP must meet the strict
+ * grammar of sdp_grammar.c (all of it but the attribute lines we never
+ * change) before any edit is planned, else the message is left untouched.
+ * Otherwise the scan alone serves the facts. Nothing here allocates.
  */
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <osipparser2/osip_list.h>
-#include <osipparser2/sdp_message.h>
-
-#include "alg_internal.h"
+#include "plan.h"
+#include "sdp.h"
+#include "sdp_grammar.h"
+#include "text.h"
 
 struct sdp_stream {
 	struct alg_span port;		/* m= port digits */
@@ -37,7 +35,6 @@ struct sdp_scan {
 	bool dir_set;
 	enum sipalg_media_dir dir;
 	unsigned n;
-	bool bad_mline;			/* an m= line libosip2 would misread */
 	struct sdp_stream m[SIPALG_MAX_MEDIA];
 };
 
@@ -108,9 +105,11 @@ static void scan_attr(const struct alg_plan *p, struct sdp_scan *sc, size_t off,
 			sc->dir = d;
 			sc->dir_set = true;
 		}
-	} else if (m && alg_ieq(s, n, "rtcp-mux")) {
+	} else if (!m || n < 5 || !alg_ieq(s, 4, "rtcp")) {
+		return;		/* rtpmap, fmtp...: one test, not two */
+	} else if (alg_ieq(s, n, "rtcp-mux")) {
 		m->rtcp_mux = true;
-	} else if (m && n > 5 && alg_ieq(s, 5, "rtcp:")) {
+	} else if (n > 5 && s[4] == ':') {
 		struct alg_span tok[4];
 		int k = split(s + 5, n - 5, off + 5, tok, 4);
 
@@ -157,11 +156,6 @@ static int scan_line(struct alg_plan *p, struct sdp_scan *sc, size_t off, size_t
 	case 'm':
 		if (sc->n + p->res->facts.n_media >= SIPALG_MAX_MEDIA)
 			return alg_fail(p, SIPALG_TOO_BIG, "too many SDP m-lines");
-		/* RFC 4566: media SP port SP proto 1*(SP fmt). libosip2 5.3 reads
-		 * past the end of anything shorter or with doubled spaces. */
-		if (split(s + 2, n, off, tok, 4) < 4 || memmem(s + 2, n, "  ", 2) ||
-		    memchr(s + 2, '\t', n))
-			sc->bad_mline = true;
 		k = split(s + 2, n, off, tok, 3);
 		memset(&sc->m[sc->n], 0, sizeof(sc->m[0]));
 		fm = &p->res->facts.media[p->res->facts.n_media + sc->n];
@@ -238,58 +232,13 @@ static void fill_facts(struct alg_plan *p, const struct sdp_scan *sc)
 	}
 }
 
-/* Zero bytes after the copy: libosip2 5.3's SDP parser was seen (fuzzing)
- * to read a byte or two past the terminating NUL on malformed lines. */
-#define OSIP_SDP_PAD 16
-
-/* Attribute lines we never rewrite: every a= line except a=rtcp:. */
-static bool untouched_attribute(const char *s, size_t n)
+/* The grammar gates every edit of the SDP: a value our scanner reads one
+ * way and a peer another must not be rewritten. */
+static int validate(struct alg_plan *p, struct alg_span sdp)
 {
-	return n >= 2 && s[0] == 'a' && s[1] == '=' && !(n >= 7 && alg_ieq(s + 2, 5, "rtcp:"));
-}
-
-/*
- * libosip2 must accept the SDP before any byte of it changes. It is handed
- * every line we may rewrite and the structure around them (all but the
- * attribute lines we never touch): the a=rtpmap:/a=fmtp:/... lines cost
- * libosip2 an allocation or three each to parse and free, which was half of
- * the engine's time on an outbound INVITE, and validated nothing we change.
- */
-static int validate(struct alg_plan *p, struct alg_span sdp, const struct sdp_scan *sc)
-{
-	sdp_message_t *msg = NULL;
-	char *copy;
-	size_t n = 0, pos = sdp.off, end = sdp.off + sdp.len;
-	int ok;
-
-	if (sc->bad_mline)
-		return alg_fail(p, SIPALG_UNPARSABLE, "malformed SDP m= line");
-	copy = malloc(sdp.len + 2 + OSIP_SDP_PAD);
-	if (!copy)
-		return alg_fail(p, SIPALG_UNPARSABLE, "out of memory");
-	while (pos < end) {
-		const char *lf = memchr(p->msg + pos, '\n', end - pos);
-		size_t stop = lf ? (size_t)(lf - p->msg) + 1 : end;
-
-		if (!untouched_attribute(p->msg + pos, stop - pos)) {
-			memcpy(copy + n, p->msg + pos, stop - pos);
-			n += stop - pos;
-		}
-		pos = stop;
-	}
-	/* A multipart SDP part loses its last CRLF to the delimiter (RFC 2046);
-	 * libosip2 wants every line terminated. */
-	if (n && copy[n - 1] != '\n') {
-		copy[n++] = '\r';
-		copy[n++] = '\n';
-	}
-	memset(copy + n, 0, OSIP_SDP_PAD);
-	ok = sdp_message_init(&msg) == 0 && sdp_message_parse(msg, copy) == 0 &&
-	     (unsigned)osip_list_size(&msg->m_medias) == sc->n;
-	if (msg)
-		sdp_message_free(msg);
-	free(copy);
-	return ok ? 0 : alg_fail(p, SIPALG_UNPARSABLE, "SDP unparsable");
+	if (!alg_sdp_grammar_ok(p->msg + sdp.off, sdp.len))
+		return alg_fail(p, SIPALG_UNPARSABLE, "SDP breaks the grammar");
+	return 0;
 }
 
 static bool span_is_from(const struct alg_plan *p, struct alg_span sp)
@@ -408,7 +357,7 @@ int alg_sdp_process(struct alg_plan *p, struct alg_span sdp)
 	}
 	fill_facts(p, &sc);
 	if (p->plan && any_sdp_switch(p->sw) && names_us(p, &sc, base)) {
-		if (validate(p, sdp, &sc) < 0)
+		if (validate(p, sdp) < 0)
 			return -1;
 		if (p->sw->sdp_origin && sc.o_ip4 && span_is_from(p, sc.o_addr) &&
 		    edit_ip(p, sc.o_addr, p->to.ip, SIPALG_EDIT_SDP_ORIGIN) < 0)

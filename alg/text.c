@@ -2,7 +2,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "alg_internal.h"
+#include "sipalg.h"
+#include "text.h"
 
 bool alg_is_lws(char c)
 {
@@ -28,17 +29,43 @@ bool alg_ieq(const char *s, size_t n, const char *lit)
 	return lit[n] == '\0';
 }
 
-/* inet_pton accepts only the strict dotted-quad form, so "010.0.0.1" or
- * "10.1" never compare equal to 10.0.0.1: only what a peer would route. */
+/* The strict dotted-quad form inet_pton(AF_INET) accepts, so "010.0.0.1" or
+ * "10.1" never compare equal to 10.0.0.1: only what a peer would route. By
+ * hand (glibc's inet_pton4 rules: 4 parts of 1-3 digits, each <= 255, no
+ * leading zero), without the copy to a C string inet_pton needs; unit test
+ * alg_unit holds it against inet_pton. */
 bool alg_ipv4_parse(const char *s, size_t n, struct in_addr *out)
 {
-	char buf[INET_ADDRSTRLEN];
+	uint8_t b[4] = { 0 };
+	unsigned part = 0, val = 0;
+	bool digit = false;
+	size_t i;
 
-	if (n == 0 || n >= sizeof(buf))
+	if (n == 0 || n >= INET_ADDRSTRLEN)
 		return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	return inet_pton(AF_INET, buf, out) == 1;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c >= '0' && c <= '9') {
+			if (digit && val == 0)
+				return false;		/* leading zero */
+			val = val * 10 + (unsigned)(c - '0');
+			if (val > 255)
+				return false;
+			digit = true;
+		} else if (c == '.' && digit && part < 3) {
+			b[part++] = (uint8_t)val;
+			val = 0;
+			digit = false;
+		} else {
+			return false;
+		}
+	}
+	if (!digit || part != 3)
+		return false;
+	b[3] = (uint8_t)val;
+	memcpy(&out->s_addr, b, 4);
+	return true;
 }
 
 bool alg_uint_parse(const char *s, size_t n, uint32_t max, uint32_t *out)
@@ -122,23 +149,6 @@ void alg_format_hostport(char *buf, size_t cap, struct in_addr ip,
 		buf[n++] = ':';
 		alg_format_port(buf + n, port);
 	}
-}
-
-bool alg_copy_value(const struct alg_plan *p, struct alg_span sp, char *buf, size_t cap)
-{
-	size_t i;
-
-	/* Keep some zero bytes after the NUL: libosip2's parsers have been seen
-	 * to peek just past the terminator of malformed values. */
-	if (sp.len + 16 >= cap)
-		return false;
-	memset(buf + sp.len, 0, 16);
-	for (i = 0; i < sp.len; i++) {
-		char c = p->msg[sp.off + i];
-		buf[i] = (c == '\r' || c == '\n') ? ' ' : c;
-	}
-	buf[sp.len] = '\0';
-	return true;
 }
 
 struct alg_span alg_trim(const char *msg, struct alg_span sp)

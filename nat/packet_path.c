@@ -268,9 +268,10 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 	/* a flow's first packet: its pinholes ride in its verdict (verdict_exp.h) */
 	if (p->exp)
 		nat_exp_packet(p->exp, pkt, &flow.master);
-	/* engine + pinholes; the datagram is one message */
-	n = nat_path_rewrite_one(p, &flow, tcp, payload, l4.payload_len, p->payload_out, OUT_CAP,
-				 &tally);
+	/* engine + pinholes; the datagram is one message, written in place
+	 * behind the headers in packet_out (the splice then copies no payload) */
+	n = nat_path_rewrite_one(p, &flow, tcp, payload, l4.payload_len,
+				 p->packet_out + l4.payload_off, NAT_PKT_CAP - l4.payload_off, &tally);
 	/* registration: after the messages (a 200 OK to REGISTER counts at once) */
 	ct_timeout = registration_timeout(p, pkt, &flow, tcp);
 	if (n < 0) {
@@ -282,9 +283,9 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 		accept_unchanged_ct(p, pkt, ct_timeout);
 		return;
 	}
-	/* one pktbuff mangle for the whole payload: one checksum pass */
-	newlen = nat_splice_payload(pkt->data, pkt->len, &l4, p->payload_out, (size_t)n,
-				    p->packet_out, NAT_PKT_CAP);
+	/* headers, lengths and one checksum pass around the payload in place */
+	newlen = nat_splice_payload(pkt->data, pkt->len, &l4, p->packet_out + l4.payload_off,
+				    (size_t)n, p->packet_out, NAT_PKT_CAP);
 	if (newlen < 0) {
 		p->c.internal_errors++;
 		accept_unchanged_ct(p, pkt, ct_timeout);

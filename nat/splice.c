@@ -5,11 +5,6 @@
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
-#include <sys/socket.h>
-#include <libnetfilter_queue/pktbuff.h>
-#include <libnetfilter_queue/libnetfilter_queue_ipv4.h>
-#include <libnetfilter_queue/libnetfilter_queue_tcp.h>
-#include <libnetfilter_queue/libnetfilter_queue_udp.h>
 
 #include "splice.h"
 
@@ -61,51 +56,82 @@ int nat_l4_locate(const uint8_t *pkt, size_t len, struct nat_l4 *out)
 	return 0;
 }
 
+/* RFC 1071 one's complement sum of p[0,n) as big-endian 16-bit words. */
+static uint64_t sum16(uint64_t s, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	return s;
+}
+
+static uint16_t fold(uint64_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/*
+ * Written straight into out: the headers, the payload (memmove: it may sit
+ * in out already, where sipalg_apply wrote it, or inside pkt), then the
+ * lengths and both checksums, each computed once. pktb_alloc() used to copy
+ * the packet into a fresh allocation, mangle it there (a memmove and a copy)
+ * and have it copied out again: an allocation and three copies per packet.
+ */
 long nat_splice_payload(const uint8_t *pkt, size_t len, const struct nat_l4 *l4,
 			const uint8_t *payload, size_t plen,
 			uint8_t *out, size_t cap)
 {
-	size_t extra = plen > l4->payload_len ? plen - l4->payload_len : 0;
-	size_t newlen = l4->payload_off + plen;
-	struct pkt_buff *pb;
-	struct iphdr *iph;
-	long ret = -1;
-	int ok;
+	size_t newlen = l4->payload_off + plen, ihl, l4len;
+	uint8_t pseudo[12];
+	uint16_t check;
+	size_t csum_at;
 
-	if (newlen > 65535 || newlen > cap || l4->payload_off + l4->payload_len > len)
+	if (newlen > 65535 || newlen > cap || l4->payload_off + l4->payload_len > len ||
+	    l4->payload_off < 20 || (l4->proto != IPPROTO_UDP && l4->proto != IPPROTO_TCP))
 		return -1;
-	/* pktb_alloc copies pkt: the queued original stays intact on failure. */
-	pb = pktb_alloc(AF_INET, (void *)pkt, l4->payload_off + l4->payload_len, extra);
-	if (!pb)
+	ihl = (size_t)(pkt[0] & 0x0f) * 4;
+	if (ihl < 20 || ihl + (l4->proto == IPPROTO_UDP ? 8 : 20) > l4->payload_off)
 		return -1;
-	iph = nfq_ip_get_hdr(pb);
-	if (!iph || nfq_ip_set_transport_header(pb, iph) < 0)
-		goto out;
+	/* payload first: it may lie in out's headers' way only if the caller put
+	 * it at out + payload_off, where it stays */
+	if (payload != out + l4->payload_off)
+		memmove(out + l4->payload_off, payload, plen);
+	if (out != pkt)
+		memmove(out, pkt, l4->payload_off);
+	l4len = newlen - ihl;
+	/* IPv4: total length and header checksum */
+	put16(out + 2, (uint16_t)newlen);
+	put16(out + 10, 0);
+	put16(out + 10, (uint16_t)~fold(sum16(0, out, ihl)));
 	if (l4->proto == IPPROTO_UDP) {
-		if (!nfq_udp_get_hdr(pb))
-			goto out;
-		ok = nfq_udp_mangle_ipv4(pb, 0, (unsigned)l4->payload_len,
-					 (const char *)payload, (unsigned)plen);
-		/* RFC 768: a sum that comes out 0 is sent as all ones; 0 means "no
-		 * checksum". libnetfilter_queue 1.0.5 leaves it 0 (fuzz_packet_path
-		 * found it: once in 65536 rewritten datagrams). */
-		if (ok) {
-			struct udphdr *uh = nfq_udp_get_hdr(pb);
-
-			if (uh && uh->check == 0)
-				uh->check = 0xffff;
-		}
+		put16(out + ihl + 4, (uint16_t)l4len);
+		csum_at = ihl + 6;
 	} else {
-		if (!nfq_tcp_get_hdr(pb))
-			goto out;
-		ok = nfq_tcp_mangle_ipv4(pb, 0, (unsigned)l4->payload_len,
-					 (const char *)payload, (unsigned)plen);
+		csum_at = ihl + 16;
 	}
-	if (ok && pktb_len(pb) == newlen) {
-		memcpy(out, pktb_data(pb), newlen);
-		ret = (long)newlen;
-	}
-out:
-	pktb_free(pb);
-	return ret;
+	/* UDP/TCP checksum over the pseudo header, the L4 header and the payload */
+	memcpy(pseudo, out + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = l4->proto;
+	put16(pseudo + 10, (uint16_t)l4len);
+	put16(out + csum_at, 0);
+	check = (uint16_t)~fold(sum16(sum16(0, pseudo, sizeof(pseudo)), out + ihl, l4len));
+	/* RFC 768: a UDP sum that comes out 0 is sent as all ones; 0 means "no
+	 * checksum" (fuzz_packet_path found libnetfilter_queue 1.0.5 leaving it
+	 * 0: once in 65536 rewritten datagrams). */
+	if (check == 0 && l4->proto == IPPROTO_UDP)
+		check = 0xffff;
+	put16(out + csum_at, check);
+	return (long)newlen;
 }

@@ -1,7 +1,7 @@
 /*
  * splice.h - find the L4 payload of a queued IPv4 packet and write a new
- * payload back with the pktbuff helpers (IP total length, IP header checksum,
- * UDP length and the UDP/TCP checksum fixed once, for the whole new payload).
+ * payload back (IP total length, IP header checksum, UDP length and the
+ * UDP/TCP checksum fixed once, for the whole new payload).
  */
 #ifndef SIPALGD_NAT_SPLICE_H
 #define SIPALGD_NAT_SPLICE_H
@@ -24,9 +24,12 @@ struct nat_l4 {
 int nat_l4_locate(const uint8_t *pkt, size_t len, struct nat_l4 *out);
 
 /*
- * Copy pkt into out (capacity cap) with its whole L4 payload replaced by
- * payload[0..plen). Returns the new packet length, or -1 (too big, bad
- * headers, out of memory).
+ * Write pkt into out (capacity cap) with its whole L4 payload replaced by
+ * payload[0..plen): IP total length and header checksum, UDP length and the
+ * UDP/TCP checksum fixed, each in one pass. No allocation. payload may
+ * already sit at out + l4->payload_off (then it is not copied) or inside
+ * pkt, and out may be pkt itself. Returns the new packet length, or -1 (too
+ * big, bad headers).
  */
 long nat_splice_payload(const uint8_t *pkt, size_t len, const struct nat_l4 *l4,
 			const uint8_t *payload, size_t plen,

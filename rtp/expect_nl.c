@@ -11,7 +11,6 @@
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
-#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 struct rtp_nl {
 	struct mnl_socket *sock;
@@ -20,21 +19,51 @@ struct rtp_nl {
 	struct rtp_nl_stats stats;
 };
 
-/* One tuple as libnetfilter_conntrack wants it (addresses and ports in network order). */
-static struct nf_conntrack *tuple_ct(uint32_t src, uint32_t dst, uint8_t proto,
-				     uint16_t sport, uint16_t dport)
+/* An attribute with its alignment padding zeroed: libmnl 1.0.4 leaves the
+ * padding as the buffer had it, and the buffer is not cleared first. */
+static bool put_padded(struct nlmsghdr *nlh, size_t cap, uint16_t type, size_t len,
+		       const void *data)
 {
-	struct nf_conntrack *ct = nfct_new();
+	struct nlattr *a = mnl_nlmsg_get_payload_tail(nlh);
 
-	if (!ct)
-		return NULL;
-	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
-	nfct_set_attr_u32(ct, ATTR_IPV4_SRC, src);
-	nfct_set_attr_u32(ct, ATTR_IPV4_DST, dst);
-	nfct_set_attr_u8(ct, ATTR_L4PROTO, proto);
-	nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(sport));
-	nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(dport));
-	return ct;
+	if (!mnl_attr_put_check(nlh, cap, type, len, data))
+		return false;
+	memset((char *)mnl_attr_get_payload(a) + len, 0, MNL_ALIGN(len) - len);
+	return true;
+}
+
+static bool put_u8(struct nlmsghdr *nlh, size_t cap, uint16_t type, uint8_t v)
+{
+	return put_padded(nlh, cap, type, sizeof(v), &v);
+}
+
+static bool put_u16(struct nlmsghdr *nlh, size_t cap, uint16_t type, uint16_t v)
+{
+	return put_padded(nlh, cap, type, sizeof(v), &v);
+}
+
+/* A tuple nest { CTA_TUPLE_IP { SRC, DST }, CTA_TUPLE_PROTO { NUM, SRC_PORT,
+ * DST_PORT } }: addresses in network order, ports in host order. */
+static bool put_tuple(struct nlmsghdr *nlh, size_t cap, uint16_t type, uint32_t src,
+		      uint32_t dst, uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	struct nlattr *tuple, *nest;
+
+	if (!(tuple = mnl_attr_nest_start_check(nlh, cap, type)))
+		return false;
+	if (!(nest = mnl_attr_nest_start_check(nlh, cap, CTA_TUPLE_IP)) ||
+	    !mnl_attr_put_u32_check(nlh, cap, CTA_IP_V4_SRC, src) ||
+	    !mnl_attr_put_u32_check(nlh, cap, CTA_IP_V4_DST, dst))
+		return false;
+	mnl_attr_nest_end(nlh, nest);
+	if (!(nest = mnl_attr_nest_start_check(nlh, cap, CTA_TUPLE_PROTO)) ||
+	    !put_u8(nlh, cap, CTA_PROTO_NUM, proto) ||
+	    !put_u16(nlh, cap, CTA_PROTO_SRC_PORT, htons(sport)) ||
+	    !put_u16(nlh, cap, CTA_PROTO_DST_PORT, htons(dport)))
+		return false;
+	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_nest_end(nlh, tuple);
+	return true;
 }
 
 static struct nlmsghdr *put_header(void *buf, uint16_t msg, uint16_t flags, uint32_t seq)
@@ -53,46 +82,32 @@ static struct nlmsghdr *put_header(void *buf, uint16_t msg, uint16_t flags, uint
 }
 
 /*
- * Master, tuple and (for NEW) mask, timeout and zone, via the library.
+ * Tuple and (for NEW) master, mask and timeout, then the zone: the
+ * attributes and order nfexp_nlmsg_build() wrote (test_expect_bytes holds
+ * the bytes against it), put with libmnl straight into the message instead
+ * of through four library objects allocated, filled and freed per request.
  * The expected tuple carries 0 where the mask says "any".
  */
-static int put_library_part(struct nlmsghdr *nlh, const struct rtp_expect *e, bool full)
+static int put_expect_part(struct nlmsghdr *nlh, size_t cap, const struct rtp_expect *e,
+			   bool full)
 {
-	struct nf_conntrack *master, *expected, *mask = NULL;
-	struct nf_expect *exp;
-	int ret = -ENOMEM;
-
-	master = tuple_ct(e->master.src.ip.s_addr, e->master.dst.ip.s_addr,
-			  e->master.l4proto, e->master.src.port, e->master.dst.port);
-	expected = tuple_ct(e->src_any_addr ? 0 : e->src.ip.s_addr, e->dst.ip.s_addr,
-			    e->l4proto, e->src_any_port ? 0 : e->src.port, e->dst.port);
+	if (!put_tuple(nlh, cap, CTA_EXPECT_TUPLE, e->src_any_addr ? 0 : e->src.ip.s_addr,
+		       e->dst.ip.s_addr, e->l4proto, e->src_any_port ? 0 : e->src.port,
+		       e->dst.port))
+		return -ENOSPC;
 	/* The kernel keeps only the source part of a mask; the destination is
 	 * always exact but the tuple parser wants it present. */
-	if (full)
-		mask = tuple_ct(e->src_any_addr ? 0 : 0xffffffffu, 0xffffffffu, e->l4proto,
-				e->src_any_port ? 0 : 0xffff, 0xffff);
-	exp = nfexp_new();
-	if (!master || !expected || (full && !mask) || !exp)
-		goto out;
-	nfexp_set_attr(exp, ATTR_EXP_EXPECTED, expected);
-	if (full) {
-		nfexp_set_attr(exp, ATTR_EXP_MASTER, master);
-		nfexp_set_attr(exp, ATTR_EXP_MASK, mask);
-		nfexp_set_attr_u32(exp, ATTR_EXP_TIMEOUT, e->timeout);
-	}
-	if (e->master.zone)
-		nfexp_set_attr_u16(exp, ATTR_EXP_ZONE, e->master.zone);
-	ret = nfexp_nlmsg_build(nlh, exp) < 0 ? -EINVAL : 0;
-out:
-	if (exp)
-		nfexp_destroy(exp);
-	if (master)
-		nfct_destroy(master);
-	if (expected)
-		nfct_destroy(expected);
-	if (mask)
-		nfct_destroy(mask);
-	return ret;
+	if (full && (!put_tuple(nlh, cap, CTA_EXPECT_MASTER, e->master.src.ip.s_addr,
+				e->master.dst.ip.s_addr, e->master.l4proto,
+				e->master.src.port, e->master.dst.port) ||
+		     !put_tuple(nlh, cap, CTA_EXPECT_MASK, e->src_any_addr ? 0 : 0xffffffffu,
+				0xffffffffu, e->l4proto, e->src_any_port ? 0 : 0xffff, 0xffff) ||
+		     !mnl_attr_put_u32_check(nlh, cap, CTA_EXPECT_TIMEOUT, htonl(e->timeout))))
+		return -ENOSPC;
+	if (e->master.zone &&
+	    !put_u16(nlh, cap, CTA_EXPECT_ZONE, htons(e->master.zone)))
+		return -ENOSPC;
+	return 0;
 }
 
 /*
@@ -116,9 +131,9 @@ static bool put_nat(struct nlmsghdr *nlh, size_t cap, const struct rtp_expect *e
 		return false;
 	mnl_attr_nest_end(nlh, ip);
 	if (!(proto = mnl_attr_nest_start_check(nlh, cap, CTA_TUPLE_PROTO)) ||
-	    !mnl_attr_put_u8_check(nlh, cap, CTA_PROTO_NUM, e->l4proto) ||
-	    !mnl_attr_put_u16_check(nlh, cap, CTA_PROTO_SRC_PORT, htons(e->nat_to.port)) ||
-	    !mnl_attr_put_u16_check(nlh, cap, CTA_PROTO_DST_PORT, 0))
+	    !put_u8(nlh, cap, CTA_PROTO_NUM, e->l4proto) ||
+	    !put_u16(nlh, cap, CTA_PROTO_SRC_PORT, htons(e->nat_to.port)) ||
+	    !put_u16(nlh, cap, CTA_PROTO_DST_PORT, 0))
 		return false;
 	mnl_attr_nest_end(nlh, proto);
 	mnl_attr_nest_end(nlh, tuple);
@@ -131,13 +146,14 @@ int rtp_nl_put_new_attrs(struct nlmsghdr *nlh, size_t cap, const struct rtp_expe
 	int err;
 
 	if (cap < nlh->nlmsg_len + RTP_NL_ATTRS_MAX)
-		return -ENOSPC;	/* the library part below writes unchecked */
-	err = put_library_part(nlh, e, true);
+		return -ENOSPC;
+	err = put_expect_part(nlh, cap, e, true);
 	if (err)
 		return err;
 	if (e->nat && !put_nat(nlh, cap, e))
 		return -ENOSPC;
-	if (e->fn && e->fn[0] && !mnl_attr_put_strz_check(nlh, cap, CTA_EXPECT_FN, e->fn))
+	if (e->fn && e->fn[0] &&
+	    !put_padded(nlh, cap, CTA_EXPECT_FN, strlen(e->fn) + 1, e->fn))
 		return -ENOSPC;
 	if (!mnl_attr_put_u32_check(nlh, cap, CTA_EXPECT_CLASS, htonl(e->class)))
 		return -ENOSPC;
@@ -151,7 +167,8 @@ long rtp_nl_build_new(void *buf, size_t cap, const struct rtp_expect *e, uint32_
 
 	if (!buf || !e || cap < RTP_NL_MSG_MAX)
 		return -ENOSPC;
-	memset(buf, 0, RTP_NL_MSG_MAX);
+	/* no memset of the buffer: libmnl zeroes the headers, put_padded() the
+	 * attribute padding */
 	/* EXCL: without it an existing expectation on this tuple only gets its
 	 * timeout refreshed (ctnetlink_change_expect) and keeps its own NAT
 	 * target - after a daemon restart, possibly another phone's. */
@@ -167,11 +184,10 @@ long rtp_nl_build_delete(void *buf, size_t cap, const struct rtp_expect *e, uint
 
 	if (!buf || !e || cap < RTP_NL_MSG_MAX)
 		return -ENOSPC;
-	memset(buf, 0, RTP_NL_MSG_MAX);
 	nlh = put_header(buf, IPCTNL_MSG_EXP_DELETE, 0, seq);
 	/* By tuple: the kernel deletes the expectation this tuple matches
 	 * under its mask - ours, since the planner never has two alike. */
-	err = put_library_part(nlh, e, false);
+	err = put_expect_part(nlh, cap, e, false);
 	if (err)
 		return err;
 	if (e->id && !mnl_attr_put_u32_check(nlh, cap, CTA_EXPECT_ID, htonl(e->id)))

@@ -5,8 +5,10 @@
  * libnetfilter_conntrack 1.0.9 (Debian 12) serialises an expectation's
  * master, tuple, mask, timeout, flags, zone and helper name but silently drops
  * its NAT tuple/direction, expect function and class (DESIGN.md fact 5).
- * So the message is built with nfexp_nlmsg_build() and the rest appended with
- * libmnl: CTA_EXPECT_NAT { DIR, TUPLE }, CTA_EXPECT_FN, CTA_EXPECT_CLASS.
+ * So every attribute is put with libmnl, straight into the message: tuple,
+ * master, mask, timeout and zone exactly as nfexp_nlmsg_build() wrote them
+ * (rtp_expect_bytes compares the bytes), then CTA_EXPECT_NAT { DIR, TUPLE },
+ * CTA_EXPECT_FN, CTA_EXPECT_CLASS. No library object per request.
  */
 #ifndef SIPALGD_RTP_EXPECT_NL_H
 #define SIPALGD_RTP_EXPECT_NL_H

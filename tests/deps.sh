@@ -7,7 +7,8 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libnftables-dev libnftnl-dev
       python3 iproute2 nftables iptables conntrack tcpdump util-linux kmod
       qemu-system-x86 busybox-static xz-utils
-      dpkg-dev debhelper fakeroot lintian man-db groff-base shellcheck)
+      dpkg-dev debhelper fakeroot lintian man-db groff-base shellcheck
+      valgrind)  # valgrind: bench_engine's Ir per message (callgrind)
 # The lab's own (baresip, kamailio, sipp, ping): ctest's vm_runner checks them in the
 # guest before tests/run.sh reaches the lab, so a fresh machine needs them here already.
 # shellcheck source=lab/lib/deps.sh

@@ -1,7 +1,10 @@
 /*
  * nat_splice: replace the payload of hand-built IPv4/UDP and IPv4/TCP packets
- * through pktbuff and verify lengths and checksums with an independent
- * RFC 1071 sum written here.
+ * and verify lengths and checksums with an independent RFC 1071 sum written
+ * here; then 20000 random packets (IP options, TCP options, odd lengths,
+ * growing and shrinking payloads) against the pktbuff splice it replaced
+ * (splice_pktbuff_ref.c), byte for byte, also with the payload already in
+ * place in the output and with the output being the packet itself.
  */
 #include <arpa/inet.h>
 #include <netinet/ip.h>
@@ -98,6 +101,81 @@ static void one(uint8_t proto, const char *before, const char *after)
 		CHECK(memcmp(out + 24, pkt + 24, 4) == 0);		/* seq unchanged: the kernel shifts it */
 }
 
+long splice_pktbuff_ref(const uint8_t *pkt, size_t len, const struct nat_l4 *l4,
+			const uint8_t *payload, size_t plen, uint8_t *out, size_t cap);
+
+static unsigned long rnd_state = 42;
+
+static unsigned rnd(unsigned n)
+{
+	rnd_state = rnd_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(rnd_state >> 33) % n;
+}
+
+/* A random IPv4 UDP/TCP packet with options; its length. */
+static size_t random_packet(uint8_t *pkt, size_t plen)
+{
+	uint8_t proto = rnd(2) ? IPPROTO_UDP : IPPROTO_TCP;
+	size_t ihl = 20 + 4 * rnd(3), thl = proto == IPPROTO_UDP ? 8 : 20 + 4 * rnd(4), i;
+	size_t len = ihl + thl + plen;
+
+	for (i = 0; i < len; i++)
+		pkt[i] = (uint8_t)rnd(256);
+	pkt[0] = (uint8_t)(0x40 | ihl / 4);
+	pkt[2] = (uint8_t)(len >> 8);
+	pkt[3] = (uint8_t)len;
+	pkt[6] &= 0x40;				/* DF at most: no fragment */
+	pkt[7] = 0;
+	pkt[9] = proto;
+	if (proto == IPPROTO_UDP) {
+		pkt[ihl + 4] = (uint8_t)((len - ihl) >> 8);
+		pkt[ihl + 5] = (uint8_t)(len - ihl);
+	} else {
+		pkt[ihl + 12] = (uint8_t)((thl / 4) << 4 | (pkt[ihl + 12] & 0x0f));
+	}
+	return len;
+}
+
+static void differential(void)
+{
+	static uint8_t pkt[4096], ref[4096], out[4096], inplace[4096], np[2048];
+	unsigned i, bad = 0;
+
+	for (i = 0; i < 20000; i++) {
+		size_t plen = rnd(1400), nlen = rnd(1500), len = random_packet(pkt, plen), k;
+		struct nat_l4 l4;
+		long a, b, c, d;
+
+		for (k = 0; k < nlen; k++)
+			np[k] = (uint8_t)rnd(256);
+		if (nat_l4_locate(pkt, len, &l4) != 0) {
+			bad++;
+			continue;
+		}
+		a = splice_pktbuff_ref(pkt, len, &l4, np, nlen, ref, sizeof(ref));
+		b = nat_splice_payload(pkt, len, &l4, np, nlen, out, sizeof(out));
+		/* the payload where sipalg_apply would have written it */
+		memcpy(inplace + l4.payload_off, np, nlen);
+		c = nat_splice_payload(pkt, len, &l4, inplace + l4.payload_off, nlen, inplace,
+				       sizeof(inplace));
+		if (a < 0 || a != b || a != c || memcmp(ref, out, (size_t)a) != 0 ||
+		    memcmp(ref, inplace, (size_t)a) != 0 || !ip_csum_ok(out) ||
+		    !l4_csum_ok(out, (size_t)b)) {
+			if (bad++ < 3)
+				fprintf(stderr, "splice differs from pktbuff: packet %u (ref %ld, new %ld, in place %ld)\n",
+					i, a, b, c);
+			continue;
+		}
+		/* the output is the packet itself */
+		d = nat_splice_payload(pkt, len, &l4, np, nlen, pkt, sizeof(pkt));
+		if (d != a || memcmp(ref, pkt, (size_t)a) != 0) {
+			if (bad++ < 3)
+				fprintf(stderr, "splice into the packet itself differs: packet %u\n", i);
+		}
+	}
+	CHECK(bad == 0);
+}
+
 int main(void)
 {
 	static const char sip[] = "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.10:5060\r\n\r\n";
@@ -129,6 +207,7 @@ int main(void)
 	CHECK(nat_l4_locate(pkt, len, &l4) == 0);
 	CHECK(nat_splice_payload(pkt, len, &l4, (const uint8_t *)longer, strlen(longer), pkt, 40) == -1);
 
+	differential();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
 	return failures ? 1 : 0;

@@ -1,0 +1,2 @@
+/* selftest: a.h and b.h include each other */
+#include "a.h"
