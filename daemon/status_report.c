@@ -160,11 +160,15 @@ static void report_registrations(const struct status_src *src, struct rep *r)
 	struct reg_visit v = { r, time(NULL) };
 	unsigned n = nat_reg_count(src->regs), listed;
 
-	rep_text(r, "\nregistered flows (%u%s):\n", n, n > REPORT_REGS_LISTED ? ", first 4096 listed" : "");
+	if (n > REPORT_REGS_LISTED)
+		rep_text(r, "\nregistered flows (%u, first %d listed):\n", n, REPORT_REGS_LISTED);
+	else
+		rep_text(r, "\nregistered flows (%u):\n", n);
 	rep_arr(r, "registrations");
 	listed = nat_reg_foreach(src->regs, REPORT_REGS_LISTED, report_one_reg, &v);
 	rep_end(r, ']');
-	rep_bool(r, "registrations_truncated", listed < n, "");
+	if (r->json)
+		rep_bool(r, "registrations_truncated", listed < n, "");
 }
 
 static void report_mode(const struct status_src *src, struct rep *r)

@@ -141,6 +141,8 @@ sys.exit(1 if bad or n < 60 else 0)
 PY
 }
 check "every number of the text report is in the JSON, same value" compare_text_json
+check "text report: no key without its value" bash -c "! grep -n ' \$' '$tmp/status.txt'"
+check "text report lists the registered phone" grep -q "^  udp 192.168.77.10:5060 -> 203.0.113.2:5060 expires in [0-9]*s$" "$tmp/status.txt"
 check "status --json: mode degraded, registration listed" python3 -c "
 import json,sys; d=json.load(open('$tmp/status.json'))
 sys.exit(0 if d['mode']=='degraded' and any(r['phone']=='192.168.77.10:5060' and r['expires_in_s']>3000 for r in d['registrations']) else 1)"
