@@ -195,6 +195,7 @@ long nat_path_rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool 
 				  .dir = flow->dir, .binding = flow->binding, .sw = p->sw,
 				  .map_media = p->rtp ? rtp_map_media : NULL, .map_arg = &mc };
 	enum sipalg_status st = sipalg_process(msg, len, &ctx, res);
+	long n;
 
 	if ((unsigned)st <= SIPALG_TOO_BIG)
 		p->c.status[st]++;
@@ -212,9 +213,10 @@ long nat_path_rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool 
 		if (res->edits[i].kind < SIPALG_EDIT_KIND_MAX)
 			tally->kind[res->edits[i].kind]++;
 	tally->total += res->n_edits;
-	if (p->on_rewrite)
+	n = sipalg_apply(msg, len, res, out, cap);
+	if (n >= 0 && p->on_rewrite)
 		p->on_rewrite(p->on_rewrite_arg, flow, tcp, res);
-	return sipalg_apply(msg, len, res, out, cap);
+	return n;
 }
 
 void nat_path_packet(void *arg, const struct nat_packet *pkt)

@@ -58,7 +58,7 @@ struct nat_path {
 	struct nat_exp *exp;		/* NULL: a first packet's pinholes go to ctnetlink
 					 * and fail; else verdict_exp.h */
 	struct nat_counters c;
-	/* debug log of each rewritten message (NULL: none), before the splice */
+	/* debug log of each rewritten message (NULL: none), once its edits applied */
 	void (*on_rewrite)(void *arg, const struct nat_flow *flow, bool tcp,
 			   const struct sipalg_result *res);
 	void *on_rewrite_arg;
