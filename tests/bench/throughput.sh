@@ -180,6 +180,7 @@ knee() {
 		mid=$(((ok + bad) / 2))
 		full "$mode" "$msg" "$mid" >&2 && ok=$mid
 	fi
+	gateway none	# this runs in a subshell: its daemon must not outlive it
 	echo "$ok $bad"
 }
 
