@@ -2,12 +2,13 @@
 # shellcheck shell=bash
 PBX_PID="" PBX_MODE=""
 
-# pbx_start rr|norr
+# pbx_start rr|norr|longreg (longreg: rr, registrations up to 600 s)
 pbx_start() {
   local mode=${1:-rr} d="$RUN_DIR/pbx" def=()
   pbx_stop
   mkdir -p "$d"
-  [[ $mode == rr ]] && def=(-A WITH_RR)
+  [[ $mode == rr || $mode == longreg ]] && def=(-A WITH_RR)
+  [[ $mode == longreg ]] && def+=(-A WITH_LONG_REG)
   PBX_MODE=$mode
   ip netns exec "$(ns pbx)" kamailio -DD -E -f "$LAB_DIR/lib/kamailio.cfg" "${def[@]}" \
     -Y "$d" -P "$d/kamailio.pid" -m 64 -M 8 >"$d/kamailio-$mode.log" 2>&1 &
