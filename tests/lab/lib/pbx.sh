@@ -40,3 +40,11 @@ pbx_stop() {
   wait "$PBX_PID" 2>/dev/null || true
   PBX_PID=""
 }
+
+# pbx_not_applicable WHY: for a scenario the provider profile has no part in
+# (its flow does not cross the provider): evidence na.json, status 2
+pbx_not_applicable() {
+  python3 -c 'import json,sys; print(json.dumps({"summary": "not applicable to --pbx " + sys.argv[1] + ": " + sys.argv[2]}))' \
+    "$PBX_PROFILE" "$1" >"$REP_DIR/na.json"
+  return 2
+}
