@@ -103,7 +103,9 @@ if [[ -n ${vm_algs// /} ]]; then
   # guest gets no environment but what is named here: every SL_* knob too
   fwd=()
   for v in $(compgen -e); do [[ $v == SL_* ]] && fwd+=("$v=${!v}"); done
-  bash "$TOP/tests/vm/run.sh" --mem 2048 --smp 2 --timeout "${SL_VM_TIMEOUT:-3000}" \
+  # the guest time limit: 3000 s per provider profile unless SL_VM_TIMEOUT says
+  npbx=$(wc -w <<<"$pbxs")
+  bash "$TOP/tests/vm/run.sh" --mem 2048 --smp 2 --timeout "${SL_VM_TIMEOUT:-$((3000 * npbx))}" \
     --rw "$RESULTS_DIR" -- \
     env "${fwd[@]}" SL_RESULTS_DIR="$RESULTS_DIR" SIPALGD_BIN="${SIPALGD_BIN:-}" \
     bash "$LAB_DIR/run.sh" --host --in-guest --alg "${vm_algs# }" --pbx "${pbxs// /,}" \

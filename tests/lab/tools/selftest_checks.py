@@ -18,6 +18,7 @@ import wave
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GW, PBX, FAR, PHONE = "203.0.113.1", "203.0.113.10", "203.0.113.20", "192.168.1.10"
+RELAY = "203.0.113.11"   # the NAT-aware provider's rtpengine
 
 
 def ip4(a):
@@ -187,6 +188,14 @@ def main():
         check("callcheck gateway lost 14 s of the talker's 24 s", heard(24), 1)
         check("callcheck talker sent nothing: wall clock", heard(0), 1)
         check("callcheck without captures: wall clock", heard(10, window=False), 1)
+        # a WAN talker's media through the provider's relay (--pbx nataware|anchored)
+        write_rtp(p("relay-rtp.pcap"), RELAY, 10)
+
+        def relayed(talkers):
+            return run("callcheck.py", "--talk", "24", "--start", "100", "--lan-pcap", p("none.pcap"),
+                       "--wan-pcap", p("relay-rtp.pcap"), f"l1:500:{p('heard.wav')}:{talkers}")
+        check("callcheck stalled guest, talker's media via the relay", relayed(f"{FAR},{RELAY}"), 0)
+        check("callcheck stalled guest, relay not named: wall clock", relayed(FAR), 1)
         write_tone(p("heard.wav"), 700, 10)
         check("callcheck stalled guest, but the wrong talker heard", heard(10), 1)
     sys.path.insert(0, HERE)
