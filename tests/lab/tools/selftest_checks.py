@@ -8,6 +8,7 @@ helper; trunk pinholes that outlive their call or a call end left unsampled)
 and asserts each checker's verdict; callcheck.py's talk time when the guest
 stalled (the talker sent less) against a gateway that lost media. Usage: python3 tests/lab/tools/selftest_checks.py
 """
+import json
 import os
 import math
 import struct
@@ -198,6 +199,30 @@ def main():
         check("callcheck stalled guest, relay not named: wall clock", relayed(FAR), 1)
         write_tone(p("heard.wav"), 700, 10)
         check("callcheck stalled guest, but the wrong talker heard", heard(10), 1)
+        # summary.py: a profile axis (run.sh --pbx); an old line without "pbx" is plain
+        os.makedirs(p("res"))
+
+        def summary(nat_pass, pbxs="plain nataware"):
+            lines = [{"scenario": "call-out", "alg": "sipalgd", "place": "vm", "rep": 1, "pass": True,
+                      "evidence": {}},
+                     {"scenario": "call-out", "alg": "sipalgd", "pbx": "nataware", "place": "vm", "rep": 1,
+                      "pass": nat_pass, "evidence": {}}]
+            with open(p("res/reps-vm.jsonl"), "w") as f:
+                f.write("".join(json.dumps(ln) + "\n" for ln in lines))
+            rc = run("summary.py", "--results", p("res"), "--algs", "sipalgd", "--pbxs", pbxs)
+            with open(p("res/summary.json")) as f:
+                rows = {(r["pbx"], r["pass"]) for r in json.load(f)}
+            with open(p("res/summary.md")) as f:
+                md = f.read()
+            return rc, rows, md
+        rc, rows, md = summary(True)
+        check("summary two profiles pass", (rc, rows), (0, {("plain", True), ("nataware", True)}))
+        check("summary column groups", "| | plain | nataware |" in md and "| call-out | PASS" in md, True)
+        rc, rows, md = summary(False)
+        check("summary a nataware sipalgd row failed", (rc, rows), (1, {("plain", True), ("nataware", False)}))
+        rc, rows, md = summary(False, "plain")
+        check("summary one profile: the old table", (rc, rows, "| scenario | sipalgd |" in md),
+              (0, {("plain", True)}, True))
     sys.path.insert(0, HERE)
     import pinholes
     check("conntrack timestamp with unpadded microseconds",
