@@ -54,10 +54,12 @@ def short_gateway(gw):
     def sip(d):
         return " ".join(f"{k}x{v}" for k, v in sorted(d.items())) or "-"
     lan, wan = gw["lan"], gw["wan"]
+    peers = ", ".join(f"{k} {v}" for k, v in sorted(wan.get("media_peers", {}).items()))
     return (f"LAN out[{sip(lan['sip_out'])}] in[{sip(lan['sip_in'])}]; "
             f"WAN out[{sip(wan['sip_out'])}] in[{sip(wan['sip_in'])}]; "
             f"media pkts LAN out/in {lan['media_out']}/{lan['media_in']}, "
-            f"WAN out/in {wan['media_out']}/{wan['media_in']}")
+            f"WAN out/in {wan['media_out']}/{wan['media_in']}"
+            + (f" (WAN media by far address: {peers})" if peers else ""))
 
 
 def evidence_lines(rep):
