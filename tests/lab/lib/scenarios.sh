@@ -14,6 +14,8 @@ SCENARIOS=(
   update-sdp        # mid-call UPDATE with SDP from the LAN moves its port (sipp)
   update-sdp-wan    # mid-call UPDATE from the WAN; the LAN answers on a new port (sipp)
   transfer          # blind transfer (REFER) of the LAN phone to a third phone
+  attended-transfer # the LAN phone holds w1, consults w2, REFERs w1 with Replaces (sipp)
+  park-retrieve     # the LAN phone parks w1 at a sipp orbit; the orbit hands it to l2
   long-call         # call >> UDP timeout, then incoming call after a REGISTER refresh
   call-after-timeout # incoming call after the idle SIP flow's UDP timeout, no refresh
   overlap-ports     # two LAN phones, same RTP port, concurrent calls via one proxy
