@@ -6,7 +6,8 @@ Finds the REFER the LAN phone sent (LAN leg, outbound) and the one that left
 on the WAN leg, and on the WAN leg the consultation dialog: the INVITE whose
 Call-ID the Replaces names, and the 2xx that answered it. Pass when the
 REFER's Refer-To left byte-identical to what the phone sent, and its
-Replaces, unescaped (RFC 3891: "Replaces=<call-id>%3Bto-tag%3D..%3Bfrom-tag%3D.."),
+Replaces, escaped as a URI header value must be (RFC 3891:
+"Replaces=<call-id>%3Bto-tag%3D..%3Bfrom-tag%3D..") and then unescaped,
 names exactly the consultation dialog as the far side saw it on the WAN leg:
 its Call-ID, the target's tag (To of the 2xx) and the LAN phone's tag (From
 of the INVITE). Prints JSON; exit 0 if intact.
@@ -67,6 +68,8 @@ def main():
         res["summary"] = "the Refer-To on the WAN leg has no Replaces"
         print(json.dumps(res))
         return 1
+    # RFC 3261 hvalue: ";" "=" "@" must travel escaped inside the URI
+    escaped = not re.search(r"[;=@]", m.group(1))
     parts = unquote(m.group(1)).split(";")
     cid = parts[0]
     params = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
@@ -88,9 +91,11 @@ def main():
     same_bytes = sent == left
     match = (inv is not None and ok200 is not None and dialog["from_tag"] == params.get("from-tag")
              and dialog["to_tag"] == params.get("to-tag"))
-    res["ok"] = bool(same_bytes and match)
+    res["escaped"] = escaped
+    res["ok"] = bool(same_bytes and match and escaped)
     res["summary"] = (f"Refer-To {'unchanged' if same_bytes else 'CHANGED'} across the gateway; "
-                      f"Replaces names Call-ID {cid!r} to-tag {params.get('to-tag')!r} from-tag "
+                      + ("" if escaped else "Replaces NOT escaped (raw ';' '=' or '@' in the URI); ")
+                      + f"Replaces names Call-ID {cid!r} to-tag {params.get('to-tag')!r} from-tag "
                       f"{params.get('from-tag')!r}: "
                       + ("the consultation dialog on the WAN leg" if match else
                          f"NOT the WAN leg's consultation dialog ({dialog})"))
