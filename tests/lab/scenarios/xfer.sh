@@ -100,9 +100,6 @@ scn_park_retrieve() {
   phones_up l1 l2 w1 || return 1
   mkdir -p "$d"
   python3 "$LAB_DIR/tools/mktone.py" "$d/tone.wav" "${PHONE_TONE[w2]}" 2
-  timeout 15 ip netns exec "$(ns w2)" sipp -timeout 10 -recv_timeout 5000 -nostdin -sf "$SIPP_DIR/park-reg.xml" \
-    -i "${HOST_IP[w2]}" -p 5060 -m 1 "$PBX_IP:5060" >"$REP_DIR/sipp-park-reg.out" 2>&1 ||
-    { echo "park orbit: REGISTER failed" >>"$REP_DIR/notes.txt"; return 1; }
   ( cd "$d" && exec timeout -s INT 70 ip netns exec "$(ns w2)" sipp -timeout 60 -recv_timeout 20000 \
       -max_log_size 1000000 -nostdin -sf "$SIPP_DIR/park-orbit.xml" -i "${HOST_IP[w2]}" -p 5060 -m 1 \
       -mp 22000 -key retriever "$(aor l2)" \
@@ -116,6 +113,11 @@ scn_park_retrieve() {
   sleep 2
   local nw1 nl2 mark1="$REP_DIR/.mark-park" mark2="$REP_DIR/.mark-retrieve" t_park
   nw1=$(phone_count w1 CALL_ESTABLISHED) nl2=$(phone_count l2 CALL_ESTABLISHED)
+  # the orbit registers now: the PBX keeps a binding at most 20 s
+  # (max_expires), and the guest may take longer than that to get here
+  timeout 15 ip netns exec "$(ns w2)" sipp -timeout 10 -recv_timeout 5000 -nostdin -sf "$SIPP_DIR/park-reg.xml" \
+    -i "${HOST_IP[w2]}" -p 5070 -key orbit_port 5060 -m 1 "$PBX_IP:5060" >"$REP_DIR/sipp-park-reg.out" 2>&1 ||
+    { echo "park orbit: REGISTER failed" >>"$REP_DIR/notes.txt"; call_hangup w1 l1; return 1; }
   touch "$mark1"
   phone_recordings w1 >"$REP_DIR/.recs0"   # the first call's is still being written
   sleep 1
@@ -161,7 +163,7 @@ scn_park_retrieve() {
   call_judge retrieved l2 w1 || rc=1
   local l1why; l1why=$(closed_reason l1)
   python3 -c 'import json,sys; print(json.dumps({"summary": sys.argv[1]}))' \
-    "REFER out on WAN (l1 parks): $(sip_count_wan out REFER), REFER in (orbit retrieves): $(sip_count_wan in REFER); NOTIFY in $(sip_count_wan in NOTIFY); l1 closed: '$l1why'; parked: $parked; retrieved by l2: $retrieved${park_s:+ after ${park_s} s}; orbit sipp exit $osrc" \
+    "REFER out on WAN (l1 parks): $(sip_count_wan out REFER); NOTIFY in $(sip_count_wan in NOTIFY); l1 closed: '$l1why'; parked: $parked; retrieved by l2: $retrieved${park_s:+ after ${park_s} s}; orbit sipp exit $osrc" \
     >"$REP_DIR/park.json"
   [[ $l1why == *transfer* && $parked == yes && $retrieved == yes && $osrc == 0 ]] || rc=1
   return $rc
