@@ -264,6 +264,35 @@ static int edit_port(struct alg_plan *p, struct alg_span sp, uint16_t port,
 	return alg_edit_add(p, sp.off, sp.len, text, kind);
 }
 
+/* RFC 2543 hold (c=0.0.0.0) in an SDP the inside host sends: the address
+ * stays 0.0.0.0, but the m= port is still the phone's own and would show on
+ * the WAN (and be where the far side resumes to): map the ports like any
+ * stream's. The map knows the stream is held (m->hold_zero_addr). */
+static bool hold_port_mapped(const struct alg_plan *p, const struct sipalg_media *fm)
+{
+	return fm->hold_zero_addr && !fm->disabled && p->ctx->dir == SIPALG_OUTBOUND &&
+	       p->sw->sdp_media_port && p->ctx->map_media;
+}
+
+static int rewrite_hold_ports(struct alg_plan *p, const struct sdp_stream *m, unsigned idx)
+{
+	const struct sipalg_media *fm = &p->res->facts.media[idx];
+	struct sipalg_addr out = p->to;
+	uint16_t out_rtcp = 0;
+
+	if (!alg_port_parse(p->msg + m->port.off, m->port.len, &out.port))
+		return alg_fail(p, SIPALG_UNPARSABLE, "bad m= port");
+	if (p->ctx->map_media(p->ctx->map_arg, p->ctx->dir, &p->res->facts, idx, fm,
+			      &out, &out_rtcp) != 0)
+		return 0;
+	if (edit_port(p, m->port, out.port, SIPALG_EDIT_SDP_MEDIA_PORT) < 0)
+		return -1;
+	if (p->sw->sdp_rtcp && m->rtcp_port.len &&
+	    edit_port(p, m->rtcp_port, out_rtcp, SIPALG_EDIT_SDP_RTCP) < 0)
+		return -1;
+	return 0;
+}
+
 /* *session_ip: the address the first mapped stream without its own c= got,
  * for the session-level c= those streams inherit. */
 static int rewrite_stream(struct alg_plan *p, const struct sdp_scan *sc, unsigned base,
@@ -278,6 +307,8 @@ static int rewrite_stream(struct alg_plan *p, const struct sdp_scan *sc, unsigne
 	bool mapped = false;
 
 	/* fill_facts() parsed the effective address (zero if none). */
+	if (hold_port_mapped(p, fm) && rewrite_hold_ports(p, m, idx) < 0)
+		return -1;
 	if (fm->addr.ip.s_addr != p->from.ip.s_addr || fm->hold_zero_addr)
 		goto rtcp_addr;
 	if (!fm->disabled && sw->sdp_media_port && p->ctx->map_media) {
@@ -326,6 +357,8 @@ static bool names_us(const struct alg_plan *p, const struct sdp_scan *sc, unsign
 		const struct sipalg_media *fm = &p->res->facts.media[base + i];
 
 		if (fm->addr.ip.s_addr == p->from.ip.s_addr && !fm->hold_zero_addr)
+			return true;
+		if (hold_port_mapped(p, fm))
 			return true;
 		if (sw->sdp_rtcp && span_is_from(p, sc->m[i].rtcp_addr))
 			return true;

@@ -35,8 +35,9 @@
  *     The Request-URI is never rewritten outbound.
  *   INBOUND public -> inside: the same headers plus the Request-URI.
  *   A token without a port gets ":port" only if the new port is not 5060.
- *   SDP: o=, session and media c= (c=0.0.0.0 hold is left alone), m= ports
- *     and a=rtcp: (port; address when it names the replaced IP).
+ *   SDP: o=, session and media c= (a c=0.0.0.0 hold keeps its address;
+ *     outbound, its m= and a=rtcp: ports are still mapped), m= ports and
+ *     a=rtcp: (port; address when it names the replaced IP).
  * Anything libosip2 does not accept, among the values about to change, makes
  * the whole message SIPALG_UNPARSABLE: no partial rewrites.
  */
@@ -195,6 +196,10 @@ struct sipalg_result {
  * Details: called only when switches.sdp_media_port is on, for streams
  * whose effective c= is the replaced address, not 0.0.0.0, with port != 0;
  * *out comes preset to the binding's new address and the stream's port.
+ * Outbound, a stream held with c=0.0.0.0 (m->hold_zero_addr, m->addr.ip
+ * 0.0.0.0) with port != 0 is asked too: the phone's m= port must not show
+ * outside. On 0 only its m= and a=rtcp: ports change (out->ip is not used;
+ * c= stays 0.0.0.0); on -1 they stay.
  * msg->media[0 .. msg->n_media-1] are all filled before the first call and
  * m == &msg->media[idx] (original values). On 0: m= gets out->port, a=rtcp:
  * (if present, and sdp_rtcp on) gets *out_rtcp, a media-level c= and an

@@ -48,9 +48,9 @@ int replay_map_media(void *arg, enum sipalg_dir dir,
 {
 	struct replay *r = arg;
 	char a[INET_ADDRSTRLEN];
+	struct sipalg_media held;
 	int pub, rtcp;
 
-	(void)msg;
 	if (dir == SIPALG_INBOUND) {
 		const struct replay_nat_owner *o =
 			replay_nat_reverse(&r->nat, IPPROTO_UDP, m->addr.port);
@@ -70,6 +70,15 @@ int replay_map_media(void *arg, enum sipalg_dir dir,
 		return 0;
 	}
 
+	/* c=0.0.0.0 hold: the model keys streams by the phone's address, which
+	 * its o= names (the pool keeps the held stream's pair the same way). */
+	if (m->hold_zero_addr) {
+		if (!msg->sdp_origin.ip.s_addr)
+			return -1;
+		held = *m;
+		held.addr.ip = msg->sdp_origin.ip;
+		m = &held;
+	}
 	pub = replay_nat_lookup(&r->nat, IPPROTO_UDP, m->addr.ip, m->addr.port);
 	if (pub < 0) {
 		pub = pool_alloc_pair(r, m->addr.port);

@@ -4,8 +4,9 @@
 #  2. build with clang + ASan/UBSan (+ the libFuzzer harness) and run every test with ctest
 #     (unit, golden, corpus, fuzz corpus run, netns and qemu integration tests),
 #  3. build the Debian package, install it, check it and purge it (tests/package/check.sh),
-#  4. run the namespace lab's sipalgd rows, every scenario once (tests/lab/run.sh; in a qemu
-#     guest on Debian's stock kernel when this kernel has no nfnetlink_cthelper).
+#  4. run the namespace lab's sipalgd rows, every scenario once against the plain and the
+#     NAT-aware provider (tests/lab/run.sh --pbx plain,nataware; in one qemu guest boot on
+#     Debian's stock kernel when this kernel has no nfnetlink_cthelper).
 # --no-lab skips step 4 (e.g. without root). SIPALGD_LAB_REPS sets the lab's repetitions.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,13 +29,16 @@ if ((lab)); then
 		echo "tests/run.sh: the namespace lab needs root; skipped" >&2
 	else
 		rc=0
-		bash "$top/tests/lab/run.sh" --alg sipalgd --reps "${SIPALGD_LAB_REPS:-1}" || rc=$?
-		# one plain closing line for the lab's sipalgd rows
+		bash "$top/tests/lab/run.sh" --alg sipalgd --pbx plain,nataware \
+			--reps "${SIPALGD_LAB_REPS:-1}" || rc=$?
+		# one plain closing line for the lab's sipalgd rows of both profiles (a row not
+		# applicable to a profile is neither; one that did not run is a failure)
 		python3 - "$top/tests/lab/results/summary.json" <<'PY' || rc=1
 import json, sys
 rows = [r for r in json.load(open(sys.argv[1])) if r["alg"] == "sipalgd"]
 ok = sum(1 for r in rows if r["pass"])
-print(f"lab: {ok} passed, {len(rows) - ok} failed")
+bad = sum(1 for r in rows if r["pass"] is False or r["detail"]["why"] == "not run")
+print(f"lab: {ok} passed, {bad} failed")
 PY
 		exit "$rc"
 	fi

@@ -180,6 +180,7 @@ knee() {
 		mid=$(((ok + bad) / 2))
 		full "$mode" "$msg" "$mid" >&2 && ok=$mid
 	fi
+	gateway none	# this runs in a subshell: its daemon must not outlive it
 	echo "$ok $bad"
 }
 
@@ -188,7 +189,7 @@ if ((sweep)); then
 	printf "%-8s %-8s %s\n" gateway message "highest rate delivered in full, nothing un-rewritten (first rate that failed)"
 	for mode in $modes; do
 		for msg in register invite newcall; do
-			read -r ok bad < <(knee "$mode" "$msg")
+			read -r ok bad <<<"$(knee "$mode" "$msg")"	# no /dev/fd in the guest for <(...)
 			printf "%-8s %-8s %8s/s  (%s)\n" "$mode" "$msg" "$ok" "$( ((bad)) && echo "$bad/s failed" || echo "none failed up to $max_rate/s")"
 			echo "$mode $msg $ok" >>"$tmp/knees"
 		done

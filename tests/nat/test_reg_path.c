@@ -212,6 +212,41 @@ int main(void)
 	CHECK(nat_reg_count(p.regs) == 0);
 	CHECK(nv == 2 && !v[0].has_ct && v[1].type == NFQNL_MSG_VERDICT_BATCH && !v[1].has_ct);
 
+	/* An attacker's turn: the phone's own REGISTER asking for 68 years, and a
+	 * 401/403 answer however long its Contact says, register nothing; only a
+	 * 2xx does, and a huge granted expiry is held to the cap. */
+	nv = 0;
+	{
+		static char m[1024];
+		const char *ask =
+			"REGISTER sip:203.0.113.2 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK-3\r\n"
+			"From: <sip:a@example.com>;tag=1\r\nTo: <sip:a@example.com>\r\n"
+			"Call-ID: reg-5060@pc\r\nCSeq: 2 REGISTER\r\nExpires: 2147483647\r\n"
+			"Contact: <sip:a@192.168.1.10:5060>\r\nContent-Length: 0\r\n\r\n";
+
+		queue_one(&p, 30, 5060, false, ask);
+		snprintf(m, sizeof(m), "%s", ok_register(5060, 2147483647));
+		memcpy(m + 8, "401", 3);	/* "SIP/2.0 401 OK": a refusal */
+		queue_one(&p, 31, 5060, true, m);
+		memcpy(m + 8, "403", 3);
+		queue_one(&p, 32, 5060, true, m);
+		nat_verdicts_flush(&verdicts);
+		CHECK(nat_reg_count(p.regs) == 0);
+		for (unsigned i = 0; i < nv; i++)
+			CHECK(!v[i].has_ct || v[i].ct_timeout == -1);
+		nv = 0;
+		p.registration_timeout_max = 7200;
+		queue_one(&p, 33, 5060, true, ok_register(5060, 2147483647));
+		nat_verdicts_flush(&verdicts);
+		CHECK(nat_reg_count(p.regs) == 1);
+		CHECK(nv == 1 && v[0].has_ct && v[0].ct_timeout == 7200);
+		p.registration_timeout_max = 0;
+		queue_one(&p, 34, 5060, true, ok_register(5060, 0));
+		nat_verdicts_flush(&verdicts);
+		CHECK(nat_reg_count(p.regs) == 0);
+	}
+
 	/* ---- no conntrack glue: mark dirty, one ctnetlink raise per flow per tick ---- */
 	p.ct_in_verdict = false;
 	nv = 0;

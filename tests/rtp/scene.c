@@ -113,7 +113,8 @@ int msg_send(struct scene *s, enum sipalg_dir dir)
 	s->mc.dir = dir;
 	/* Like the engine (alg/sdp.c rewrite_stream): only streams naming the
 	 * binding's own address - the phone outbound, the public address
-	 * inbound - and neither disabled nor held at c=0.0.0.0. */
+	 * inbound - and not disabled; outbound, a stream held at c=0.0.0.0 too
+	 * (its m= port is the phone's), inbound never. */
 	for (i = 0; i < f->n_media; i++) {
 		const struct sipalg_media *m = &f->media[i];
 		bool ours = dir == SIPALG_OUTBOUND
@@ -121,7 +122,11 @@ int msg_send(struct scene *s, enum sipalg_dir dir)
 			: m->addr.ip.s_addr == s->mc.binding.public.ip.s_addr;
 
 		s->map_ret[i] = -2;	/* not asked */
-		if (!ours || m->disabled || m->hold_zero_addr)
+		if (dir == SIPALG_OUTBOUND && m->hold_zero_addr)
+			ours = true;
+		else if (m->hold_zero_addr)
+			ours = false;
+		if (!ours || m->disabled)
 			continue;
 		s->map_ret[i] = rtp_map_media(&s->mc, dir, f, i, m, &s->mapped[i],
 					      &s->mapped_rtcp[i]);

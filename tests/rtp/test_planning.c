@@ -256,12 +256,13 @@ static void hold_and_resume_keep_media_open(void)
 	check_inbound(__LINE__, 10000, FAR_IP, PHONE_A, 10000);
 	check_sibling(__LINE__, PHONE_A, 10000, FAR_IP, 40000);
 
-	/* The phone holds RFC 2543 style (c=0.0.0.0: the engine maps nothing). */
+	/* The phone holds RFC 2543 style (c=0.0.0.0: the port is still mapped). */
 	fake_consume_all(&sc.k);
 	msg_request(&sc, "INVITE", "c1", "ta", "tb", 3);
 	msg_media(&sc, PHONE_A, 10000, M_HOLD0);
 	msg_send(&sc, SIPALG_OUTBOUND);
-	CHECK_EQ(sc.map_ret[0], -2);
+	CHECK_EQ(sc.map_ret[0], 0);
+	CHECK_EQ(sc.mapped[0].port, 10000);
 	answer_in_to("c1", 3, 200, 40000, M_INACTIVE);
 	check_inbound(__LINE__, 10000, FAR_IP, PHONE_A, 10000);
 	check_sibling(__LINE__, PHONE_A, 10000, FAR_IP, 40000);
@@ -287,6 +288,92 @@ static void hold_and_resume_keep_media_open(void)
 	check_sibling(__LINE__, PHONE_A, 10000, FAR_IP, 40000);
 	check_sibling(__LINE__, PHONE_A, 10001, FAR_IP, 40001);
 	CHECK_EQ(rtp_table_stats(sc.t)->dialogs_live, 1);
+	scene_free(&sc);
+}
+
+/* No live expectation leads to (or comes from) 0.0.0.0. */
+static void check_no_zero_pinhole(unsigned line)
+{
+	unsigned i;
+
+	for (i = 0; i < sc.k.n_live; i++) {
+		const struct rtp_expect *e = &sc.k.live[i];
+
+		if ((e->nat && e->nat_to.ip.s_addr == 0) ||
+		    (!e->src_any_addr && e->src.ip.s_addr == 0)) {
+			fprintf(stderr, "line %u: pinhole %u touches 0.0.0.0\n", line, i);
+			check_failures++;
+		}
+	}
+}
+
+/* The phone's port lies outside the pool (30000), so its public port differs
+ * and a leak of the inside port would show. Hold at c=0.0.0.0 announces the
+ * stream's public pair; the resume on another port gets a new pair whose
+ * pinholes lead to the new port, and the old pair goes with the answer. */
+static void hold_zero_maps_public_port_and_resume_moves_it(void)
+{
+	uint16_t pub, pub2;
+
+	scene_init(&sc, NULL);
+	invite_out("c1", 30000, 0);
+	CHECK_EQ(sc.map_ret[0], 0);
+	pub = sc.mapped[0].port;
+	CHECK(pub != 30000);
+	answer_in("c1", 200, 40000, 0);
+
+	msg_request(&sc, "INVITE", "c1", "ta", "tb", 2);
+	msg_media(&sc, PHONE_A, 30000, M_HOLD0);
+	msg_send(&sc, SIPALG_OUTBOUND);
+	CHECK_EQ(sc.map_ret[0], 0);
+	CHECK_EQ(sc.mapped[0].port, pub);		/* the pair the dialog has */
+	CHECK_EQ(sc.mapped_rtcp[0], pub + 1);
+	answer_in_to("c1", 2, 200, 40000, M_INACTIVE);
+	check_inbound(__LINE__, pub, FAR_IP, PHONE_A, 30000);
+	check_no_zero_pinhole(__LINE__);
+	CHECK_EQ(rtp_table_stats(sc.t)->ports_in_use, 1);
+
+	/* Resume with a new port. */
+	msg_request(&sc, "INVITE", "c1", "ta", "tb", 3);
+	msg_media(&sc, PHONE_A, 30010, 0);
+	msg_send(&sc, SIPALG_OUTBOUND);
+	CHECK_EQ(sc.map_ret[0], 0);
+	pub2 = sc.mapped[0].port;
+	CHECK(pub2 != 30010 && pub2 != pub);
+	check_inbound(__LINE__, pub2, FAR_IP, PHONE_A, 30010);
+	check_sibling(__LINE__, PHONE_A, 30010, FAR_IP, 40000);
+	answer_in_to("c1", 3, 200, 40000, 0);
+	CHECK(fake_find_dst(&sc.k, PUBLIC_IP, pub) == NULL);
+	CHECK(fake_find_src(&sc.k, PHONE_A, 30000) == NULL);
+	CHECK_EQ(rtp_table_stats(sc.t)->ports_in_use, 1);
+	check_no_zero_pinhole(__LINE__);
+	scene_free(&sc);
+}
+
+/* A stream that starts on hold (an offer at c=0.0.0.0, or a stream added
+ * while held) gets a newly reserved public pair; its pinholes lead to the
+ * phone that sent it, never to 0.0.0.0. A refused pinhole leaves the port. */
+static void hold_zero_new_stream_reserves_a_pair(void)
+{
+	scene_init(&sc, NULL);
+	invite_out("c1", 30000, M_HOLD0);
+	CHECK_EQ(sc.map_ret[0], 0);
+	CHECK(sc.mapped[0].port != 30000 && sc.mapped[0].port != 0);
+	check_inbound(__LINE__, sc.mapped[0].port, NULL, PHONE_A, 30000);
+	check_no_zero_pinhole(__LINE__);
+	CHECK_EQ(rtp_table_stats(sc.t)->ports_in_use, 1);
+
+	/* The far side's answer at c=0.0.0.0 learns no far address. */
+	answer_in("c1", 200, 40000, M_HOLD0);
+	check_inbound(__LINE__, sc.mapped[0].port, NULL, PHONE_A, 30000);
+	check_no_zero_pinhole(__LINE__);
+	scene_free(&sc);
+
+	scene_init(&sc, NULL);
+	sc.k.fail_create = -ENOSPC;
+	invite_out("c2", 30000, M_HOLD0);
+	CHECK_EQ(sc.map_ret[0], -1);			/* the engine keeps the port */
+	CHECK_EQ(rtp_table_stats(sc.t)->ports_in_use, 0);
 	scene_free(&sc);
 }
 
@@ -619,6 +706,8 @@ int main(void)
 	RUN(rtcp_switch_and_rtcp_attributes);
 	RUN(expectations_off_means_none);
 	RUN(hold_and_resume_keep_media_open);
+	RUN(hold_zero_maps_public_port_and_resume_moves_it);
+	RUN(hold_zero_new_stream_reserves_a_pair);
 	RUN(reinvite_with_new_port_moves_pinholes);
 	RUN(failed_reinvite_keeps_the_call);
 	RUN(cancel_and_error_end_an_unanswered_call);

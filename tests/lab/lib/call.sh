@@ -77,8 +77,16 @@ call_judge() {
     --meta "closed=$(python3 -c 'import json,sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
         "$a" "$(closed_reason "$a")" "$b" "$(closed_reason "$b")")" \
     "$@" \
-    "$a:${PHONE_TONE[$b]}:$(newest_rec "$a" "$CALL_MARK"):${HOST_IP[$b]}" \
-    "$b:${PHONE_TONE[$a]}:$(newest_rec "$b" "$CALL_MARK"):${HOST_IP[$a]}" >"$REP_DIR/$label.json"
+    "$a:${PHONE_TONE[$b]}:$(newest_rec "$a" "$CALL_MARK"):$(call_talker "$b")" \
+    "$b:${PHONE_TONE[$a]}:$(newest_rec "$b" "$CALL_MARK"):$(call_talker "$a")" >"$REP_DIR/$label.json"
+}
+
+# call_talker HOST: where HOST's media reaches the gateway from: the host, or
+# for a WAN host also the NAT-aware provider's media relay (--pbx nataware|anchored)
+call_talker() {
+  local t=${HOST_IP[$1]}
+  [[ ${PBX_PROFILE:-plain} != plain && $t != "$LAN_NET".* ]] && t+=",$RTPE_IP"
+  echo "$t"
 }
 
 # call_simple LABEL CALLER URI CALLEE TALK: a whole call, caller hangs up.

@@ -1,6 +1,6 @@
 # The lab's packages (Debian 12), installed with apt-get when missing.
 # shellcheck shell=bash
-LAB_PKGS=(baresip-core kamailio sip-tester tcpdump conntrack nftables iptables iproute2
+LAB_PKGS=(baresip-core kamailio rtpengine-daemon sip-tester tcpdump conntrack nftables iptables iproute2
   iputils-ping python3 procps cmake pkg-config build-essential libnftables-dev libnftnl-dev
   libosip2-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libnetfilter-cthelper-dev
   libmnl-dev libpcap-dev libinih-dev libcap-ng-dev)

@@ -1,15 +1,24 @@
 # The lab's kamailio registrar/proxy in the pbx namespace. Sourced by run.sh.
+# PBX_PROFILE (--pbx): plain = NAT-unaware (kamailio.cfg); nataware = nathelper
+# and rtpengine anchoring NATed calls (kamailio-nataware.cfg, lib/rtpengine.sh);
+# anchored = the same, anchoring every call.
 # shellcheck shell=bash
-PBX_PID="" PBX_MODE=""
+PBX_PID="" PBX_MODE="" PBX_PROFILE=${PBX_PROFILE:-plain}
 
-# pbx_start rr|norr
+# pbx_start rr|norr|longreg (longreg: rr, registrations up to 600 s)
 pbx_start() {
-  local mode=${1:-rr} d="$RUN_DIR/pbx" def=()
+  local mode=${1:-rr} d="$RUN_DIR/pbx" def=() cfg=$LAB_DIR/lib/kamailio.cfg
   pbx_stop
   mkdir -p "$d"
-  [[ $mode == rr ]] && def=(-A WITH_RR)
+  [[ $mode == rr || $mode == longreg ]] && def=(-A WITH_RR)
+  [[ $mode == longreg ]] && def+=(-A WITH_LONG_REG)
   PBX_MODE=$mode
-  ip netns exec "$(ns pbx)" kamailio -DD -E -f "$LAB_DIR/lib/kamailio.cfg" "${def[@]}" \
+  if [[ $PBX_PROFILE != plain ]]; then
+    cfg=$LAB_DIR/lib/kamailio-nataware.cfg
+    [[ $PBX_PROFILE == anchored ]] && def+=(-A WITH_ANCHOR_ALL)
+    rtpe_start "$d" || return 1
+  fi
+  ip netns exec "$(ns pbx)" kamailio -DD -E -f "$cfg" "${def[@]}" \
     -Y "$d" -P "$d/kamailio.pid" -m 64 -M 8 >"$d/kamailio-$mode.log" 2>&1 &
   PBX_PID=$!
   local i
@@ -23,6 +32,7 @@ pbx_start() {
 }
 
 pbx_stop() {
+  rtpe_stop
   [[ -n $PBX_PID ]] || return 0
   kill "$PBX_PID" 2>/dev/null || true
   local i
@@ -30,4 +40,12 @@ pbx_stop() {
   kill -9 "$PBX_PID" 2>/dev/null || true
   wait "$PBX_PID" 2>/dev/null || true
   PBX_PID=""
+}
+
+# pbx_not_applicable WHY: for a scenario the provider profile has no part in
+# (its flow does not cross the provider): evidence na.json, status 2
+pbx_not_applicable() {
+  python3 -c 'import json,sys; print(json.dumps({"summary": "not applicable to --pbx " + sys.argv[1] + ": " + sys.argv[2]}))' \
+    "$PBX_PROFILE" "$1" >"$REP_DIR/na.json"
+  return 2
 }

@@ -10,8 +10,14 @@ SCENARIOS=(
   hairpin           # LAN phone calls LAN phone through the WAN registrar
   hold-sendonly     # re-INVITE a=sendonly, then resume
   hold-zero         # re-INVITE c=0.0.0.0 (sipp on the WAN), then resume
+  hold-zero-port    # c=0.0.0.0 hold (sipp in l2), resume on another port
+  update-sdp        # mid-call UPDATE with SDP from the LAN moves its port (sipp)
+  update-sdp-wan    # mid-call UPDATE from the WAN; the LAN answers on a new port (sipp)
   transfer          # blind transfer (REFER) of the LAN phone to a third phone
+  attended-transfer # the LAN phone holds w1, consults w2, REFERs w1 with Replaces (sipp)
+  park-retrieve     # the LAN phone parks w1 at a sipp orbit; the orbit hands it to l2
   long-call         # call >> UDP timeout, then incoming call after a REGISTER refresh
+  call-after-timeout # incoming call after the idle SIP flow's UDP timeout, no refresh
   overlap-ports     # two LAN phones, same RTP port, concurrent calls via one proxy
   no-record-route   # proxy without Record-Route: ACK/BYE go straight to the phones
   trunk             # many concurrent calls on one signalling flow (sipp)

@@ -43,6 +43,8 @@ sipalgd_reload() {
   local before i
   before=$(grep -c "configuration reloaded" "$RUN_DIR/sipalgd.log" 2>/dev/null || true)
   sipalgd_write_config "$RUN_DIR/sipalgd.conf" "$@"
+  # the daemon re-reads it as user nobody: the run dir is mktemp's 0700
+  chmod a+rx "$RUN_DIR"; chmod a+r "$RUN_DIR/sipalgd.conf"
   kill -HUP "$SIPALGD_PID"
   for i in $(seq 1 50); do
     (($(grep -c "configuration reloaded" "$RUN_DIR/sipalgd.log" 2>/dev/null || true) > ${before:-0})) && return 0

@@ -43,6 +43,8 @@ scn_hold_zero() {
 # the gateway's expectation events, judged mid-way between BYEs, and from
 # `conntrack -L expect` samples taken all along (tools/trunkjudge.py).
 scn_trunk() {
+  [[ $PBX_PROFILE == plain ]] ||
+    { pbx_not_applicable "sipp calls w1 directly, no provider in the path (see --pbx plain)"; return; }
   ip netns exec "$(ns w1)" sipp -timeout 30 -max_log_size 1000000 -nostdin \
     -sf "$SIPP_DIR/uas-sdp.xml" -i "${HOST_IP[w1]}" -p 5060 -mp 20000 -m 4 \
     >"$REP_DIR/sipp-uas.out" 2>&1 &
@@ -115,6 +117,8 @@ sipp_fixed_call() {
 # sipalgd with every switch off. Identical = pass. (For none it checks that
 # the fixed scenario really is repeatable; for kernel it shows its rewrites.)
 scn_switches_off() {
+  [[ $PBX_PROFILE == plain ]] ||
+    { pbx_not_applicable "sipp calls w1 directly, no provider in the path (see --pbx plain)"; return; }
   alg_setup none || return 1
   ALG_DIRTY=1
   sipp_fixed_call none || echo "reference run: sipp failed" >>"$REP_DIR/notes.txt"

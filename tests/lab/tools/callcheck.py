@@ -3,7 +3,7 @@
 
 Usage: callcheck.py --talk S [--min-frac 0.6] [--meta k=v ...]
                     [--start T0 --lan-pcap P --wan-pcap P]
-                    NAME:EXPECTED_HZ:WAV_OR_-[:TALKER_IP] ...
+                    NAME:EXPECTED_HZ:WAV_OR_-[:TALKER_IP[,IP...]] ...
 Two-way audio = every listed phone heard its expected talker's tone (the
 dominant frequency of its recording) for at least --min-frac of the talk time.
 
@@ -14,7 +14,9 @@ its host for N seconds sends N seconds less audio, and that must not be
 blamed on the gateway. A gateway that loses media is still caught: the
 talker's packets are captured as they reach the gateway, before netfilter.
 A talker that sent under a quarter of the window is not trusted as the
-measure (the wall clock is used).
+measure (the wall clock is used). More than one TALKER_IP: the talker's
+media may reach the gateway from any of them (a WAN phone's through the
+provider's media relay, lib/rtpengine.sh); the first names the leg.
 Prints the evidence as JSON; exit 0 if two-way, 1 if not.
 """
 import argparse
@@ -32,7 +34,7 @@ LAN_PREFIX = "192.168."
 G711_RATE = 8000   # the lab's phones speak G.711 only
 
 
-def sent_seconds(pcap, talker, t0, t1):
+def sent_seconds(pcap, talkers, t0, t1):
     """Seconds of audio in the talker's RTP captured on its leg in [t0, t1]:
     packets x ptime, ptime from the median RTP timestamp step (RTCP, whose
     second byte is 200-204, is not audio)."""
@@ -41,7 +43,7 @@ def sent_seconds(pcap, talker, t0, t1):
         if ts < t0 or ts > t1:
             continue
         p = pcapsum.parse(data)
-        if not p or p[0] != "udp" or p[1] != talker or 5060 in (p[2], p[4]):
+        if not p or p[0] != "udp" or p[1] not in talkers or 5060 in (p[2], p[4]):
             continue
         rtp = p[5]
         if len(rtp) < 12 or rtp[0] >> 6 != 2 or 200 <= rtp[1] <= 204:
@@ -84,7 +86,7 @@ def main():
             t0, t1 = a.start, a.start + a.talk
             pcap = a.lan_pcap if talker.startswith(LAN_PREFIX) else a.wan_pcap
             if pcap and os.path.exists(pcap):
-                sent = round(sent_seconds(pcap, talker, t0, t1), 2)
+                sent = round(sent_seconds(pcap, talker.split(","), t0, t1), 2)
                 if 0.25 * a.talk <= sent < a.talk:
                     talk = sent
         if wav == "-" or not os.path.exists(wav):

@@ -70,6 +70,10 @@ def outward(side, src):
 
 def summarise(path, side, sip_port):
     res = {"sip_out": {}, "sip_in": {}, "media_out": 0, "media_in": 0, "packets": 0}
+    if side == "wan":
+        # media packets by far address: a provider's media relay (--pbx
+        # nataware|anchored) shows here as the far end instead of the phone
+        res["media_peers"] = {}
     for frame in packets(path):
         p = parse(frame)
         if not p:
@@ -86,6 +90,9 @@ def summarise(path, side, sip_port):
                     res["sip_" + d][key] = res["sip_" + d].get(key, 0) + 1
         elif proto == "udp":
             res["media_" + d] += 1
+            if side == "wan":
+                peer = dst if d == "out" else src
+                res["media_peers"][peer] = res["media_peers"].get(peer, 0) + 1
     return res
 
 

@@ -24,6 +24,7 @@ def main():
     ap.add_argument("--rc", type=int, required=True)
     ap.add_argument("--place", required=True)
     ap.add_argument("--seconds", type=float, default=0)
+    ap.add_argument("--pbx", default="plain", help="the provider profile (run.sh --pbx)")
     a = ap.parse_args()
     d = a.rep_dir
     ev = {}
@@ -48,7 +49,7 @@ def main():
         with open(notes) as f:
             ev["notes"] = f.read().strip().splitlines()[:20]
     verdict = {0: True, 2: None}.get(a.rc, False)
-    print(json.dumps({"scenario": a.scenario, "alg": a.alg, "place": a.place, "rep": a.rep,
+    print(json.dumps({"scenario": a.scenario, "alg": a.alg, "pbx": a.pbx, "place": a.place, "rep": a.rep,
                       "pass": verdict, "seconds": a.seconds, "evidence": ev}))
 
 

@@ -8,6 +8,7 @@ helper; trunk pinholes that outlive their call or a call end left unsampled)
 and asserts each checker's verdict; callcheck.py's talk time when the guest
 stalled (the talker sent less) against a gateway that lost media. Usage: python3 tests/lab/tools/selftest_checks.py
 """
+import json
 import os
 import math
 import struct
@@ -18,6 +19,7 @@ import wave
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GW, PBX, FAR, PHONE = "203.0.113.1", "203.0.113.10", "203.0.113.20", "192.168.1.10"
+RELAY = "203.0.113.11"   # the NAT-aware provider's rtpengine
 
 
 def ip4(a):
@@ -187,8 +189,40 @@ def main():
         check("callcheck gateway lost 14 s of the talker's 24 s", heard(24), 1)
         check("callcheck talker sent nothing: wall clock", heard(0), 1)
         check("callcheck without captures: wall clock", heard(10, window=False), 1)
+        # a WAN talker's media through the provider's relay (--pbx nataware|anchored)
+        write_rtp(p("relay-rtp.pcap"), RELAY, 10)
+
+        def relayed(talkers):
+            return run("callcheck.py", "--talk", "24", "--start", "100", "--lan-pcap", p("none.pcap"),
+                       "--wan-pcap", p("relay-rtp.pcap"), f"l1:500:{p('heard.wav')}:{talkers}")
+        check("callcheck stalled guest, talker's media via the relay", relayed(f"{FAR},{RELAY}"), 0)
+        check("callcheck stalled guest, relay not named: wall clock", relayed(FAR), 1)
         write_tone(p("heard.wav"), 700, 10)
         check("callcheck stalled guest, but the wrong talker heard", heard(10), 1)
+        # summary.py: a profile axis (run.sh --pbx); an old line without "pbx" is plain
+        os.makedirs(p("res"))
+
+        def summary(nat_pass, pbxs="plain nataware"):
+            lines = [{"scenario": "call-out", "alg": "sipalgd", "place": "vm", "rep": 1, "pass": True,
+                      "evidence": {}},
+                     {"scenario": "call-out", "alg": "sipalgd", "pbx": "nataware", "place": "vm", "rep": 1,
+                      "pass": nat_pass, "evidence": {}}]
+            with open(p("res/reps-vm.jsonl"), "w") as f:
+                f.write("".join(json.dumps(ln) + "\n" for ln in lines))
+            rc = run("summary.py", "--results", p("res"), "--algs", "sipalgd", "--pbxs", pbxs)
+            with open(p("res/summary.json")) as f:
+                rows = {(r["pbx"], r["pass"]) for r in json.load(f)}
+            with open(p("res/summary.md")) as f:
+                md = f.read()
+            return rc, rows, md
+        rc, rows, md = summary(True)
+        check("summary two profiles pass", (rc, rows), (0, {("plain", True), ("nataware", True)}))
+        check("summary column groups", "| | plain | nataware |" in md and "| call-out | PASS" in md, True)
+        rc, rows, md = summary(False)
+        check("summary a nataware sipalgd row failed", (rc, rows), (1, {("plain", True), ("nataware", False)}))
+        rc, rows, md = summary(False, "plain")
+        check("summary one profile: the old table", (rc, rows, "| scenario | sipalgd |" in md),
+              (0, {("plain", True)}, True))
     sys.path.insert(0, HERE)
     import pinholes
     check("conntrack timestamp with unpadded microseconds",

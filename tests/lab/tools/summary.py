@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Fold the repetitions into summary.json and summary.md, print the table.
 
-summary.json: [{"scenario", "alg", "pass", "detail"}], one per scenario x ALG;
-pass = every repetition passed (null = not applicable to that ALG, or no run);
-detail = where it ran, how many repetitions passed, and each one's evidence.
+summary.json: [{"scenario", "pbx", "alg", "pass", "detail"}], one per scenario x
+provider profile (run.sh --pbx; a repetition that names none is "plain") x ALG;
+pass = every repetition passed (null = not applicable to that ALG or profile,
+or no run); detail = where it ran, how many repetitions passed, and each one's
+evidence. summary.md: one column per ALG; with several profiles, the ALG
+columns once per profile, the profile named above its group.
 Exit 0 only if every sipalgd row asked for passed.
 """
 import argparse
@@ -51,10 +54,12 @@ def short_gateway(gw):
     def sip(d):
         return " ".join(f"{k}x{v}" for k, v in sorted(d.items())) or "-"
     lan, wan = gw["lan"], gw["wan"]
+    peers = ", ".join(f"{k} {v}" for k, v in sorted(wan.get("media_peers", {}).items()))
     return (f"LAN out[{sip(lan['sip_out'])}] in[{sip(lan['sip_in'])}]; "
             f"WAN out[{sip(wan['sip_out'])}] in[{sip(wan['sip_in'])}]; "
             f"media pkts LAN out/in {lan['media_out']}/{lan['media_in']}, "
-            f"WAN out/in {wan['media_out']}/{wan['media_in']}")
+            f"WAN out/in {wan['media_out']}/{wan['media_in']}"
+            + (f" (WAN media by far address: {peers})" if peers else ""))
 
 
 def evidence_lines(rep):
@@ -81,16 +86,20 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
     ap.add_argument("--algs", default="none kernel sipalgd")
+    ap.add_argument("--pbxs", default="plain")
     ap.add_argument("--reps", type=int, default=0)
     ap.add_argument("scenarios", nargs="*")
     a = ap.parse_args()
-    algs = a.algs.split()
+    algs, pbxs = a.algs.split(), a.pbxs.replace(",", " ").split()
     reps = load(a.results)
+    for r in reps:
+        r.setdefault("pbx", "plain")
     scen = a.scenarios or sorted({r["scenario"] for r in reps})
+    cols = [(p, alg) for p in pbxs for alg in algs]
     rows = []
     for s in scen:
-        for alg in algs:
-            mine = [r for r in reps if r["scenario"] == s and r["alg"] == alg]
+        for pbx, alg in cols:
+            mine = [r for r in reps if r["scenario"] == s and r["alg"] == alg and r["pbx"] == pbx]
             verdicts = [r["pass"] for r in mine]
             applicable = [v for v in verdicts if v is not None]
             if not mine:
@@ -99,7 +108,7 @@ def main():
                 ok, why = None, "not applicable"
             else:
                 ok, why = all(applicable), ""
-            rows.append({"scenario": s, "alg": alg, "pass": ok, "detail": {
+            rows.append({"scenario": s, "pbx": pbx, "alg": alg, "pass": ok, "detail": {
                 "place": sorted({r["place"] for r in mine}),
                 "reps": len(mine), "passed": sum(1 for v in verdicts if v is True),
                 "not_applicable": sum(1 for v in verdicts if v is None),
@@ -111,13 +120,21 @@ def main():
         json.dump(rows, f, indent=1)
 
     md = ["# Lab summary: scenario x ALG", "",
-          "Cell: verdict, repetitions passed / run, where it ran (host kernel or the qemu guest).",
-          "", "| scenario | " + " | ".join(algs) + " |",
-          "|---|" + "---|" * len(algs)]
+          "Cell: verdict, repetitions passed / run, where it ran (host kernel or the qemu guest).", ""]
+    if len(pbxs) == 1:
+        if pbxs != ["plain"]:
+            md[-1:-1] = [f"Provider profile: {pbxs[0]} (run.sh --pbx)."]
+        md += ["| scenario | " + " | ".join(algs) + " |", "|---|" + "---|" * len(algs)]
+    else:
+        # a column group per profile: its name above its first ALG column
+        md[0] = "# Lab summary: scenario x provider profile x ALG"
+        md += ["| | " + " | ".join(p if i == 0 else "" for p in pbxs for i in range(len(algs))) + " |",
+               "|---|" + "---|" * len(cols),
+               "| **scenario** | " + " | ".join(f"**{alg}**" for _, alg in cols) + " |"]
     for s in scen:
         cells = []
-        for alg in algs:
-            r = next(x for x in rows if x["scenario"] == s and x["alg"] == alg)
+        for pbx, alg in cols:
+            r = next(x for x in rows if x["scenario"] == s and x["alg"] == alg and x["pbx"] == pbx)
             d = r["detail"]
             if r["pass"] is None:
                 cells.append(d["why"])
@@ -131,7 +148,8 @@ def main():
         if not runs:
             continue
         pick = next((x for x in runs if x["pass"] is False), runs[0])
-        md.append(f"### {r['scenario']} / {r['alg']} — rep {pick['rep']}: "
+        where = r["alg"] if len(pbxs) == 1 else f"{r['pbx']} / {r['alg']}"
+        md.append(f"### {r['scenario']} / {where} — rep {pick['rep']}: "
                   f"{ {True: 'pass', False: 'FAIL', None: 'n/a'}[pick['pass']] }")
         md += [f"- {ln}" for ln in evidence_lines({"evidence": pick["evidence"]})]
         md.append("")
