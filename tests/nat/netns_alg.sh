@@ -254,6 +254,19 @@ if [[ $mode == helper ]]; then
 	check "RTP expectation to the announced public port" grep -q "dport=${mport:-x} " "$tmp/expect.txt"
 	check "RTCP expectation (port+1)" grep -q "dport=$(( ${mport:-0} + 1 )) " "$tmp/expect.txt"
 	check "expectations belong to our helper" grep -q "helper=sipalg" "$tmp/expect.txt"
+	# status --json with a live call (daemon/status_report.c), and the debug pinhole lines
+	ip netns exec "$gw" "$bin" status --json -s "$rundir/status.sock" > "$tmp/status-on.json" 2>&1 || true
+	check "status --json valid against docs/status.schema.json (a live dialog)" python3 \
+		"$here/../daemon/json_schema_check.py" "$here/../../docs/status.schema.json" "$tmp/status-on.json"
+	check "status --json: the INVITE's dialog with its in-rtp pinhole to the phone" python3 -c "
+import json, sys; d = json.load(open('$tmp/status-on.json'))
+ok = any(g['call_id'] == 'call-1@alice-pc' and any(p['kind'] == 'in-rtp' and p['nat_to'] == {'ip': '192.168.77.10', 'port': 10000}
+         for st in g['streams'] if st['now'] for p in st['now']['pinholes']) for g in d['dialogs'])
+sys.exit(0 if ok else 1)"
+	grep 'pinhole ' "$tmp/daemon.log" | head -4 | sed 's/^/     /'
+	check "debug: a pinhole line per create, naming the NAT target and the INVITE" grep -Eq \
+		"^sipalgd: pinhole create: udp [0-9.:any]+ -> 203\.0\.113\.1:${mport:-x} nat-to 192\.168\.77\.10:10000, master .*out INVITE call-id call-1@alice-pc" \
+		"$tmp/daemon.log"
 
 	# --- SIP over TCP: rewritten messages change length; seqadj must keep the stream whole
 	for i in 1 2; do
