@@ -80,9 +80,8 @@ static int observe_map(void *arg, enum sipalg_dir dir, const struct sipalg_facts
 		o->p->log_info("observe %s [%s]: would open pinholes: %s stream %u, %s:<pool port> -> inside %s (RTP), %s:<pool port + 1> -> inside port %u (RTCP)%s",
 			       o->what, o->call_id, m->type, idx, pub, in, pub, m->rtcp_port,
 			       why_not(o->p));
-	o->p->log_info("observe %s [%s]: would change m=%s port %u to the pinhole's public port (pool %s)",
-		       o->what, o->call_id, m->type, m->addr.port,
-		       o->p->rtp ? "[media] port_min..port_max" : "none here");
+	o->p->log_info("observe %s [%s]: would change m=%s port %u to the pinhole's public port%s",
+		       o->what, o->call_id, m->type, m->addr.port, why_not(o->p));
 	o->pinholes++;
 	return -1;
 }
