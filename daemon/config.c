@@ -448,6 +448,7 @@ static const struct key keys[] = {
 	{ "netfilter", "overload", parse_overload, F(overload_pass), 0, 0 },
 	{ "netfilter", "interfaces", parse_interfaces, F(scope), 0, 0 },
 	{ "netfilter", "exclude", parse_exclude, F(scope), 0, 0 },
+	{ "netfilter", "no_nat_pinholes", parse_bool, F(scope.no_nat_pinholes), 0, 0 },
 
 	{ "limits", "max_expected", parse_unsigned, F(max_expected), 1, SIPALGD_MAX_EXPECTED_MAX },
 	{ "limits", "expect_policy_timeout", parse_unsigned, F(expect_policy_timeout), 1, 86400 },

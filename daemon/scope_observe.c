@@ -39,7 +39,8 @@ void scope_observe_apply(struct nat_path *p, const struct sipalgd_config *cfg)
 	p->scope = &cfg->scope;
 	p->log_info = log_info;
 	scope_text(&cfg->scope, text, sizeof(text));
-	log_info("scope: %s; flows without NAT pass untouched%s", text,
+	log_info("scope: %s; flows without NAT pass untouched%s%s", text,
+		 cfg->scope.no_nat_pinholes ? " (their pinholes opened: no_nat_pinholes)" : "",
 		 cfg->observe ? "; mode = observe: nothing is rewritten or opened, the plan is logged" : "");
 }
 
@@ -49,9 +50,10 @@ void scope_observe_status(FILE *out, const struct nat_counters *c,
 	char text[1024];
 
 	scope_text(&cfg->scope, text, sizeof(text));
-	fprintf(out, "\n[scope and observe]\nmode %s\nscope %s\nout_of_scope_passed %llu\n"
+	fprintf(out, "\n[scope and observe]\nmode %s\nscope %s\nno_nat_pinholes %s\n"
+		"out_of_scope_passed %llu\n"
 		"observed_messages %llu\nobserved_changes %llu\nobserved_pinhole_streams %llu\n",
 		cfg->observe ? "observe (packets pass byte for byte; the plan is logged)" : "rewrite",
-		text, (unsigned long long)c->out_of_scope, (unsigned long long)c->observed,
+		text, cfg->scope.no_nat_pinholes ? "yes" : "no", (unsigned long long)c->out_of_scope, (unsigned long long)c->observed,
 		(unsigned long long)c->observed_edits, (unsigned long long)c->observed_pinholes);
 }

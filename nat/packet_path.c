@@ -149,7 +149,7 @@ static uint32_t registration_timeout(struct nat_path *p, const struct nat_packet
 
 bool nat_path_out_of_scope(const struct nat_path *p, const struct nat_flow *flow)
 {
-	return !flow->natted ||
+	return (!flow->natted && !(p->scope && p->scope->no_nat_pinholes)) ||
 	       (p->scope && (nat_scope_excluded_addr(p->scope, flow->binding.inside.ip) ||
 			     nat_scope_excluded_addr(p->scope, flow->binding.remote.ip)));
 }
@@ -200,7 +200,8 @@ long nat_path_rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool 
 {
 	struct sipalg_result *res = p->res;
 	struct rtp_msg mc = { .table = p->rtp, .master = flow->master,
-			      .binding = flow->binding, .dir = flow->dir, .now = p->now };
+			      .binding = flow->binding, .dir = flow->dir, .now = p->now,
+			      .no_nat = !flow->natted };
 	struct sipalg_ctx ctx = { .transport = tcp ? SIPALG_TCP : SIPALG_UDP,
 				  .dir = flow->dir, .binding = flow->binding, .sw = p->sw,
 				  .map_media = p->rtp ? rtp_map_media : NULL, .map_arg = &mc };
@@ -215,7 +216,8 @@ long nat_path_rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool 
 	if (st == SIPALG_OK && p->rtp)
 		rtp_after_message(&mc, res);
 	note_registration(p, flow, tcp, res);
-	if (st != SIPALG_OK || res->n_edits == 0) {
+	/* no NAT (no_nat_pinholes): the pinholes only, never the bytes */
+	if (st != SIPALG_OK || res->n_edits == 0 || !flow->natted) {
 		if (cap < len)
 			return -1;
 		memcpy(out, msg, len);

@@ -10,8 +10,10 @@
  *    conntrack shows was not NATed (its reply tuple is the inverse of its
  *    original: no SNAT, no DNAT), and any flow with an end in an excluded
  *    subnet (the operator's own rules may queue more than ours would).
- *    Such a flow gets no pinholes either: the pinhole layer only knows how
- *    to open a public pool port NATed to the inside host.
+ *    Such a flow gets no pinholes either, unless no_nat_pinholes asks for
+ *    them: then the engine and the pinhole layer run on it as usual (no
+ *    pool port, no NAT on the expectations: rtp.h rtp_msg.no_nat), and the
+ *    message still leaves as it came.
  * Pure: no sockets, no kernel.
  */
 #ifndef SIPALGD_NAT_SCOPE_H
@@ -38,6 +40,10 @@ struct nat_scope {
 	unsigned n_ex_ifaces;
 	struct nat_scope_net ex_nets[NAT_SCOPE_MAX];
 	unsigned n_ex_nets;
+	/* no_nat_pinholes: a flow without NAT still gets its media pinholes
+	 * (to the phone's own ports, no NAT on them) for a stateful firewall;
+	 * its packets still pass byte for byte */
+	bool no_nat_pinholes;
 };
 
 /* "wan0, ppp+": interface names (nft wildcard: a trailing +). 0, or -1 with why. */

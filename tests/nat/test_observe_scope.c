@@ -7,7 +7,8 @@
  *    each change and the pinholes; the same INVITE in rewrite mode is
  *    rewritten and opens pinholes (what makes the observe checks able to fail);
  *  - a routed flow (no NAT in its conntrack) and a flow to an excluded subnet
- *    pass unchanged with no pinhole;
+ *    pass unchanged with no pinhole; with no_nat_pinholes the routed flow
+ *    still passes unchanged but gets plain pinholes to the phone's ports;
  *  - scope.c's lists and the nft text it makes.
  */
 #include <arpa/inet.h>
@@ -258,6 +259,22 @@ int main(void)
 		queue_invite(&p, 3, "192.168.1.10", "10.8.0.5", "192.168.1.10", "vpn-1@pc");
 		CHECK(passed_as_is(3));
 		CHECK(p.c.out_of_scope == 1 && fake_count(&kernel, 'C') == created);
+	}
+
+	/* no_nat_pinholes: the routed flow keeps its bytes but gets plain pinholes to the
+	 * phone's own ports (no pool port, no NAT, no expect function) */
+	{
+		const struct rtp_expect *e;
+
+		scope.no_nat_pinholes = true;
+		p.scope = &scope;
+		queue_invite(&p, 6, "192.168.1.10", "10.8.0.5", "192.168.1.10", "vpn-2@pc");
+		CHECK(passed_as_is(6) && p.c.out_of_scope == 1);
+		e = fake_find_dst(&kernel, "192.168.1.10", 10000);
+		CHECK(e != NULL);
+		CHECK(e && !e->nat && e->fn == NULL && e->src_any_addr);
+		CHECK(fake_find_dst(&kernel, "192.168.1.10", 10001) != NULL);	/* RTCP */
+		scope.no_nat_pinholes = false;
 	}
 
 	/* a NATed flow to an excluded subnet: left alone too; another subnet still helped */
