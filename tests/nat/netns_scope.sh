@@ -3,7 +3,9 @@
 #
 #   lan 192.168.77.10 -- gw (lan0; wan0 masquerade; vpn0 routed, NO NAT) -- wan 203.0.113.2
 #                                                                        -- vpn 10.8.0.5
-#   netns_scope.sh SIPALGD_BINARY
+#   netns_scope.sh SIPALGD_BINARY [helper]
+#   (helper: a kernel with nfnetlink_cthelper - in_guest.sh runs it in the qemu guest - where
+#   the pinholes are checked in `conntrack -L expect` too)
 #
 # 1. mode = observe: REGISTER and INVITE+SDP to the WAN cross byte for byte (the WAN peer's
 #    copy equals what the LAN host sent; the SIP payloads captured on lan0 and wan0 are the
@@ -13,11 +15,14 @@
 #    fail) and the timeout stretched.
 # 3. A routed VPN-style flow (lan -> 10.8.0.5 over vpn0, no NAT): byte for byte on both
 #    legs; the daemon saw it and passed it as out of scope (its conntrack shows no NAT).
+# 3b. helper: SIGHUP to no_nat_pinholes = yes: the VPN flow is still byte for byte, and gets
+#    plain expectations to the phone's own ports (no NAT).
 # 4. SIGHUP to exclude = vpn0 and interfaces = wan0: the VPN flow is not even queued (the
 #    daemon's packet counter stays), and the WAN flow is still helped.
 # Exit 77 (ctest SKIP) when not root or a tool is missing.
 set -euo pipefail
-bin=$(readlink -f "${1:?usage: $0 SIPALGD_BINARY}")
+bin=$(readlink -f "${1:?usage: $0 SIPALGD_BINARY [helper]}")
+mode=${2:-degraded}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/netns_topo.sh"
 ((EUID == 0)) || { echo "SKIP: needs root (network namespaces)"; exit 77; }
@@ -25,9 +30,13 @@ for t in ip nft conntrack tcpdump python3; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
 done
 
+if [[ $mode == helper ]]; then	# a modular kernel (the qemu guest): load what we use
+	modprobe -a nfnetlink_cthelper nfnetlink_queue nf_conntrack_netlink nf_nat nf_nat_sip \
+		nft_ct nft_chain_nat nft_masq nft_fib_ipv4 2>/dev/null || true
+fi
 tag=$$
 lan=sc-lan-$tag gw=sc-gw-$tag wan=sc-wan-$tag vpn=sc-vpn-$tag
-tmp=$(mktemp -d /tmp/nat-scope.XXXXXX)
+tmp=$(mktemp -d "${NAT_KEEP_DIR:-/tmp}/nat-scope.XXXXXX")
 chmod 755 "$tmp"
 rundir=/run/nat-scope-$tag
 pids=()
@@ -67,11 +76,12 @@ log_level = info
 [netfilter]
 queue = 9
 tcp = no
-degraded_ok = yes
+degraded_ok = $([[ $mode == degraded ]] && echo yes || echo no)
 CONF
 chmod 644 "$tmp/sipalgd.conf"
 
 status_to() { ip netns exec "$gw" "$bin" status -s "$rundir/status.sock" > "$1" 2>&1 || true; }
+expects() { ip netns exec "$gw" conntrack -L expect 2>/dev/null || true; }
 counter() { sed -n "s/^$2 //p" "$1" | head -1 || true; }
 
 ip netns exec "$gw" "$bin" -f -c "$tmp/sipalgd.conf" 2>>"$tmp/daemon.log" &
@@ -152,6 +162,10 @@ check "observe: status says observe and counts messages, changes, pinholes" bash
 	"grep -q '^mode observe' '$tmp/status-observe.txt' && grep -q '^observed_messages [2-9]' '$tmp/status-observe.txt' && \
 	 grep -q '^observed_changes [4-9]' '$tmp/status-observe.txt' && grep -q '^observed_pinhole_streams 1' '$tmp/status-observe.txt'"
 check "observe: nothing rewritten" grep -q "^rewritten 0$" "$tmp/status-observe.txt"
+if [[ $mode == helper ]]; then
+	expects > "$tmp/expect-observe.txt"
+	check "observe: no expectation in the kernel" bash -c "! grep -q dport=1 '$tmp/expect-observe.txt'"
+fi
 sleep 1.5	# the 1 s timer would raise a registered flow's timeout here
 t=$(sip_timeout 203.0.113.2)
 echo "     conntrack timeout after the 200 OK to REGISTER: ${t:-none}"
@@ -166,6 +180,12 @@ round rewrite "$wan" 203.0.113.2 wan0
 d=$tmp/rewrite
 check "rewrite: INVITE Via public on the WAN" grep -q "^Via: SIP/2.0/UDP 203.0.113.1:5060" "$d/peer/recv-1.sip"
 check "rewrite: payloads differ between lan0 and wan0" bash -c "! cmp -s '$d/lan.hex' '$d/out.hex'"
+if [[ $mode == helper ]]; then
+	mport=$(sed -n 's/^m=audio \([0-9]*\) .*/\1/p' "$d/peer/recv-1.sip" | head -1)
+	expects > "$tmp/expect-rewrite.txt"; sed 's/^/     /' "$tmp/expect-rewrite.txt"
+	check "rewrite: RTP expectation to the announced public port ${mport:-none}" \
+		grep -q "dst=203.0.113.1 sport=0 dport=${mport:-x} " "$tmp/expect-rewrite.txt"
+fi
 t=$(sip_timeout 203.0.113.2)
 for _ in $(seq 20); do [[ ${t:-0} -gt 3000 ]] && break; sleep 0.1; t=$(sip_timeout 203.0.113.2); done
 check "rewrite: SIP conntrack timeout stretched (${t:-none} s)" test "${t:-0}" -gt 3000
@@ -185,15 +205,34 @@ check "vpn: the daemon saw it and passed it as out of scope" \
 	test "$(counter "$tmp/status-vpn.txt" out_of_scope_passed)" -ge 1
 check "vpn: nothing rewritten" test "$(counter "$tmp/status-vpn.txt" rewritten)" = \
 	"$(counter "$tmp/status-before-vpn.txt" rewritten)"
+if [[ $mode == helper ]]; then
+	expects > "$tmp/expect-vpn.txt"
+	check "vpn: no pinhole to the phone by default" bash -c "! grep -q 'dst=192.168.77.10' '$tmp/expect-vpn.txt'"
+	# --- 3b. no_nat_pinholes = yes: plain pinholes, bytes still untouched -------------------
+	sed -i 's/^degraded_ok = no/degraded_ok = no\nno_nat_pinholes = yes/' "$tmp/sipalgd.conf"
+	reload
+	ip netns exec "$gw" conntrack -D -p udp --orig-src 192.168.77.10 >/dev/null 2>&1 || true
+	round vpn-pinholes "$vpn" 10.8.0.5 vpn0
+	d=$tmp/vpn-pinholes
+	expects > "$tmp/expect-vpn-pinholes.txt"; sed 's/^/     /' "$tmp/expect-vpn-pinholes.txt"
+	check "no_nat_pinholes: INVITE reached the VPN peer byte for byte" cmp -s "$tmp/invite.sip" "$d/peer/recv-1.sip"
+	check "no_nat_pinholes: SIP payloads identical on lan0 and vpn0" same_both_legs "$d"
+	check "no_nat_pinholes: RTP and RTCP expectations to the phone's own ports 10000/10001" bash -c \
+		"grep -q 'dst=192.168.77.10 sport=0 dport=10000 ' '$tmp/expect-vpn-pinholes.txt' && \
+		 grep -q 'dst=192.168.77.10 sport=0 dport=10001 ' '$tmp/expect-vpn-pinholes.txt'"
+	sed -i '/^no_nat_pinholes = yes/d' "$tmp/sipalgd.conf"
+fi
 
 # --- 4. exclude = vpn0, interfaces = wan0: the VPN flow is not even queued ------------------
-sed -i 's/^degraded_ok = yes/degraded_ok = yes\ninterfaces = wan0\nexclude = vpn0, 10.8.0.0\/24/' "$tmp/sipalgd.conf"
+sed -i 's/^\(degraded_ok = .*\)/\1\ninterfaces = wan0\nexclude = vpn0, 10.8.0.0\/24/' "$tmp/sipalgd.conf"
 reload
-ip netns exec "$gw" nft list chain ip sipalgd postrouting > "$tmp/postrouting.txt" 2>&1 || true
-sed 's/^/     /' "$tmp/postrouting.txt"
-check "exclude: nft returns vpn0 and 10.8.0.0/24 before queueing" bash -c \
-	"grep -q 'oifname \"vpn0\" return' '$tmp/postrouting.txt' && grep -q 'ip daddr 10.8.0.0/24 return' '$tmp/postrouting.txt' && \
-	 grep -q 'iifname != \"wan0\" oifname != \"wan0\" return' '$tmp/postrouting.txt'"
+chain=postrouting oif=oifname
+[[ $mode == helper ]] && chain=prerouting oif="fib daddr oifname"	# before routing: the route's
+ip netns exec "$gw" nft list chain ip sipalgd $chain > "$tmp/$chain.txt" 2>&1 || true
+sed 's/^/     /' "$tmp/$chain.txt"
+check "exclude: nft ($chain) returns vpn0 and 10.8.0.0/24 before the SIP rules" bash -c \
+	"grep -q '$oif \"vpn0\" return' '$tmp/$chain.txt' && grep -q 'ip daddr 10.8.0.0/24 return' '$tmp/$chain.txt' && \
+	 grep -q 'iifname != \"wan0\" $oif != \"wan0\" return' '$tmp/$chain.txt'"
 check "exclude: log line names the scope" grep -q "scope: interfaces wan0; exclude vpn0,10.8.0.0/24" "$tmp/daemon.log"
 ip netns exec "$gw" conntrack -D -p udp --orig-src 192.168.77.10 >/dev/null 2>&1 || true
 status_to "$tmp/status-before-ex.txt"
