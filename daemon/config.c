@@ -354,6 +354,36 @@ static int parse_overload(const char *v, void *field, const struct key *k,
 	return 0;
 }
 
+static int parse_mode(const char *v, void *field, const struct key *k,
+		      char *why, size_t n)
+{
+	(void)k;
+	if (strcasecmp(v, "observe") == 0)
+		*(bool *)field = true;
+	else if (strcasecmp(v, "rewrite") == 0)
+		*(bool *)field = false;
+	else {
+		snprintf(why, n, "'%s' is not a mode (expected rewrite or observe)", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* The lists themselves are nat/scope.c's: the rules and the packet path read them. */
+static int parse_interfaces(const char *v, void *field, const struct key *k,
+			    char *why, size_t n)
+{
+	(void)k;
+	return nat_scope_parse_ifaces(v, field, why, n);
+}
+
+static int parse_exclude(const char *v, void *field, const struct key *k,
+			 char *why, size_t n)
+{
+	(void)k;
+	return nat_scope_parse_exclude(v, field, why, n);
+}
+
 /* The kernel's expect functions that NAT an expected flow to the inside host. */
 static int parse_expect_fn(const char *v, void *field, const struct key *k,
 			   char *why, size_t n)
@@ -373,6 +403,7 @@ static int parse_expect_fn(const char *v, void *field, const struct key *k,
 
 static const struct key keys[] = {
 	{ "general", "enabled", parse_bool, F(sw.enabled), 0, 0 },
+	{ "general", "mode", parse_mode, F(observe), 0, 0 },
 	{ "general", "user", parse_string, F(user), 0, SIPALGD_USER_MAX - 1 },
 	{ "general", "status_socket", parse_path, F(status_socket), 0, SIPALGD_PATH_MAX - 1 },
 	{ "general", "log", parse_log_target, F(log_syslog), 0, 0 },
@@ -415,6 +446,9 @@ static const struct key keys[] = {
 	{ "netfilter", "queue_maxlen", parse_unsigned, F(queue_maxlen), 64, 1048576 },
 	{ "netfilter", "rcvbuf", parse_bytes, F(rcvbuf_bytes), 64ul << 10, 1ul << 30 },
 	{ "netfilter", "overload", parse_overload, F(overload_pass), 0, 0 },
+	{ "netfilter", "interfaces", parse_interfaces, F(scope), 0, 0 },
+	{ "netfilter", "exclude", parse_exclude, F(scope), 0, 0 },
+	{ "netfilter", "no_nat_pinholes", parse_bool, F(scope.no_nat_pinholes), 0, 0 },
 
 	{ "limits", "max_expected", parse_unsigned, F(max_expected), 1, SIPALGD_MAX_EXPECTED_MAX },
 	{ "limits", "expect_policy_timeout", parse_unsigned, F(expect_policy_timeout), 1, 86400 },

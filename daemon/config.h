@@ -3,10 +3,10 @@
  * (libinih) with errors that name the file, the line and what was expected.
  *
  * configs/sipalgd.conf documents every key. Sections and what they fill:
- *   [general]    enabled, user, status_socket, log, log_level
+ *   [general]    enabled, mode, user, status_socket, log, log_level
  *   [rewrite]    one switch per engine rewrite (struct sipalg_switches)
  *   [media]      pinholes: struct rtp_config
- *   [netfilter]  queue, SIP ports, transports, helper, rules, buffers
+ *   [netfilter]  queue, SIP ports, transports, helper, rules, buffers, scope
  *   [limits]     expectation policy, registration conntrack timeout
  *   [tcp]        SIP over TCP stream state: reassembly bounds
  */
@@ -19,6 +19,7 @@
 
 #include "sipalg.h"
 #include "rtp.h"
+#include "scope.h"
 
 #define SIPALGD_MAX_SIP_PORTS	16
 #define SIPALGD_HELPER_NAME_MAX	16	/* NF_CT_HELPER_NAME_LEN, with the NUL */
@@ -45,6 +46,7 @@ struct sipalgd_config {
 	uint32_t queue_maxlen;		/* NFQA_CFG_QUEUE_MAXLEN */
 	uint32_t rcvbuf_bytes;		/* netlink socket buffer (SO_RCVBUFFORCE) */
 	bool overload_pass;		/* overload = pass: a full queue passes SIP un-rewritten */
+	struct nat_scope scope;		/* interfaces, exclude (nat/scope.h) */
 
 	/* [limits] */
 	unsigned max_expected;		/* helper expect policy: per master flow */
@@ -60,6 +62,7 @@ struct sipalgd_config {
 	uint32_t tcp_idle_timeout;	/* s a silent stream is kept */
 
 	/* [general] */
+	bool observe;			/* mode = observe: log the plan, change nothing */
 	char user[SIPALGD_USER_MAX];	/* drop to it after setup; "" = stay root */
 	char status_socket[SIPALGD_PATH_MAX];
 	bool log_syslog;		/* log = syslog | stderr */

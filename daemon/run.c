@@ -31,6 +31,7 @@
 #include "registration.h"
 #include "rules.h"
 #include "run.h"
+#include "scope_observe.h"
 #include "status.h"
 #include "status_conn.h"
 #include "status_report.h"
@@ -94,6 +95,7 @@ static void fill_netfilter_confs(struct daemon *d)
 		.media_guard = d->cfg.sw.enabled && d->cfg.rtp.expectations &&
 			       d->cfg.drop_unexpected_media,
 		.media_min = d->cfg.rtp.port_min, .media_max = d->cfg.rtp.port_max,
+		.scope = &d->cfg.scope,
 	};
 }
 
@@ -254,6 +256,7 @@ static int setup(struct daemon *d)
 	d->path.verdicts = &d->verdicts;
 	d->path.exp = d->rtp && d->path.ct_in_verdict ? &d->exp : NULL;	/* NFQA_EXP needs NFQA_CT */
 	debug_hooks(d);
+	scope_observe_apply(&d->path, &d->cfg);
 	if (d->cfg.install_rules) {
 		if (nat_rules_install(&d->rules, err, sizeof(err)) < 0) {
 			log_warnx("install table ip " NAT_RULES_TABLE ": %s", err);
@@ -391,6 +394,13 @@ static void reload(struct daemon *d)
 		log_info("reload: expectations off - %u dialog(s) and their pinholes removed",
 			 rtp_table_stats(d->rtp)->dialogs_live);
 	}
+	if (d->rtp && !d->cfg.observe && n.observe)	/* as enabled = no: no BYE will be followed */
+		log_info("reload: mode = observe - %u dialog(s) and their pinholes removed",
+			 rtp_table_flush(d->rtp));
+	reinstall = memcmp(&d->cfg.scope, &n.scope, sizeof(n.scope)) != 0;
+	d->cfg.observe = n.observe;
+	d->cfg.scope = n.scope;
+	scope_observe_apply(&d->path, &d->cfg);
 	d->cfg.sw = n.sw;
 	d->cfg.drop_unexpected_media = n.drop_unexpected_media;
 	local_addrs_refresh(d->rtp, time(NULL), 1);
@@ -634,8 +644,9 @@ int daemon_run(const char *config_path, struct sipalgd_config *cfg)
 		}
 		log_daemonized();	/* stderr is /dev/null from here */
 	}
-	log_info("sipalgd running: %s, queue %u, ALG %s", d.degraded ? "DEGRADED mode" : "helper mode",
-		 d.cfg.queue_num, d.cfg.sw.enabled ? "enabled" : "disabled");
+	log_info("sipalgd running: %s, queue %u, ALG %s%s", d.degraded ? "DEGRADED mode" : "helper mode",
+		 d.cfg.queue_num, d.cfg.sw.enabled ? "enabled" : "disabled",
+		 d.cfg.observe ? " in OBSERVE mode (logs what it would do, changes nothing)" : "");
 	rc = loop(&d, &unblocked);
 out:
 	cleanup(&d);

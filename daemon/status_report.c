@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "report_fmt.h"
+#include "scope_observe.h"
 #include "status_report.h"
 #include "tcp_stream.h"
 
@@ -222,6 +223,7 @@ void status_report(const struct status_src *src, FILE *out, bool json)
 	U("rewritten", c->rewritten);
 	U("unchanged", c->unchanged);
 	U("disabled_passed", c->disabled);
+	scope_observe_status(r, c, src->cfg);
 	rep_section(r, "rewrites by kind");
 	for (int i = 0; i < SIPALG_EDIT_KIND_MAX; i++)
 		U(sipalg_edit_kind_str((enum sipalg_edit_kind)i), c->edits[i]);

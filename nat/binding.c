@@ -51,6 +51,9 @@ int nat_flow_from_ct(const struct nf_conntrack *ct, bool reply_dir,
 		out->binding.remote = odst;
 		out->dir = reply_dir ? SIPALG_INBOUND : SIPALG_OUTBOUND;
 	}
+	/* routed, not translated (a VPN peer): nothing for an ALG to fix */
+	out->natted = !(osrc.ip.s_addr == rdst.ip.s_addr && osrc.port == rdst.port &&
+			odst.ip.s_addr == rsrc.ip.s_addr && odst.port == rsrc.port);
 	out->master.src = osrc;
 	out->master.dst = odst;
 	out->master.l4proto = nfct_get_attr_u8(ct, ATTR_ORIG_L4PROTO);

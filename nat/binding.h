@@ -15,6 +15,7 @@ struct nat_flow {
 	struct sipalg_binding binding;
 	enum sipalg_dir dir;		/* which way this packet crosses */
 	struct rtp_master master;	/* the ct's original tuple */
+	bool natted;			/* false: reply tuple = inverted original (no SNAT/DNAT) */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include "packet_path.h"
 #include "path_internal.h"
 #include "splice.h"
+#include "observe.h"
 
 #define OUT_CAP (SIPALG_MAX_MSG + 1)
 
@@ -81,6 +82,7 @@ int nat_path_find_flow(struct nat_path *p, const struct nat_packet *pkt,
 		flow->binding.remote.ip.s_addr = l4->daddr;
 		flow->binding.remote.port = l4->dport;
 		flow->dir = SIPALG_OUTBOUND;
+		flow->natted = true;	/* the mark is the source before SNAT */
 		flow->master.src = flow->binding.inside;
 		flow->master.dst = flow->binding.remote;
 		flow->master.l4proto = l4->proto;
@@ -129,7 +131,8 @@ static uint32_t registration_timeout(struct nat_path *p, const struct nat_packet
 {
 	unsigned timeout;
 
-	if (!p->registration_timeout || !p->regs || tcp || nat_reg_count(p->regs) == 0)
+	if (!p->registration_timeout || !p->regs || tcp || p->observe ||
+	    nat_reg_count(p->regs) == 0)
 		return 0;
 	timeout = nat_reg_ct_timeout(p->regs, &flow->master, p->now,
 				     p->registration_timeout_max);
@@ -142,6 +145,13 @@ static uint32_t registration_timeout(struct nat_path *p, const struct nat_packet
 	nat_reg_mark_dirty(p->regs, &flow->master);
 	p->c.reg_marked_dirty++;
 	return 0;
+}
+
+bool nat_path_out_of_scope(const struct nat_path *p, const struct nat_flow *flow)
+{
+	return (!flow->natted && !(p->scope && p->scope->no_nat_pinholes)) ||
+	       (p->scope && (nat_scope_excluded_addr(p->scope, flow->binding.inside.ip) ||
+			     nat_scope_excluded_addr(p->scope, flow->binding.remote.ip)));
 }
 
 static void accept_unchanged(struct nat_path *p, const struct nat_packet *pkt)
@@ -190,20 +200,25 @@ long nat_path_rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool 
 {
 	struct sipalg_result *res = p->res;
 	struct rtp_msg mc = { .table = p->rtp, .master = flow->master,
-			      .binding = flow->binding, .dir = flow->dir, .now = p->now };
+			      .binding = flow->binding, .dir = flow->dir, .now = p->now,
+			      .no_nat = !flow->natted };
 	struct sipalg_ctx ctx = { .transport = tcp ? SIPALG_TCP : SIPALG_UDP,
 				  .dir = flow->dir, .binding = flow->binding, .sw = p->sw,
 				  .map_media = p->rtp ? rtp_map_media : NULL, .map_arg = &mc };
-	enum sipalg_status st = sipalg_process(msg, len, &ctx, res);
+	enum sipalg_status st;
 	long n;
 
+	if (p->observe)	/* the plan logged, nothing opened, the message as it came */
+		return nat_observe_one(p, flow, tcp, msg, len, out, cap);
+	st = sipalg_process(msg, len, &ctx, res);
 	if ((unsigned)st <= SIPALG_TOO_BIG)
 		p->c.status[st]++;
 	/* pinholes: before the verdict, so they exist when the SDP leaves */
 	if (st == SIPALG_OK && p->rtp)
 		rtp_after_message(&mc, res);
 	note_registration(p, flow, tcp, res);
-	if (st != SIPALG_OK || res->n_edits == 0) {
+	/* no NAT (no_nat_pinholes): the pinholes only, never the bytes */
+	if (st != SIPALG_OK || res->n_edits == 0 || !flow->natted) {
 		if (cap < len)
 			return -1;
 		memcpy(out, msg, len);
@@ -267,8 +282,13 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 		accept_unchanged(p, pkt);
 		return;
 	}
+	if (nat_path_out_of_scope(p, &flow)) {
+		p->c.out_of_scope++;
+		accept_unchanged(p, pkt);
+		return;
+	}
 	/* a flow's first packet: its pinholes ride in its verdict (verdict_exp.h) */
-	if (p->exp)
+	if (p->exp && !p->observe)
 		nat_exp_packet(p->exp, pkt, &flow.master);
 	/* engine + pinholes; the datagram is one message, written in place
 	 * behind the headers in packet_out (the splice then copies no payload) */

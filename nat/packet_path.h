@@ -19,6 +19,7 @@
 #include "ct_query.h"
 #include "registration.h"
 #include "tcp_stream.h"
+#include "scope.h"
 
 struct nat_counters {
 	uint64_t packets;
@@ -40,6 +41,8 @@ struct nat_counters {
 	uint64_t reg_timeouts_in_verdict, reg_marked_dirty;
 	uint64_t reg_timeouts_set, reg_timeout_errors;
 	uint64_t reg_table_full;	/* a registration not tracked: table full */
+	uint64_t out_of_scope;		/* no NAT on the flow, or an excluded subnet (scope.h) */
+	uint64_t observed, observed_edits, observed_pinholes;	/* mode = observe (observe.h) */
 };
 
 struct nat_flow;
@@ -57,6 +60,9 @@ struct nat_path {
 	struct nat_verdicts *verdicts;
 	struct nat_exp *exp;		/* NULL: a first packet's pinholes go to ctnetlink
 					 * and fail; else verdict_exp.h */
+	bool observe;			/* mode = observe: plan and log, pass all (observe.h) */
+	const struct nat_scope *scope;	/* excluded subnets (scope.h); NULL: none */
+	void (*log_info)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 	struct nat_counters c;
 	/* debug log of each rewritten message (NULL: none), once its edits applied */
 	void (*on_rewrite)(void *arg, const struct nat_flow *flow, bool tcp,

@@ -30,6 +30,9 @@ long nat_path_rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool 
 			  const uint8_t *msg, size_t len, uint8_t *out, size_t cap,
 			  struct nat_edit_tally *tally);
 
+/* The flow is out of the ALG's scope (scope.h): it passes as it came. */
+bool nat_path_out_of_scope(const struct nat_path *p, const struct nat_flow *flow);
+
 /* TCP: see tcp_path.c. */
 void nat_tcp_path_packet(struct nat_path *p, const struct nat_packet *pkt,
 			 const struct nat_l4 *l4);

@@ -6,6 +6,7 @@
 #include <nftables/libnftables.h>
 
 #include "rules.h"
+#include "scope.h"
 
 struct text {
 	char *buf;
@@ -38,9 +39,24 @@ static void port_set(struct text *t, const struct nat_rules_conf *c)
 	add(t, " }");
 }
 
-static void helper_rules(struct text *t, const struct nat_rules_conf *c)
+/* Out of scope returns first (scope.h); routed: the output interface is known. */
+static void scope_rules(struct text *t, const struct nat_rules_conf *c, bool routed)
+{
+	char buf[4096];
+
+	if (!c->scope)
+		return;
+	if (nat_scope_nft(c->scope, routed, buf, sizeof(buf)) < 0)
+		t->overflow = true;
+	else
+		add(t, "%s", buf);
+}
+
+static void helper_rules(struct text *t, const struct nat_rules_conf *c, bool routed)
 {
 	static const char *const protos[] = { "udp", "tcp" };
+
+	scope_rules(t, c, routed);
 
 	for (int p = 0; p < 2; p++) {
 		if (!(p ? c->tcp : c->udp))
@@ -89,10 +105,10 @@ int nat_rules_text(const struct nat_rules_conf *c, char *buf, size_t cap)
 			    c->helper_name);
 		/* prerouting: flows arriving (forwarded or local); output: the box's own. */
 		add(&t, "\tchain prerouting {\n\t\ttype filter hook prerouting priority filter; policy accept;\n");
-		helper_rules(&t, c);
+		helper_rules(&t, c, false);
 		add(&t, "\t}\n");
 		add(&t, "\tchain output {\n\t\ttype filter hook output priority filter; policy accept;\n");
-		helper_rules(&t, c);
+		helper_rules(&t, c, true);
 		add(&t, "\t}\n");
 		/* An expected flow is RELATED (and DNATed to the LAN), a reply to
 		 * the gateway's own traffic ESTABLISHED: NEW here is media that
@@ -105,6 +121,7 @@ int nat_rules_text(const struct nat_rules_conf *c, char *buf, size_t cap)
 		add(&t, "\tchain sip_queue_new {\n\t}\n\tchain sip_queue {\n\t}\n");
 		/* After srcnat: SNAT done outbound, DNAT and un-SNAT done inbound. */
 		add(&t, "\tchain postrouting {\n\t\ttype filter hook postrouting priority srcnat + 1; policy accept;\n");
+		scope_rules(&t, c, true);
 		queue_jumps(&t, c);
 		add(&t, "\t}\n");
 	}

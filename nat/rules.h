@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct nat_scope;	/* scope.h */
+
 #define NAT_RULES_TABLE "sipalgd"
 
 struct nat_rules_conf {
@@ -37,6 +39,9 @@ struct nat_rules_conf {
 	 * expected it) before conntrack records it as a flow of its own. */
 	bool media_guard;
 	uint16_t media_min, media_max;
+	/* [netfilter] interfaces / exclude: out-of-scope packets return before
+	 * the helper or queue rules (scope.h); NULL: every interface */
+	const struct nat_scope *scope;
 };
 
 /* The ruleset text (as `nft -f` takes it) for c; 0, or -1 if it did not fit. */

@@ -243,6 +243,12 @@ void nat_tcp_path_packet(struct nat_path *p, const struct nat_packet *pkt,
 		nat_verdict_accept(p->verdicts, pkt->id);
 		return;
 	}
+	if (nat_path_out_of_scope(p, &flow)) {	/* no stream state: never rewritten */
+		p->c.out_of_scope++;
+		p->c.unchanged++;
+		nat_verdict_accept(p->verdicts, pkt->id);
+		return;
+	}
 	key = (struct nat_tcp_key){ .master = flow.master, .dir = flow.dir };
 	v = nat_tcp_packet(p->tcp_streams, &key, ip, pkt->len, l4->payload_off, ntohl(th->th_seq),
 			   flags, pkt->id, p->now_ms, &replay, &released);

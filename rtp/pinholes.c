@@ -25,8 +25,9 @@ static void expect_base(const struct rtp_table *t, const struct rtp_side *s,
 	memset(e, 0, sizeof(*e));
 	e->master = s->master;
 	e->l4proto = IPPROTO_UDP;
-	e->nat = true;
-	e->fn = t->cfg.expect_fn[0] ? t->cfg.expect_fn : NULL;
+	/* no NAT: "sip" would DNAT to an unset saved address */
+	e->nat = !s->no_nat;
+	e->fn = t->cfg.expect_fn[0] && !s->no_nat ? t->cfg.expect_fn : NULL;
 	e->timeout = t->cfg.expect_timeout;
 	e->class = s->class;
 }
@@ -73,7 +74,7 @@ static bool wanted(const struct rtp_table *t, const struct rtp_stream *st,
 		 * another function (nat-follow-master) it would NAT the phone's
 		 * media somewhere else (seen in tests/rtp/kernel_check.sh). */
 		if (!st->has_far || !e->fn || strcmp(e->fn, "sip"))
-			return false;
+			return false;	/* also: no NAT (no fn), nothing to pair */
 		if (rtcp && !st->far_rtcp && !st->far_mux)
 			return false;	/* the far RTP port was 65535: no RTCP port */
 		e->src.ip = s->inside.ip;

@@ -165,6 +165,8 @@ struct rtp_msg {
 	struct sipalg_binding binding;
 	enum sipalg_dir dir;
 	time_t now;
+	bool no_nat;		/* routed flow (public == inside): pinholes to the phone's
+				 * own ports, no pool port, no NAT, no expect function */
 };
 
 /* A sipalg_media_map_fn: arg is a struct rtp_msg *. */

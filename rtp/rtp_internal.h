@@ -36,6 +36,7 @@ struct rtp_side {
 	struct sipalg_addr public;	/* the public pair's RTP port */
 	uint16_t public_rtcp;
 	bool pooled;			/* public.port is held in the pool */
+	bool no_nat;			/* public = inside: plain pinholes (rtp_msg.no_nat) */
 	struct rtp_master master;	/* every pinhole of a side hangs on one master:
 					 * the "sip" expect function pairs siblings
 					 * only among one master's expectations */

@@ -59,30 +59,35 @@ static void sdp_remember(struct rtp_dialog *d, bool inbound,
 		memcpy(k->method, f->method, strlen(f->method) + 1);
 }
 
-/* Open a new side for the phone's stream: its public pair and inbound pinholes. */
+/* Open a new side for the phone's stream: its public pair and inbound pinholes.
+ * A routed flow (no_nat) takes no pair: the far side reaches the phone's own
+ * ports, and nothing counts against max_pairs_per_host. */
 static bool side_open(struct rtp_table *t, struct rtp_msg *mc, struct rtp_dialog *d,
 		      struct rtp_side *s, const struct sipalg_addr *inside,
 		      const struct sipalg_media *m)
 {
-	uint16_t port;
+	uint16_t port = inside->port;
 
-	if (!host_pair_take(t, d))
-		return false;
-	port = port_pool_alloc(t->pool, inside->port, d);
-	if (!port) {
-		host_pair_return(t, d);
-		t->stats.ports_exhausted++;
-		return false;
+	if (!mc->no_nat) {
+		if (!host_pair_take(t, d))
+			return false;
+		port = port_pool_alloc(t->pool, inside->port, d);
+		if (!port) {
+			host_pair_return(t, d);
+			t->stats.ports_exhausted++;
+			return false;
+		}
 	}
 	memset(s, 0, sizeof(*s));
 	s->active = true;
-	s->pooled = true;
+	s->pooled = !mc->no_nat;
+	s->no_nat = mc->no_nat;
 	s->inside = *inside;
 	s->inside_rtcp = m->rtcp_port ? m->rtcp_port : (uint16_t)(inside->port + 1);
 	s->rtcp_mux = m->rtcp_mux;
-	s->public.ip = mc->binding.public.ip;
+	s->public.ip = mc->binding.public.ip;	/* no NAT: the inside address */
 	s->public.port = port;
-	s->public_rtcp = (uint16_t)(port + 1);
+	s->public_rtcp = mc->no_nat ? s->inside_rtcp : (uint16_t)(port + 1);
 	s->master = mc->master;
 	s->out_dir = outbound_dir(mc);
 	s->class = t->cfg.expect_class + t->next_class++ % t->cfg.expect_classes;

@@ -9,9 +9,11 @@
 #   sender (default: as fast as it goes - beyond what a queue can serve, so fail-open shows)
 #   --sweep: instead of one flood per row, paced rates for each row (500/s, doubling, then
 #   one step between the last rate served in full and the first that was not), each from a
-#   fresh gateway, 2 s of traffic (at least 500 messages, at most --count). Prints the knee:
-#   the highest rate each gateway delivered in full with nothing un-rewritten, and the
-#   ratio sipalgd/kernel.
+#   fresh gateway, 2 s of traffic (at least 500 messages, at most --count). A rate is served
+#   in full when every message arrived, nothing un-rewritten, at >= 90% of the rate asked
+#   (a queue that holds a burst and drains it later is not keeping up; nor is a sender that
+#   cannot pace that fast: under TCG the sender itself tops out near 3000/s). Prints the
+#   knee, the highest rate each gateway served in full, and the ratio sipalgd/kernel.
 #
 # A benchmark, not a test: it prints a table and asserts nothing about speed. For each
 # gateway and message (tests/nat's REGISTER: Via/Contact rewrite; its INVITE with SDP:
@@ -157,19 +159,22 @@ one() {
 	echo "$mode $msg $got $leaked $span $n $pps" >>"$tmp/rows"
 }
 
-# full MODE MSG RATE: a fresh gateway, 2 s of paced traffic; 0 when all arrived rewritten
+# full MODE MSG RATE: a fresh gateway, 2 s of paced traffic. 0 when everything arrived
+# (rewritten, but for plain forwarding) AND at >= 90% of the rate asked: a gateway that
+# queues a burst and drains it later, or a sender that cannot keep the pace, does not count.
 full() {
-	local n=$(($3 * 2)) last
+	local n=$(($3 * 2)) last got leaked span
 	((n < 500)) && n=500
 	((n > count)) && n=$count
 	gateway "$1"
 	one "$1" "$2" "$n" "$3" >>"$tmp/sweep.log"
 	tail -n1 "$tmp/sweep.log"
 	last=$(tail -n1 "$tmp/rows")
-	read -r _ _ got leaked _ n _ <<<"$last"
-	((got == n && leaked == 0))
+	read -r _ _ got leaked span n _ <<<"$last"
+	[[ $1 == plain ]] && leaked=0	# plain forwarding rewrites nothing, by design
+	((got == n && leaked == 0)) || return 1
+	awk -v g="$got" -v s="$span" -v r="$3" 'BEGIN { exit !(s > 0 && g / s >= 0.9 * r) }'
 }
-
 # knee MODE MSG: the highest rate served in full (doubling from 500/s, then one step between)
 knee() {
 	local mode=$1 msg=$2 rate=500 ok=0 bad=0 mid

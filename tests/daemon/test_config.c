@@ -89,7 +89,8 @@ static void test_shipped(const char *shipped)
 	SAME(queue_num); SAME(n_sip_ports); SAME(sip_ports[0]); SAME(udp); SAME(tcp);
 	CHECK(!strcmp(a->helper_name, b->helper_name), "shipped: helper differs");
 	SAME(install_rules); SAME(degraded_ok); SAME(queue_maxlen); SAME(rcvbuf_bytes);
-	SAME(overload_pass);
+	SAME(overload_pass); SAME(observe);
+	CHECK(!memcmp(&a->scope, &b->scope, sizeof(a->scope)), "shipped: interfaces/exclude differ");
 	SAME(max_expected); SAME(expect_policy_timeout); SAME(registration_timeout);
 	SAME(registration_timeout_max);
 	CHECK(!strcmp(a->user, b->user), "shipped: user differs");
@@ -158,6 +159,14 @@ static void test_values(void)
 		CHECK(c.overload_pass, "overload = pass");
 	if (load_ok("[netfilter]\noverload = drop\n", &c) == 0)
 		CHECK(!c.overload_pass, "overload = drop");
+	/* mode and scope: rewrite everywhere by default (today's behaviour) */
+	if (load_ok("[general]\nenabled = yes\n", &c) == 0)
+		CHECK(!c.observe && nat_scope_is_default(&c.scope), "mode = rewrite, no scope by default");
+	if (load_ok("[general]\nmode = Observe\n[netfilter]\ninterfaces = wan0, ppp+\n"
+		    "exclude = wg0, 10.8.0.0/24\n", &c) == 0)
+		CHECK(c.observe && c.scope.n_ifaces == 2 && c.scope.n_ex_ifaces == 1 &&
+		      c.scope.n_ex_nets == 1 && c.scope.ex_nets[0].prefix == 24,
+		      "mode = observe, interfaces and exclude read");
 	/* An empty file is the defaults. */
 	load_ok("", &c);
 }
@@ -189,6 +198,9 @@ static void test_errors(void)
 	load_bad("[netfilter]\nrcvbuf = 2G\n", 2, "out of range");
 	load_bad("[netfilter]\nrcvbuf = 4X\n", 2, "not a size");
 	load_bad("[netfilter]\noverload = open\n", 2, "expected drop or pass");
+	load_bad("[general]\nmode = dry-run\n", 2, "expected rewrite or observe");
+	load_bad("[netfilter]\n\nexclude = 10.8.0.1/24\n", 3, "host bits");
+	load_bad("[netfilter]\ninterfaces = wan 0\n", 2, "bad interface name 'wan 0'");
 	/* port ranges: RTP even, min < max, SIP ports apart from media */
 	load_bad("[media]\nport_min = 10001\n", 2, "odd (expected an even port");
 	load_bad("[media]\nport_max = 30000\nport_min = 30000\n", 3, "not below port_max");

@@ -56,7 +56,9 @@ int main(void)
 	CHECK(is(&f.master.src, "192.168.1.10", 5060));
 	CHECK(is(&f.master.dst, "203.0.113.2", 5060));
 	CHECK(f.master.l4proto == IPPROTO_UDP);
+	CHECK(f.natted);
 	CHECK(nat_flow_from_ct(ct, true, &f) == 0);
+	CHECK(f.natted);
 	CHECK(f.dir == SIPALG_INBOUND);
 	CHECK(is(&f.binding.public, "203.0.113.1", 61000));
 	nfct_destroy(ct);
@@ -70,6 +72,7 @@ int main(void)
 	CHECK(is(&f.binding.public, "203.0.113.1", 5060));
 	CHECK(is(&f.binding.remote, "198.51.100.7", 5080));
 	CHECK(f.dir == SIPALG_INBOUND);
+	CHECK(f.natted);
 	CHECK(nat_flow_from_ct(ct, true, &f) == 0);
 	CHECK(f.dir == SIPALG_OUTBOUND);
 	nfct_destroy(ct);
@@ -78,6 +81,13 @@ int main(void)
 	ct = make_ct("10.0.0.5", 5060, "10.0.0.9", 5060, "10.0.0.9", 5060, "10.0.0.5", 5060, 0);
 	CHECK(nat_flow_from_ct(ct, false, &f) == 0);
 	CHECK(is(&f.binding.public, "10.0.0.5", 5060) && is(&f.binding.inside, "10.0.0.5", 5060));
+	CHECK(!f.natted);	/* routed (a VPN peer): scope.h leaves it alone */
+	nfct_destroy(ct);
+
+	/* SNAT that kept the address and changed only the port is still NAT. */
+	ct = make_ct("10.0.0.5", 5060, "10.0.0.9", 5060, "10.0.0.9", 5060, "10.0.0.5", 61001,
+		     IPS_SRC_NAT | IPS_SRC_NAT_DONE);
+	CHECK(nat_flow_from_ct(ct, false, &f) == 0 && f.natted);
 	nfct_destroy(ct);
 
 	/* A conntrack without its reply tuple is refused, not guessed. */

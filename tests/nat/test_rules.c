@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "rules.h"
+#include "scope.h"
 
 static int failures;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); failures++; } } while (0)
@@ -69,6 +70,30 @@ int main(void)
 	CHECK(strstr(buf, "udp dport { 5060, 5080 } ct state new jump sip_queue_new") != NULL);
 	CHECK(strstr(buf, "udp sport { 5060, 5080 } jump sip_queue") != NULL);
 	CHECK(!strstr(buf, "hook input"));		/* no pinholes, nothing to guard */
+
+	/* scope (scope.h): out-of-scope packets return before the queue jumps */
+	{
+		struct nat_scope sc = { 0 };
+		char why[128];
+
+		CHECK(nat_scope_parse_exclude("tun0, 10.8.0.0/24", &sc, why, sizeof(why)) == 0);
+		CHECK(nat_scope_parse_ifaces("wan0", &sc, why, sizeof(why)) == 0);
+		c.scope = &sc;
+		CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
+		CHECK(strstr(buf, "priority srcnat + 1; policy accept;\n\t\tiifname { \"tun0\" } return\n"
+				  "\t\toifname { \"tun0\" } return\n") != NULL);
+		CHECK(strstr(buf, "\t\tiifname != { \"wan0\" } oifname != { \"wan0\" } return\n"
+				  "\t\tudp dport { 5060, 5080 } ct state new jump sip_queue_new") != NULL);
+		c.degraded = false;	/* helper mode: prerouting asks the route, output knows */
+		CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
+		CHECK(strstr(buf, "priority filter; policy accept;\n\t\tiifname { \"tun0\" } return\n"
+				  "\t\tfib daddr oifname { \"tun0\" } return\n") != NULL);
+		CHECK(strstr(buf, "hook output priority filter; policy accept;\n\t\tiifname { \"tun0\" } return\n"
+				  "\t\toifname { \"tun0\" } return\n") != NULL);
+		CHECK(strstr(buf, "ip daddr { 10.8.0.0/24 } return\n"));
+		c.scope = NULL;
+		c.degraded = true;
+	}
 
 	CHECK(nat_rules_text(&c, tiny, sizeof(tiny)) == -1);	/* never a cut ruleset */
 	shipped_file_matches();
