@@ -32,4 +32,7 @@ void alg_format_hostport(char *buf, size_t cap, struct in_addr ip,
 /* Trim LWS on both sides. */
 struct alg_span alg_trim(const char *msg, struct alg_span sp);
 
+/* RFC 3261 token characters (alg_token_char[(unsigned char)c]). */
+extern const bool alg_token_char[256];
+
 #endif
