@@ -46,10 +46,6 @@ cleanup() {
 	if ((fail)) || [[ -n ${NAT_KEEP:-} ]]; then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
-check() {	# check DESCRIPTION COMMAND...
-	local what=$1; shift
-	if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fail=1; fi
-}
 wait_file() {	# wait_file FILE: at most 30 s (pythons start slowly over the guest's 9p root)
 	local i
 	for ((i = 0; i < 300; i++)); do [[ -s $1 ]] && return 0; sleep 0.1; done

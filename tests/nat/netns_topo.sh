@@ -5,6 +5,7 @@
 #     (forwarding, masquerade out of wan0) -- WAN 203.0.113.2/24 (no default route: a
 #     private address that leaks into SIP is unreachable there, as on the internet).
 #   topo_down LAN GW WAN
+#   check DESCRIPTION COMMAND... (the tests' ok/FAIL lines)
 topo_up() {
 	local lan=$1 gw=$2 wan=$3 n
 	ip netns add "$lan"; ip netns add "$gw"; ip netns add "$wan"
@@ -24,6 +25,12 @@ table ip natlab {
 	chain post { type nat hook postrouting priority srcnat; oifname "wan0" masquerade; }
 }
 NFT
+}
+
+# check DESCRIPTION COMMAND...: one "ok"/"FAIL" line; a failure sets the caller's fail=1.
+check() {
+	local what=$1; shift
+	if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fail=1; fi
 }
 
 topo_down() {

@@ -36,10 +36,6 @@ cleanup() {
 	if ((fail)) || [[ -n ${NAT_KEEP:-} ]]; then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
-check() {	# check DESCRIPTION COMMAND...
-	local what=$1; shift
-	if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fail=1; fi
-}
 
 topo_up "$lan" "$gw" "$wan"
 sip_messages "$tmp"

@@ -37,7 +37,7 @@ scn_wan_address_change() {
   e_old=$(grep -c "dst=$GW_WAN " "$REP_DIR/expect-moved.txt" 2>/dev/null) || true
   if [[ $CUR_ALG_UNDER_TEST == sipalgd ]]; then
     flushed=$(grep -o "address $GW_WAN removed: [0-9]* dialog" "$RUN_DIR/sipalgd.log" | tail -1)
-    live=$(sipalgd_status | awk '$0 == "[dialogs]" { d = 1; next } d && $1 == "live" { print $2; exit }')
+    live=$(status_value live dialogs)	# scenarios/daemon.sh
   fi
   call_hangup l1 w1
   # the registrar grants at most 20 s: the refresh comes through the new address
