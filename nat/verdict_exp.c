@@ -64,7 +64,6 @@ void nat_exp_init(struct nat_exp *x, const struct rtp_kernel_ops *inner, void *i
 	x->inner_arg = inner_arg;
 	x->verdicts = verdicts;
 	x->use_verdict = true;
-	x->batch_all = true;
 	verdicts->put_extra = put_slot;
 	verdicts->extra_arg = x;
 }
@@ -253,7 +252,7 @@ static void exp_batch(void *arg, struct rtp_expect_op *ops, unsigned n)
 			ops[i].err = hold(x, ops[i].create, ops[i].e);
 		return;
 	}
-	if (x->in_packet && x->batch_all) {
+	if (x->in_packet) {
 		defer_batch(x, ops, n);
 		return;
 	}

@@ -66,7 +66,6 @@ struct nat_exp {
 	struct rtp_table *rtp;			/* told of deferred failures */
 	struct nat_verdicts *verdicts;
 	bool use_verdict;	/* false: every request of such a packet is deferred */
-	bool batch_all;		/* confirmed masters' requests wait for the flush too */
 	/* the packet being processed */
 	bool in_packet, unconfirmed;
 	uint32_t id;
