@@ -196,7 +196,7 @@ void pinhole_expect(const struct rtp_side *s, const struct rtp_hole_expect *h,
 
 static inline bool addr_eq(const struct sipalg_addr *a, const struct sipalg_addr *b)
 {
-	return a->ip.s_addr == b->ip.s_addr && a->port == b->port;
+	return sipalg_addr_same_ip(a, b) && a->port == b->port;
 }
 
 #endif
