@@ -105,7 +105,7 @@ bool hole_same(const struct rtp_hole_expect *h, const struct rtp_expect *e)
 	       h->nat_dir == e->nat_dir && addr_eq(&h->nat_to, &e->nat_to);
 }
 
-static void hole_keep(struct rtp_hole_expect *h, const struct rtp_expect *e)
+void pinhole_keep(struct rtp_hole_expect *h, const struct rtp_expect *e)
 {
 	*h = (struct rtp_hole_expect){
 		.src_any_addr = e->src_any_addr, .src_any_port = e->src_any_port,
@@ -159,7 +159,7 @@ static void batch_delete(struct hole_batch *b, const struct rtp_side *s,
 static void batch_create(struct hole_batch *b, struct rtp_pinhole *ph,
 			 const struct rtp_expect *e)
 {
-	hole_keep(&ph->e, e);
+	pinhole_keep(&ph->e, e);
 	b->full[b->n] = *e;
 	b->op[b->n] = (struct rtp_expect_op){ .create = true, .e = &b->full[b->n] };
 	b->ph[b->n++] = ph;

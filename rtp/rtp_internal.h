@@ -190,6 +190,8 @@ bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b);
 /* A side's kept pinhole and a full expectation: the same tuple, masks and
  * NAT target (the master is the side's: compare it apart). */
 bool hole_same(const struct rtp_hole_expect *h, const struct rtp_expect *e);
+/* What a side keeps of expectation e (its master aside). */
+void pinhole_keep(struct rtp_hole_expect *h, const struct rtp_expect *e);
 /* The full expectation of side s's pinhole h, as the kernel ops take it. */
 void pinhole_expect(const struct rtp_side *s, const struct rtp_hole_expect *h,
 		    struct rtp_expect *e);
