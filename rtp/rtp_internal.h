@@ -19,9 +19,24 @@
 #define RTP_DIR_ORIGINAL 0	/* IP_CT_DIR_ORIGINAL */
 #define RTP_DIR_REPLY 1		/* IP_CT_DIR_REPLY */
 
+/*
+ * An expectation as a side keeps it: struct rtp_expect without its master,
+ * which is always the side's (expect_base) - 44 of its bytes, four times a
+ * side. pinhole_expect() makes the full one the kernel ops take.
+ */
+struct rtp_hole_expect {
+	bool src_any_addr, src_any_port, nat;
+	uint8_t l4proto;
+	uint8_t nat_dir;
+	struct sipalg_addr src, dst, nat_to;
+	const char *fn;
+	unsigned timeout;
+	uint32_t class;
+};
+
 struct rtp_pinhole {
 	bool live;		/* created in the kernel, not yet deleted by us */
-	struct rtp_expect e;
+	struct rtp_hole_expect e;
 };
 
 /* Which of a side's four expectations. */
@@ -169,12 +184,21 @@ void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 /* Delete the side's expectations and return its public pair. */
 void side_close(struct rtp_table *t, struct rtp_side *s);
 void stream_close(struct rtp_table *t, struct rtp_stream *st);
+bool master_same(const struct rtp_master *a, const struct rtp_master *b);
 /* Same master, tuple, masks and NAT target: the same pinhole. */
 bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b);
+/* A side's kept pinhole and a full expectation: the same tuple, masks and
+ * NAT target (the master is the side's: compare it apart). */
+bool hole_same(const struct rtp_hole_expect *h, const struct rtp_expect *e);
+/* What a side keeps of expectation e (its master aside). */
+void pinhole_keep(struct rtp_hole_expect *h, const struct rtp_expect *e);
+/* The full expectation of side s's pinhole h, as the kernel ops take it. */
+void pinhole_expect(const struct rtp_side *s, const struct rtp_hole_expect *h,
+		    struct rtp_expect *e);
 
 static inline bool addr_eq(const struct sipalg_addr *a, const struct sipalg_addr *b)
 {
-	return a->ip.s_addr == b->ip.s_addr && a->port == b->port;
+	return sipalg_addr_same_ip(a, b) && a->port == b->port;
 }
 
 #endif

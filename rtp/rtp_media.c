@@ -330,7 +330,9 @@ static void learn_far(struct rtp_msg *mc, struct rtp_dialog *d,
 			stream_close(t, st);
 			continue;
 		}
-		if (!m->hold_zero_addr && m->addr.ip.s_addr &&
+		/* rtp/ is IPv4 only: an IPv6 far address (a dual-stack SDP on an
+		 * IPv4 flow) is no far address here, as before the engine read one */
+		if (!m->hold_zero_addr && !sipalg_addr_is_v6(&m->addr) && m->addr.ip.s_addr &&
 		    far_usable(mc, f, m, &far, &far_rtcp)) {
 			st->has_far = true;
 			st->far = far;
