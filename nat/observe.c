@@ -70,7 +70,7 @@ static int observe_map(void *arg, enum sipalg_dir dir, const struct sipalg_facts
 		       uint16_t *out_rtcp)
 {
 	struct observe_msg *o = arg;
-	char in[32], pub[INET_ADDRSTRLEN];
+	char in[INET6_ADDRSTRLEN + 8], pub[INET_ADDRSTRLEN];
 
 	(void)out_rtcp;
 	describe(msg, o);
@@ -100,7 +100,7 @@ long nat_observe_one(struct nat_path *p, const struct nat_flow *flow, bool tcp,
 				  .dir = flow->dir, .binding = flow->binding, .sw = p->sw,
 				  .map_media = p->log_info ? observe_map : NULL, .map_arg = &o };
 	const struct sipalg_facts *f = &res->facts;
-	char from[32], to[32], was[72], now[72];
+	char from[INET6_ADDRSTRLEN + 8], to[INET6_ADDRSTRLEN + 8], was[72], now[72];
 	enum sipalg_status st;
 
 	if (cap < len)
