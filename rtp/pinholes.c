@@ -42,7 +42,7 @@ static bool rtcp_separate(const struct rtp_table *t, const struct rtp_stream *st
 }
 
 /* What the side should have in the kernel now; false = nothing. */
-static bool wanted(const struct rtp_table *t, const struct rtp_stream *st,
+bool side_wanted(const struct rtp_table *t, const struct rtp_stream *st,
 		   const struct rtp_side *s, enum rtp_hole h, struct rtp_expect *e)
 {
 	bool narrow = st->has_far && !t->cfg.wide_source;
@@ -135,6 +135,7 @@ static void batch_run(struct rtp_table *t, struct hole_batch *b)
 
 	if (!b->n)
 		return;
+	t->changes++;
 	if (t->ops->expect_batch) {
 		t->ops->expect_batch(t->ops_arg, b->op, b->n);
 	} else {
@@ -178,7 +179,7 @@ void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 	for (h = 0; h < HOLE_MAX; h++) {
 		struct rtp_pinhole *ph = &s->hole[h];
 		struct rtp_expect e;
-		bool want = wanted(t, st, s, (enum rtp_hole)h, &e);
+		bool want = side_wanted(t, st, s, (enum rtp_hole)h, &e);
 
 		if (want && ph->live && expect_same(&ph->e, &e) && !refresh)
 			continue;

@@ -116,6 +116,9 @@ struct rtp_table {
 	rtp_pinhole_log_fn log_fn;	/* pinhole_log.c */
 	void *log_arg;
 	char why[192];
+	uint64_t changes;		/* rtp_table_changes */
+	unsigned n_orphans;		/* orphan dialogs (orphans.c): 0 skips their searches */
+	struct rtp_recovery recovery;
 };
 
 /* pinhole_log.c: the reason for what follows (formatted only with a log set),
@@ -169,8 +172,25 @@ void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 /* Delete the side's expectations and return its public pair. */
 void side_close(struct rtp_table *t, struct rtp_side *s);
 void stream_close(struct rtp_table *t, struct rtp_stream *st);
+/* What hole h of the side should be in the kernel now; false = nothing. */
+bool side_wanted(const struct rtp_table *t, const struct rtp_stream *st,
+		 const struct rtp_side *s, enum rtp_hole h, struct rtp_expect *e);
 /* Same master, tuple, masks and NAT target: the same pinhole. */
 bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b);
+
+/* orphans.c: pinholes only the kernel knew after a restart, one dialog a
+ * public pair with an empty Call-ID (no message has one) and the tag
+ * "orphan <port>" (a tag has no space). */
+static inline bool dialog_is_orphan(const struct rtp_dialog *d)
+{
+	return !d->call_id[0];
+}
+/* A BYE/CANCEL of a dialog the table does not know: that master's orphans go. */
+unsigned orphans_flush_master(struct rtp_table *t, const struct rtp_master *m);
+/* A new dialog's stream st whose phone announces inside: takes over the
+ * orphan pair of that host leading to inside, if any (true). */
+bool orphan_adopt(struct rtp_table *t, struct rtp_dialog *d, struct rtp_stream *st,
+		  const struct sipalg_addr *inside);
 
 static inline bool addr_eq(const struct sipalg_addr *a, const struct sipalg_addr *b)
 {
