@@ -267,37 +267,65 @@ static void adopt_inbound(struct rtp_table *t, const struct rtp_expect *k, time_
 	}
 }
 
-struct sib_arg {
-	const struct rtp_expect *k;
-	struct rtp_table *t;
-	bool done;
-};
-
-/* A sibling (inside:p -> far) of an orphan's pinhole: its far address. */
-static void sibling_one(struct rtp_table *t, struct rtp_dialog *d, void *arg)
+/* Inbound orphan pinholes by their NAT target, for the siblings' search. */
+static int nat_cmp(const struct rtp_expect *a, const struct rtp_expect *b)
 {
-	struct sib_arg *a = arg;
-	struct rtp_stream *st = d->streams[0];
-	struct rtp_side *s;
+	uint32_t ai = ntohl(a->nat_to.ip.s_addr), bi = ntohl(b->nat_to.ip.s_addr);
 
-	if (a->done || !dialog_is_orphan(d) || !st)
-		return;
-	s = &st->cur;
-	if (memcmp(&s->master, &a->k->master, sizeof(s->master)) ||
-	    s->inside.ip.s_addr != a->k->src.ip.s_addr)
-		return;
-	if (s->inside.port == a->k->src.port && !s->hole[HOLE_OUT_RTP].live) {
-		keep_hole(t, &s->hole[HOLE_OUT_RTP], a->k);
-		st->has_far = true;
-		st->far = a->k->dst;
-		if (!st->far_rtcp)
-			st->far_rtcp = (uint16_t)(a->k->dst.port + 1);
-		a->done = true;
-	} else if (s->inside_rtcp == a->k->src.port && !s->hole[HOLE_OUT_RTCP].live) {
-		keep_hole(t, &s->hole[HOLE_OUT_RTCP], a->k);
-		st->far_rtcp = a->k->dst.port;
-		a->done = true;
+	if (ai != bi)
+		return ai < bi ? -1 : 1;
+	return (int)a->nat_to.port - (int)b->nat_to.port;
+}
+
+static int nat_ord_cmp(const void *a, const void *b)
+{
+	return nat_cmp(&sort_base[*(const unsigned *)a], &sort_base[*(const unsigned *)b]);
+}
+
+/*
+ * A sibling (inside:p -> far, NAT to far) of an orphan: the inbound pinhole
+ * of the same master whose NAT target is inside:p names the pair (its RTP
+ * or RTCP side); the sibling gives the stream its far address.
+ */
+static bool attach_sibling(struct rtp_table *t, const struct rtp_expect *k,
+			   const unsigned *in, unsigned n_in, const struct rtp_expect *sib)
+{
+	struct rtp_expect key = { .nat_to = sib->src };
+	unsigned lo = 0, hi = n_in;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (nat_cmp(&k[in[mid]], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	for (; lo < n_in && !nat_cmp(&k[in[lo]], &key); lo++) {
+		const struct rtp_expect *ie = &k[in[lo]];
+		struct rtp_dialog *d = port_pool_owner(t->pool, (uint16_t)(ie->dst.port & ~1u));
+		struct rtp_stream *st;
+		bool rtcp = ie->dst.port & 1u;
+		struct rtp_pinhole *ph;
+
+		if (memcmp(&ie->master, &sib->master, sizeof(sib->master)) || !d ||
+		    !dialog_is_orphan(d) || !(st = d->streams[0]))
+			continue;
+		ph = &st->cur.hole[rtcp ? HOLE_OUT_RTCP : HOLE_OUT_RTP];
+		if (ph->live)
+			continue;
+		keep_hole(t, ph, sib);
+		if (rtcp) {
+			st->far_rtcp = sib->dst.port;
+		} else {
+			st->has_far = true;
+			st->far = sib->dst;
+			if (!st->far_rtcp)
+				st->far_rtcp = (uint16_t)(sib->dst.port + 1);
+		}
+		return true;
+	}
+	return false;
 }
 
 void rtp_table_recover(struct rtp_table *t, const struct rtp_record *r, unsigned n,
@@ -305,7 +333,7 @@ void rtp_table_recover(struct rtp_table *t, const struct rtp_record *r, unsigned
 		       struct rtp_recovery *rec)
 {
 	struct kindex x = { .k = k, .m = m };
-	unsigned i;
+	unsigned i, n_in;
 
 	rec->records = n;
 	rec->kernel_expects = m;
@@ -329,16 +357,16 @@ void rtp_table_recover(struct rtp_table *t, const struct rtp_record *r, unsigned
 	for (i = 0; i < m; i++)
 		if (!x.claimed[i] && k[i].nat && !addr_eq(&k[i].nat_to, &k[i].dst))
 			adopt_inbound(t, &k[i], now, rec);
-	for (i = 0; i < m; i++) {
-		if (!x.claimed[i] && (!k[i].nat || addr_eq(&k[i].nat_to, &k[i].dst))) {
-			struct sib_arg a = { .k = &k[i], .t = t };
-
-			if (t->n_orphans)
-				dialog_foreach(t, sibling_one, &a);
-			if (!a.done)
-				rec->kernel_ignored++;
-		}
-	}
+	/* x.ord is free now: it becomes the unclaimed inbound ones by NAT target. */
+	n_in = 0;
+	for (i = 0; i < m; i++)
+		if (!x.claimed[i] && k[i].nat && !addr_eq(&k[i].nat_to, &k[i].dst))
+			x.ord[n_in++] = i;
+	qsort(x.ord, n_in, sizeof(*x.ord), nat_ord_cmp);
+	for (i = 0; i < m; i++)
+		if (!x.claimed[i] && (!k[i].nat || addr_eq(&k[i].nat_to, &k[i].dst)) &&
+		    !(t->n_orphans && attach_sibling(t, k, x.ord, n_in, &k[i])))
+			rec->kernel_ignored++;
 	t->stats.ports_in_use = port_pool_in_use(t->pool);
 	t->recovery = *rec;
 	free(x.ord);
