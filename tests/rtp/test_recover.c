@@ -157,6 +157,22 @@ static void dump_failed_file_decides(void)
 	scene_free(&sc);
 }
 
+/* File only, the kernel has none of its pinholes (consumed or expired):
+ * nothing is live, so a BYE sends no delete; the pair is returned. */
+static void file_only_bye_deletes_nothing(void)
+{
+	scene_init(&sc, NULL);
+	call("call-1", "t1", 10000, 40000);
+	restart(FILE_ON, KERNEL_EMPTY);
+	sc.k.n_live = 0;
+	msg_request(&sc, "BYE", "call-1", "far", "t1", 5);
+	msg_send(&sc, SIPALG_INBOUND);
+	CHECK_EQ(fake_count(&sc.k, 'D'), 0);
+	CHECK_EQ(rtp_table_stats(sc.t)->ports_in_use, 0);
+	CHECK_EQ(rtp_table_stats(sc.t)->dialogs_live, 0);
+	scene_free(&sc);
+}
+
 /* Kernel only (no file, or a failover): orphans hold their pairs; a BYE of
  * an unknown dialog on that master flow removes them. */
 static void kernel_only_orphans_end_on_bye(void)
@@ -321,7 +337,9 @@ static void duplicate_pair_refused(void)
 	long n;
 
 	scene_init(&sc, NULL);
-	parse(RTP_STATE_VERSION "\n" GOOD GOOD, &n);
+	parse(RTP_STATE_VERSION "\n" GOOD
+	      "s other t 192.168.1.11 C 17 192.168.1.11:5060 203.0.113.5:5060 0 0 "
+	      "192.168.1.11:10000 10001 203.0.113.1:10000 10001 0 1 - 0\n", &n);
 	CHECK_EQ(n, 2);
 	memset(&rec, 0, sizeof(rec));
 	rtp_table_recover(sc.t, recs, 2, sc.k.live, 0, sc.mc.now, &rec);
@@ -337,6 +355,7 @@ int main(void)
 	RUN(reinvite_after_restart_keeps_the_pair);
 	RUN(new_call_never_gets_a_restored_pair);
 	RUN(dump_failed_file_decides);
+	RUN(file_only_bye_deletes_nothing);
 	RUN(kernel_only_orphans_end_on_bye);
 	RUN(kernel_only_hold_adopts_the_orphan);
 	RUN(kernel_wins_a_conflict);
