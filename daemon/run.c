@@ -310,10 +310,9 @@ static void cleanup(struct daemon *d)
 	/* Disabled, the kernel passes helped flows without queueing (DESIGN.md fact 6). */
 	if (d->helper_registered && nat_helper_disable(&d->helper, err, sizeof(err)) < 0)
 		log_warnx("%s", err);
-	/* With a state file the pinholes stay for the next start (rtp/README.md
-	 * "Restarts"); without one nothing could claim them: removed. */
-	if (d->rtp && d->state.path && d->state.path[0]) {
-		state_file_tick(&d->state, d->rtp, time(NULL), true);
+	/* Written, the state file lets the next start claim the pinholes: they
+	 * stay (rtp/README.md "Restarts"). Off or unwritable: removed. */
+	if (d->rtp && state_file_tick(&d->state, d->rtp, time(NULL), true)) {
 		rtp_table_free_keep(d->rtp);
 	} else if (d->rtp) {
 		rtp_table_free(d->rtp);

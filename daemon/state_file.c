@@ -69,18 +69,18 @@ int state_file_write(const char *path, const struct rtp_table *t)
 	return 0;
 }
 
-void state_file_tick(struct state_file *s, const struct rtp_table *t, time_t now, bool force)
+bool state_file_tick(struct state_file *s, const struct rtp_table *t, time_t now, bool force)
 {
 	uint64_t c;
 	int err;
 
 	if (!s->path || !s->path[0] || !t)
-		return;
+		return false;
 	c = rtp_table_changes(t);
 	if (s->ever_saved && c == s->saved_changes && !force)
-		return;
+		return true;
 	if (!force && s->ever_saved && now == s->saved_at)
-		return;	/* at most once a second */
+		return false;	/* at most once a second */
 	err = state_file_write(s->path, t);
 	s->saved_at = now;
 	if (err) {
@@ -89,12 +89,13 @@ void state_file_tick(struct state_file *s, const struct rtp_table *t, time_t now
 			log_warnx("state file %s: %s (a restart will know only the kernel's pinholes)",
 				  s->path, strerror(-err));
 		s->warned = true;
-		return;
+		return false;
 	}
 	s->writes++;
 	s->saved_changes = c;
 	s->ever_saved = true;
 	s->warned = false;
+	return true;
 }
 
 /* The whole file, NUL-terminated; NULL when there is none or it is too big. */

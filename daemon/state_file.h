@@ -27,8 +27,9 @@ void state_file_init(struct state_file *s, const char *path);
  * rtp_table_recovery(t) and the log. */
 void state_file_recover(struct state_file *s, struct rtp_table *t, const char *helper);
 /* From the 1 s timer: write when the table changed since the last write,
- * at most once a second. force: at exit. */
-void state_file_tick(struct state_file *s, const struct rtp_table *t, time_t now, bool force);
+ * at most once a second. force: at exit. True when the file on disk now
+ * holds the table (written, or unchanged since a good write). */
+bool state_file_tick(struct state_file *s, const struct rtp_table *t, time_t now, bool force);
 /* Write t to path: tmp file, fsync, rename, fsync of the directory - a
  * crash at any point leaves the previous file or the new one, whole. */
 int state_file_write(const char *path, const struct rtp_table *t);
