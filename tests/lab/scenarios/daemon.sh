@@ -180,8 +180,9 @@ scn_restart_then_bye() {
     s && $1 == "dialogs_restored" { print $2 }' "$REP_DIR/status-after-restart.txt")
   sleep 2
   call_hangup l1 w1
-  call_judge call-across-restart l1 w1 0.6 || rc=1
+  # first, before the (slow) judging: "at once" is the sample's +Ns
   SL_EXPECT_GONE_S=1 expect_gone_poll restart-bye
+  call_judge call-across-restart l1 w1 0.6 || rc=1
   # this call's expectations (by its SDP ports, as expect_gone_poll) in the
   # sample after the restart and in the last one after the BYE
   local pub priv
