@@ -43,7 +43,7 @@ static bool rtcp_separate(const struct rtp_table *t, const struct rtp_stream *st
 
 /* What the side should have in the kernel now; false = nothing. */
 bool side_wanted(const struct rtp_table *t, const struct rtp_stream *st,
-		   const struct rtp_side *s, enum rtp_hole h, struct rtp_expect *e)
+		 const struct rtp_side *s, enum rtp_hole h, struct rtp_expect *e)
 {
 	bool narrow = st->has_far && !t->cfg.wide_source;
 	bool rtcp = h == HOLE_IN_RTCP || h == HOLE_OUT_RTCP;
