@@ -236,7 +236,7 @@ struct rtp_record {
 	uint16_t far_rtcp;
 };
 
-#define RTP_STATE_LINE_MAX 1024		/* a longer line is refused */
+#define RTP_STATE_LINE_MAX 2048		/* a longer line is refused; ours are < 1400 */
 #define RTP_STATE_VERSION "sipalgd-dialogs 1"
 
 /* The table's streams, one record a line after the version line. 0 or -1
