@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "addr.h"
 #include "body.h"
 #include "headers.h"
 #include "osip_once.h"
@@ -251,8 +252,10 @@ static void setup(struct alg_plan *p, const uint8_t *msg, size_t len,
 			p->to.port = ctx->binding.listen_port;
 	}
 	/* An unset binding names nothing: plan no rewrites at all. */
-	p->plan = ctx->sw->enabled && p->from.ip.s_addr != 0;
-	p->from_ip_len = alg_format_ipv4(p->from_ip, p->from.ip);
+	p->plan = ctx->sw->enabled && !sipalg_addr_is_any(&p->from);
+	p->v6 = sipalg_addr_is_v6(&p->from);
+	if (!p->v6)
+		p->from_ip_len = alg_format_ipv4(p->from_ip, p->from.ip);
 }
 
 static int run(struct alg_plan *p)

@@ -14,6 +14,7 @@
 
 #include <osipparser2/osip_message.h>
 
+#include "addr.h"
 #include "headers.h"
 #include "plan.h"
 #include "scan.h"
@@ -127,9 +128,17 @@ static bool names_from(const struct alg_plan *p, const char *buf, const struct a
 static int replace_hostport(struct alg_plan *p, size_t base, const struct alg_hostport *hp,
 			    enum sipalg_edit_kind kind)
 {
-	char text[32];
+	char text[ALG_ADDR_TEXT_MAX + 8];
+	const char *host = p->msg + base + hp->host_off;
+	size_t keep = 0;
+	struct sipalg_addr old;
 
-	alg_format_hostport(text, sizeof(text), p->to.ip, hp->has_port, p->to.port);
+	/* An IPv6 host that already names the new address keeps its spelling
+	 * (a routed flow: only a port may change). */
+	if (p->v6 && alg_addr_parse(AF_INET6, host, hp->host_len, &old) &&
+	    sipalg_addr_same_ip(&old, &p->to))
+		keep = hp->host_len;
+	alg_format_hostport(text, sizeof(text), &p->to, host, keep, hp->has_port, p->to.port);
 	return alg_edit_add(p, base + hp->host_off, hp->end - hp->host_off, text, kind);
 }
 
@@ -191,7 +200,6 @@ static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_our
 		      const struct alg_via_params *vp)
 {
 	struct alg_span v[ALG_VIA_NPARAMS];
-	char text[24];
 	unsigned found = vp->found, k;
 	bool rport_set, rport_ours, received_ours;
 	uint16_t port = 0;
@@ -206,8 +214,9 @@ static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_our
 	 * public address) is left alone. */
 	received_ours = (found & 1) && param_is_from_ip(p, v[0]) && (!rport_set || rport_ours);
 
-	alg_format_ipv4(text, p->to.ip);
-	if (received_ours && alg_edit_add(p, v[0].off, v[0].len, text, SIPALG_EDIT_VIA) < 0)
+	/* received= is a bare address (RFC 3261: IPv6address, no brackets) */
+	if (received_ours && alg_edit_addr(p, v[0].off, v[0].len, &p->to, false,
+					   SIPALG_EDIT_VIA) < 0)
 		return -1;
 	/* rport= is a port only: change it when this Via is the binding's. */
 	if ((sent_by_ours || received_ours) && rport_ours) {
@@ -219,8 +228,10 @@ static int via_params(struct alg_plan *p, struct alg_span elem, bool sent_by_our
 		if (alg_edit_add(p, v[1].off, v[1].len, ptext, SIPALG_EDIT_VIA) < 0)
 			return -1;
 	}
+	/* maddr= is a host: an IPv6 one keeps its brackets */
 	if ((found & 4) && param_is_from_ip(p, v[2]))
-		return alg_edit_add(p, v[2].off, v[2].len, text, SIPALG_EDIT_VIA);
+		return alg_edit_addr(p, v[2].off, v[2].len, &p->to,
+				     v[2].len && p->msg[v[2].off] == '[', SIPALG_EDIT_VIA);
 	return 0;
 }
 
@@ -244,8 +255,10 @@ int alg_rewrite_via(struct alg_plan *p, struct alg_span elem)
 	if (top && alg_is_from_ip(p, s + hp.host_off, hp.host_len)) {
 		uint16_t port = SIPALG_DEFAULT_PORT;
 
-		if (!hp.has_port || alg_port_parse(s + hp.port_off, hp.port_len, &port))
-			p->res->facts.top_via = (struct sipalg_addr){ .ip = p->from.ip, .port = port };
+		if (!hp.has_port || alg_port_parse(s + hp.port_off, hp.port_len, &port)) {
+			p->res->facts.top_via = p->from;
+			p->res->facts.top_via.port = port;
+		}
 		/* On a connection the sender is the inside host itself: a port of
 		 * its own in its Via is where it listens (binding.listen_port). */
 		if (p->ctx->transport == SIPALG_TCP && p->ctx->dir == SIPALG_OUTBOUND &&

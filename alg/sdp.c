@@ -11,26 +11,31 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "addr.h"
 #include "plan.h"
 #include "sdp.h"
 #include "sdp_grammar.h"
 #include "text.h"
 
+/* An address field's family: 0 when it is not "IN IP4" / "IN IP6". */
 struct sdp_stream {
 	struct alg_span port;		/* m= port digits */
-	bool has_c, c_ip4;
-	struct alg_span c_addr;		/* media c= address (IN IP4) */
+	bool has_c;
+	uint8_t c_fam;
+	struct alg_span c_addr;		/* media c= address */
 	struct alg_span rtcp_port;	/* a=rtcp: port, len 0 if absent */
-	struct alg_span rtcp_addr;	/* a=rtcp: IN IP4 address, len 0 if absent */
+	uint8_t rtcp_fam;
+	struct alg_span rtcp_addr;	/* a=rtcp: address, len 0 if absent */
 	bool dir_set;
 	enum sipalg_media_dir dir;
 	bool rtcp_mux;
 };
 
 struct sdp_scan {
-	bool o_ip4;
+	uint8_t o_fam;
 	struct alg_span o_addr;
-	bool has_c, c_ip4;
+	bool has_c;
+	uint8_t c_fam;
 	struct alg_span c_addr;
 	bool dir_set;
 	enum sipalg_media_dir dir;
@@ -59,19 +64,26 @@ static int split(const char *s, size_t n, size_t base, struct alg_span *tok, int
 	return k;
 }
 
-/* "IN IP4 addr[/ttl]": the address span, cut at '/'. */
-static bool in_ip4(const char *msg, const struct alg_span *tok, struct alg_span *addr)
+/* "IN IP4 addr[/ttl]" or "IN IP6 addr[/n]": the address span, cut at '/';
+ * the family, or 0 for any other network or address type. */
+static uint8_t in_ip(const char *msg, const struct alg_span *tok, struct alg_span *addr)
 {
 	const char *slash;
+	uint8_t fam;
 
-	if (!alg_ieq(msg + tok[0].off, tok[0].len, "IN") ||
-	    !alg_ieq(msg + tok[1].off, tok[1].len, "IP4"))
-		return false;
+	if (!alg_ieq(msg + tok[0].off, tok[0].len, "IN"))
+		return 0;
+	if (alg_ieq(msg + tok[1].off, tok[1].len, "IP4"))
+		fam = AF_INET;
+	else if (alg_ieq(msg + tok[1].off, tok[1].len, "IP6"))
+		fam = AF_INET6;
+	else
+		return 0;
 	*addr = tok[2];
 	slash = memchr(msg + addr->off, '/', addr->len);
 	if (slash)
 		addr->len = (size_t)(slash - (msg + addr->off));
-	return true;
+	return fam;
 }
 
 static bool direction(const char *s, size_t n, enum sipalg_media_dir *d)
@@ -115,9 +127,8 @@ static void scan_attr(const struct alg_plan *p, struct sdp_scan *sc, size_t off,
 
 		if (k >= 1)
 			m->rtcp_port = tok[0];
-		if (k == 4 && in_ip4(p->msg, tok + 1, &m->rtcp_addr))
-			;
-		else
+		m->rtcp_fam = k == 4 ? in_ip(p->msg, tok + 1, &m->rtcp_addr) : 0;
+		if (!m->rtcp_fam)
 			m->rtcp_addr = (struct alg_span){ 0, 0 };
 	}
 }
@@ -136,7 +147,7 @@ static int scan_line(struct alg_plan *p, struct sdp_scan *sc, size_t off, size_t
 	switch (s[0]) {
 	case 'o':
 		if (sc->n == 0 && split(s + 2, n, off, tok, 6) == 6)
-			sc->o_ip4 = in_ip4(p->msg, tok + 3, &sc->o_addr);
+			sc->o_fam = in_ip(p->msg, tok + 3, &sc->o_addr);
 		break;
 	case 'c':
 		if (split(s + 2, n, off, tok, 3) != 3)
@@ -146,11 +157,11 @@ static int scan_line(struct alg_plan *p, struct sdp_scan *sc, size_t off, size_t
 
 			if (!m->has_c) {
 				m->has_c = true;
-				m->c_ip4 = in_ip4(p->msg, tok, &m->c_addr);
+				m->c_fam = in_ip(p->msg, tok, &m->c_addr);
 			}
 		} else if (!sc->has_c) {
 			sc->has_c = true;
-			sc->c_ip4 = in_ip4(p->msg, tok, &sc->c_addr);
+			sc->c_fam = in_ip(p->msg, tok, &sc->c_addr);
 		}
 		break;
 	case 'm':
@@ -188,34 +199,35 @@ static int scan_line(struct alg_plan *p, struct sdp_scan *sc, size_t off, size_t
 
 /* The effective connection address of stream i: media c=, else session c=. */
 static bool stream_addr(const struct alg_plan *p, const struct sdp_scan *sc, unsigned i,
-			struct in_addr *ip)
+			struct sipalg_addr *a)
 {
 	const struct sdp_stream *m = &sc->m[i];
 
 	if (m->has_c)
-		return m->c_ip4 && alg_ipv4_parse(p->msg + m->c_addr.off, m->c_addr.len, ip);
-	return sc->has_c && sc->c_ip4 &&
-	       alg_ipv4_parse(p->msg + sc->c_addr.off, sc->c_addr.len, ip);
+		return m->c_fam && alg_addr_parse(m->c_fam, p->msg + m->c_addr.off,
+						  m->c_addr.len, a);
+	return sc->has_c && sc->c_fam &&
+	       alg_addr_parse(sc->c_fam, p->msg + sc->c_addr.off, sc->c_addr.len, a);
 }
 
 static void fill_facts(struct alg_plan *p, const struct sdp_scan *sc)
 {
 	struct sipalg_facts *f = &p->res->facts;
-	struct in_addr ip;
+	struct sipalg_addr a;
 	unsigned i;
 
 	f->has_sdp = true;
-	if (sc->o_ip4 && alg_ipv4_parse(p->msg + sc->o_addr.off, sc->o_addr.len, &ip))
-		f->sdp_origin.ip = ip;
+	if (sc->o_fam && alg_addr_parse(sc->o_fam, p->msg + sc->o_addr.off, sc->o_addr.len, &a)) {
+		a.port = 0;
+		f->sdp_origin = a;
+	}
 	for (i = 0; i < sc->n; i++) {
 		const struct sdp_stream *m = &sc->m[i];
 		struct sipalg_media *fm = &f->media[f->n_media + i];
 		uint16_t port = 0;
 
-		if (stream_addr(p, sc, i, &ip)) {
-			fm->addr.ip = ip;
-			fm->hold_zero_addr = ip.s_addr == 0;
-		}
+		if (stream_addr(p, sc, i, &fm->addr))
+			fm->hold_zero_addr = sipalg_addr_is_any(&fm->addr);
 		alg_port_parse(p->msg + m->port.off, m->port.len, &port);
 		fm->addr.port = port;
 		fm->disabled = port == 0;
@@ -241,18 +253,17 @@ static int validate(struct alg_plan *p, struct alg_span sdp)
 	return 0;
 }
 
-static bool span_is_from(const struct alg_plan *p, struct alg_span sp)
+/* Does an address field of family fam name the replaced address? An IP4
+ * field never names an IPv6 binding's address, nor the other way round. */
+static bool span_is_from(const struct alg_plan *p, uint8_t fam, struct alg_span sp)
 {
-	return alg_is_from_ip(p, p->msg + sp.off, sp.len);
+	return fam && (fam == AF_INET6) == p->v6 && alg_is_from_ip(p, p->msg + sp.off, sp.len);
 }
 
-static int edit_ip(struct alg_plan *p, struct alg_span sp, struct in_addr ip,
+static int edit_ip(struct alg_plan *p, struct alg_span sp, const struct sipalg_addr *ip,
 		   enum sipalg_edit_kind kind)
 {
-	char text[16];
-
-	alg_format_ipv4(text, ip);
-	return alg_edit_add(p, sp.off, sp.len, text, kind);
+	return alg_edit_addr(p, sp.off, sp.len, ip, false, kind);
 }
 
 static int edit_port(struct alg_plan *p, struct alg_span sp, uint16_t port,
@@ -270,7 +281,8 @@ static int edit_port(struct alg_plan *p, struct alg_span sp, uint16_t port,
  * stream's. The map knows the stream is held (m->hold_zero_addr). */
 static bool hold_port_mapped(const struct alg_plan *p, const struct sipalg_media *fm)
 {
-	return fm->hold_zero_addr && !fm->disabled && p->ctx->dir == SIPALG_OUTBOUND &&
+	return fm->hold_zero_addr && sipalg_addr_is_v6(&fm->addr) == p->v6 &&
+	       !fm->disabled && p->ctx->dir == SIPALG_OUTBOUND &&
 	       p->sw->sdp_media_port && p->ctx->map_media;
 }
 
@@ -296,7 +308,7 @@ static int rewrite_hold_ports(struct alg_plan *p, const struct sdp_stream *m, un
 /* *session_ip: the address the first mapped stream without its own c= got,
  * for the session-level c= those streams inherit. */
 static int rewrite_stream(struct alg_plan *p, const struct sdp_scan *sc, unsigned base,
-			  unsigned i, struct in_addr *session_ip, bool *session_set)
+			  unsigned i, struct sipalg_addr *session_ip, bool *session_set)
 {
 	const struct sdp_stream *m = &sc->m[i];
 	const struct sipalg_switches *sw = p->sw;
@@ -309,7 +321,7 @@ static int rewrite_stream(struct alg_plan *p, const struct sdp_scan *sc, unsigne
 	/* fill_facts() parsed the effective address (zero if none). */
 	if (hold_port_mapped(p, fm) && rewrite_hold_ports(p, m, idx) < 0)
 		return -1;
-	if (fm->addr.ip.s_addr != p->from.ip.s_addr || fm->hold_zero_addr)
+	if (!sipalg_addr_same_ip(&fm->addr, &p->from) || fm->hold_zero_addr)
 		goto rtcp_addr;
 	if (!fm->disabled && sw->sdp_media_port && p->ctx->map_media) {
 		if (!alg_port_parse(p->msg + m->port.off, m->port.len, &out.port))
@@ -320,20 +332,20 @@ static int rewrite_stream(struct alg_plan *p, const struct sdp_scan *sc, unsigne
 			out = p->to;
 	}
 	if (mapped && !m->has_c && !*session_set) {
-		*session_ip = out.ip;
+		*session_ip = out;
 		*session_set = true;
 	}
 	if (mapped && edit_port(p, m->port, out.port, SIPALG_EDIT_SDP_MEDIA_PORT) < 0)
 		return -1;
 	if (m->has_c && sw->sdp_connection &&
-	    edit_ip(p, m->c_addr, out.ip, SIPALG_EDIT_SDP_CONNECTION) < 0)
+	    edit_ip(p, m->c_addr, &out, SIPALG_EDIT_SDP_CONNECTION) < 0)
 		return -1;
 	if (mapped && sw->sdp_rtcp && m->rtcp_port.len &&
 	    edit_port(p, m->rtcp_port, out_rtcp, SIPALG_EDIT_SDP_RTCP) < 0)
 		return -1;
 rtcp_addr:
-	if (sw->sdp_rtcp && span_is_from(p, m->rtcp_addr))
-		return edit_ip(p, m->rtcp_addr, out.ip, SIPALG_EDIT_SDP_RTCP);
+	if (sw->sdp_rtcp && span_is_from(p, m->rtcp_fam, m->rtcp_addr))
+		return edit_ip(p, m->rtcp_addr, &out, SIPALG_EDIT_SDP_RTCP);
 	return 0;
 }
 
@@ -349,18 +361,18 @@ static bool names_us(const struct alg_plan *p, const struct sdp_scan *sc, unsign
 	const struct sipalg_switches *sw = p->sw;
 	unsigned i;
 
-	if (sw->sdp_origin && sc->o_ip4 && span_is_from(p, sc->o_addr))
+	if (sw->sdp_origin && span_is_from(p, sc->o_fam, sc->o_addr))
 		return true;
-	if (sw->sdp_connection && sc->has_c && sc->c_ip4 && span_is_from(p, sc->c_addr))
+	if (sw->sdp_connection && sc->has_c && span_is_from(p, sc->c_fam, sc->c_addr))
 		return true;
 	for (i = 0; i < sc->n; i++) {
 		const struct sipalg_media *fm = &p->res->facts.media[base + i];
 
-		if (fm->addr.ip.s_addr == p->from.ip.s_addr && !fm->hold_zero_addr)
+		if (sipalg_addr_same_ip(&fm->addr, &p->from) && !fm->hold_zero_addr)
 			return true;
 		if (hold_port_mapped(p, fm))
 			return true;
-		if (sw->sdp_rtcp && span_is_from(p, sc->m[i].rtcp_addr))
+		if (sw->sdp_rtcp && span_is_from(p, sc->m[i].rtcp_fam, sc->m[i].rtcp_addr))
 			return true;
 	}
 	return false;
@@ -371,7 +383,7 @@ int alg_sdp_process(struct alg_plan *p, struct alg_span sdp)
 	struct sdp_scan sc;
 	size_t pos = sdp.off, end = sdp.off + sdp.len;
 	unsigned i, base = p->res->facts.n_media;
-	struct in_addr session_ip = p->to.ip;
+	struct sipalg_addr session_ip = p->to;
 	bool session_set = false;
 
 	/* Stream entries are cleared as m= lines are found: a full clear is
@@ -392,8 +404,8 @@ int alg_sdp_process(struct alg_plan *p, struct alg_span sdp)
 	if (p->plan && any_sdp_switch(p->sw) && names_us(p, &sc, base)) {
 		if (validate(p, sdp) < 0)
 			return -1;
-		if (p->sw->sdp_origin && sc.o_ip4 && span_is_from(p, sc.o_addr) &&
-		    edit_ip(p, sc.o_addr, p->to.ip, SIPALG_EDIT_SDP_ORIGIN) < 0)
+		if (p->sw->sdp_origin && span_is_from(p, sc.o_fam, sc.o_addr) &&
+		    edit_ip(p, sc.o_addr, &p->to, SIPALG_EDIT_SDP_ORIGIN) < 0)
 			return -1;
 		/* Every stream's facts are in place before the first callback. */
 		p->res->facts.n_media += sc.n;
@@ -403,8 +415,8 @@ int alg_sdp_process(struct alg_plan *p, struct alg_span sdp)
 		/* The session c= follows the media map when a stream that inherits
 		 * it was mapped (a hairpin: the public address leads to another
 		 * inside host than this binding's), else the binding. */
-		if (p->sw->sdp_connection && sc.has_c && sc.c_ip4 && span_is_from(p, sc.c_addr) &&
-		    edit_ip(p, sc.c_addr, session_set ? session_ip : p->to.ip,
+		if (p->sw->sdp_connection && sc.has_c && span_is_from(p, sc.c_fam, sc.c_addr) &&
+		    edit_ip(p, sc.c_addr, session_set ? &session_ip : &p->to,
 			    SIPALG_EDIT_SDP_CONNECTION) < 0)
 			return -1;
 		return 0;

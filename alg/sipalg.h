@@ -27,8 +27,14 @@
  * and one that is goes to libosip2 without the attribute lines never changed).
  *
  * What is rewritten (only addr:port tokens equal to the binding's, absent
- * port = 5060, IPv4 literals compared with inet_pton; hostnames, other hosts
- * and IPv6 literals never):
+ * port = 5060; hostnames and other hosts never). The binding's family picks
+ * the literals: an IPv4 binding compares dotted quads (inet_pton's strict
+ * form, one spelling per address); an IPv6 binding (NAT66) compares IPv6
+ * literals as addresses, whatever their spelling ([2001:DB8::0a] names
+ * 2001:db8::a), writes RFC 5952 text, brackets in SIP hosts, none in SDP and
+ * received=. A literal of the other family never matches. A binding whose
+ * inside and public are the same address (routed IPv6, no NAT) rewrites
+ * nothing, not even a spelling, but still reports and maps media.
  *   OUTBOUND inside -> public: Via sent-by, received= (IP), rport= (port, when
  *     that Via names the inside host by sent-by or received=), maddr= (IP);
  *     every Contact; Record-Route/Route entries; From/To only with from_to.
@@ -47,6 +53,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <netinet/in.h>
 
 #define SIPALG_MAX_MSG		65535	/* largest message handled */
@@ -62,11 +69,44 @@ enum sipalg_dir {
 	SIPALG_INBOUND,		/* from the outside towards the inside host */
 };
 
-/* IPv4 address (network byte order) and port (host byte order). */
+/*
+ * An address (network byte order) and port (host byte order). family 0 is
+ * AF_INET, so that every IPv4 initialiser ({ .ip = x, .port = p }) stays
+ * valid; AF_INET6 uses ip6. Compare with sipalg_addr_same_ip(), never with
+ * memcmp: the union's bytes past an IPv4 address are not defined.
+ */
 struct sipalg_addr {
-	struct in_addr ip;
+	union {
+		struct in_addr ip;
+		struct in6_addr ip6;
+	};
 	uint16_t port;
+	uint8_t family;		/* 0 or AF_INET: ip; AF_INET6: ip6 */
 };
+
+static inline bool sipalg_addr_is_v6(const struct sipalg_addr *a)
+{
+	return a->family == AF_INET6;
+}
+
+/* Same family and address (ports aside). Inline: rtp/ and nat/ use the
+ * types of this header without linking the engine. */
+static inline bool sipalg_addr_same_ip(const struct sipalg_addr *a, const struct sipalg_addr *b)
+{
+	if (sipalg_addr_is_v6(a) != sipalg_addr_is_v6(b))
+		return false;
+	if (sipalg_addr_is_v6(a))
+		return memcmp(&a->ip6, &b->ip6, sizeof(a->ip6)) == 0;
+	return a->ip.s_addr == b->ip.s_addr;
+}
+
+/* The unspecified address of its family (0.0.0.0, ::). */
+static inline bool sipalg_addr_is_any(const struct sipalg_addr *a)
+{
+	if (sipalg_addr_is_v6(a))
+		return IN6_IS_ADDR_UNSPECIFIED(&a->ip6);
+	return a->ip.s_addr == 0;
+}
 
 /*
  * The NAT binding of the signalling flow, as the conntrack tuples give it.

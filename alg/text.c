@@ -134,23 +134,6 @@ size_t alg_format_port(char *buf, uint16_t port)
 	return n;
 }
 
-/* Formatting by hand: snprintf/inet_ntop cost more than the rest of an edit. */
-void alg_format_hostport(char *buf, size_t cap, struct in_addr ip,
-			 bool had_port, uint16_t port)
-{
-	size_t n;
-
-	if (cap < 22)	/* "255.255.255.255:65535" */
-		return;
-	n = alg_format_ipv4(buf, ip);
-	/* A port is written when the original had one, or when leaving it out
-	 * would mean 5060 but the new port is something else. */
-	if (had_port || port != SIPALG_DEFAULT_PORT) {
-		buf[n++] = ':';
-		alg_format_port(buf + n, port);
-	}
-}
-
 struct alg_span alg_trim(const char *msg, struct alg_span sp)
 {
 	while (sp.len && alg_is_lws(msg[sp.off])) {

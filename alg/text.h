@@ -25,10 +25,6 @@ bool alg_uint_parse(const char *s, size_t n, uint32_t max, uint32_t *out);
 /* Dotted quad / decimal port into buf (16 / 6 bytes incl. NUL); length. */
 size_t alg_format_ipv4(char *buf, struct in_addr ip);
 size_t alg_format_port(char *buf, uint16_t port);
-/* "a.b.c.d" or "a.b.c.d:port" into buf (cap >= 22); a port is written when
- * the original had one or the new port is not 5060. */
-void alg_format_hostport(char *buf, size_t cap, struct in_addr ip,
-			 bool had_port, uint16_t port);
 /* Trim LWS on both sides. */
 struct alg_span alg_trim(const char *msg, struct alg_span sp);
 

@@ -16,10 +16,15 @@ struct observe_msg {
 
 static const char *addr_str(const struct sipalg_addr *a, char *buf, size_t n)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &a->ip, ip, sizeof(ip));
-	snprintf(buf, n, "%s:%u", ip, a->port);
+	if (sipalg_addr_is_v6(a)) {
+		inet_ntop(AF_INET6, &a->ip6, ip, sizeof(ip));
+		snprintf(buf, n, "[%s]:%u", ip, a->port);
+	} else {
+		inet_ntop(AF_INET, &a->ip, ip, sizeof(ip));
+		snprintf(buf, n, "%s:%u", ip, a->port);
+	}
 	return buf;
 }
 

@@ -73,7 +73,7 @@ int replay_map_media(void *arg, enum sipalg_dir dir,
 	/* c=0.0.0.0 hold: the model keys streams by the phone's address, which
 	 * its o= names (the pool keeps the held stream's pair the same way). */
 	if (m->hold_zero_addr) {
-		if (!msg->sdp_origin.ip.s_addr)
+		if (sipalg_addr_is_v6(&msg->sdp_origin) || !msg->sdp_origin.ip.s_addr)
 			return -1;
 		held = *m;
 		held.addr.ip = msg->sdp_origin.ip;

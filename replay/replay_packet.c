@@ -118,8 +118,8 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 	}
 	if (src_in) {
 		dir = SIPALG_OUTBOUND;
-		b.inside = (struct sipalg_addr){ iph.ip_src, sport };
-		b.remote = (struct sipalg_addr){ iph.ip_dst, dport };
+		b.inside = (struct sipalg_addr){ .ip = iph.ip_src, .port = sport };
+		b.remote = (struct sipalg_addr){ .ip = iph.ip_dst, .port = dport };
 		pub = replay_nat_outbound(&r->nat, proto, iph.ip_src, sport, &created);
 		if (pub < 0) {
 			vadd(&r->v, " no public port left: copied");
@@ -129,8 +129,8 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 			vadd(&r->notes, " [port %u taken: NAT to %u]", sport, pub);
 	} else if (dst_in) {
 		dir = SIPALG_INBOUND;
-		b.inside = (struct sipalg_addr){ iph.ip_dst, dport };
-		b.remote = (struct sipalg_addr){ iph.ip_src, sport };
+		b.inside = (struct sipalg_addr){ .ip = iph.ip_dst, .port = dport };
+		b.remote = (struct sipalg_addr){ .ip = iph.ip_src, .port = sport };
 		pub = replay_nat_outbound(&r->nat, proto, iph.ip_dst, dport, &created);
 		if (pub < 0) {
 			vadd(&r->v, " no public port left: copied");
@@ -146,14 +146,14 @@ enum replay_outcome replay_packet(struct replay *r, int dlt,
 			return COPIED;
 		}
 		dir = SIPALG_INBOUND;
-		b.inside = (struct sipalg_addr){ o->ip, o->port };
-		b.remote = (struct sipalg_addr){ iph.ip_src, sport };
+		b.inside = (struct sipalg_addr){ .ip = o->ip, .port = o->port };
+		b.remote = (struct sipalg_addr){ .ip = iph.ip_src, .port = sport };
 		pub = dport;
 	} else {
 		vadd(&r->v, " neither side inside: copied");
 		return COPIED;
 	}
-	b.public = (struct sipalg_addr){ r->o->public_ip, (uint16_t)pub };
+	b.public = (struct sipalg_addr){ .ip = r->o->public_ip, .port = (uint16_t)pub };
 	r->dirstr = dir == SIPALG_OUTBOUND ? "out" : "in";
 
 	/* SIP payload, when the flow is on a SIP port and its transport is helped. */

@@ -26,8 +26,7 @@ static void flush_one(struct rtp_table *t, struct rtp_dialog *d, void *arg)
 	struct flush_arg *a = arg;
 	const struct rtp_stream *st = d->streams[0];
 
-	if (!dialog_is_orphan(d) || !st ||
-	    memcmp(&st->cur.master, a->m, sizeof(*a->m)))
+	if (!dialog_is_orphan(d) || !st || !master_same(&st->cur.master, a->m))
 		return;
 	a->n++;
 	dialog_remove(t, d);
@@ -61,7 +60,7 @@ static void find_one(struct rtp_table *t, struct rtp_dialog *d, void *arg)
 }
 
 bool orphan_adopt(struct rtp_table *t, struct rtp_dialog *d, struct rtp_stream *st,
-		  const struct sipalg_addr *inside)
+		  const struct sipalg_addr *inside, const struct rtp_master *m, int out_dir)
 {
 	struct adopt_arg a = { .host = d->inside_sig.ip, .inside = inside };
 	struct rtp_stream *os;
@@ -84,6 +83,13 @@ bool orphan_adopt(struct rtp_table *t, struct rtp_dialog *d, struct rtp_stream *
 	port_pool_take(t->pool, st->cur.public.port, d);
 	memset(&os->cur, 0, sizeof(os->cur));
 	dialog_remove(t, a.found);
+	/* Pinholes hang on their side's master: on another signalling flow
+	 * they are deleted under the old one, and the new dialog's side_sync
+	 * creates them on its own. */
+	if (!master_same(&st->cur.master, m))
+		side_delete_holes(t, &st->cur);
+	st->cur.master = *m;
+	st->cur.out_dir = out_dir;
 	t->stats.orphans_adopted++;
 	return true;
 }

@@ -16,10 +16,12 @@ static bool side_forget(struct rtp_side *s, const struct rtp_expect *e)
 
 	if (!s || !s->active)
 		return false;
+	if (!master_same(&s->master, &e->master))
+		return false;
 	for (h = 0; h < HOLE_MAX; h++) {
 		struct rtp_pinhole *ph = &s->hole[h];
 
-		if (ph->live && expect_same(&ph->e, e)) {
+		if (ph->live && hole_same(&ph->e, e)) {
 			ph->live = false;
 			return true;
 		}

@@ -91,9 +91,44 @@ bool side_wanted(const struct rtp_table *t, const struct rtp_stream *st,
 	}
 }
 
+/* Field by field: an address's bytes past its family's are not defined. */
+bool master_same(const struct rtp_master *a, const struct rtp_master *b)
+{
+	return addr_eq(&a->src, &b->src) && addr_eq(&a->dst, &b->dst) &&
+	       a->l4proto == b->l4proto && a->zone == b->zone;
+}
+
+bool hole_same(const struct rtp_hole_expect *h, const struct rtp_expect *e)
+{
+	return addr_eq(&h->src, &e->src) && addr_eq(&h->dst, &e->dst) &&
+	       h->src_any_addr == e->src_any_addr && h->src_any_port == e->src_any_port &&
+	       h->nat_dir == e->nat_dir && addr_eq(&h->nat_to, &e->nat_to);
+}
+
+void pinhole_keep(struct rtp_hole_expect *h, const struct rtp_expect *e)
+{
+	*h = (struct rtp_hole_expect){
+		.src_any_addr = e->src_any_addr, .src_any_port = e->src_any_port,
+		.nat = e->nat, .l4proto = e->l4proto, .nat_dir = (uint8_t)e->nat_dir,
+		.src = e->src, .dst = e->dst, .nat_to = e->nat_to, .fn = e->fn,
+		.timeout = e->timeout, .class = e->class,
+	};
+}
+
+void pinhole_expect(const struct rtp_side *s, const struct rtp_hole_expect *h,
+		    struct rtp_expect *e)
+{
+	*e = (struct rtp_expect){
+		.master = s->master, .l4proto = h->l4proto, .src = h->src,
+		.src_any_addr = h->src_any_addr, .src_any_port = h->src_any_port,
+		.dst = h->dst, .nat = h->nat, .nat_dir = h->nat_dir, .nat_to = h->nat_to,
+		.fn = h->fn, .timeout = h->timeout, .class = h->class,
+	};
+}
+
 bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b)
 {
-	return !memcmp(&a->master, &b->master, sizeof(a->master)) &&
+	return master_same(&a->master, &b->master) &&
 	       addr_eq(&a->src, &b->src) && addr_eq(&a->dst, &b->dst) &&
 	       a->src_any_addr == b->src_any_addr &&
 	       a->src_any_port == b->src_any_port &&
@@ -107,24 +142,26 @@ struct hole_batch {
 	unsigned n;
 	struct rtp_expect_op op[2 * HOLE_MAX];
 	struct rtp_pinhole *ph[2 * HOLE_MAX];
-	struct rtp_expect gone[HOLE_MAX];	/* what the deletes name */
+	struct rtp_expect full[2 * HOLE_MAX];	/* what each request names */
 };
 
-static void batch_delete(struct hole_batch *b, struct rtp_pinhole *ph, unsigned h)
+static void batch_delete(struct hole_batch *b, const struct rtp_side *s,
+			 struct rtp_pinhole *ph)
 {
 	if (!ph->live)
 		return;
 	ph->live = false;
-	b->gone[h] = ph->e;
-	b->op[b->n] = (struct rtp_expect_op){ .create = false, .e = &b->gone[h] };
+	pinhole_expect(s, &ph->e, &b->full[b->n]);
+	b->op[b->n] = (struct rtp_expect_op){ .create = false, .e = &b->full[b->n] };
 	b->ph[b->n++] = ph;
 }
 
 static void batch_create(struct hole_batch *b, struct rtp_pinhole *ph,
 			 const struct rtp_expect *e)
 {
-	ph->e = *e;
-	b->op[b->n] = (struct rtp_expect_op){ .create = true, .e = &ph->e };
+	pinhole_keep(&ph->e, e);
+	b->full[b->n] = *e;
+	b->op[b->n] = (struct rtp_expect_op){ .create = true, .e = &b->full[b->n] };
 	b->ph[b->n++] = ph;
 }
 
@@ -181,16 +218,27 @@ void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 		struct rtp_expect e;
 		bool want = side_wanted(t, st, s, (enum rtp_hole)h, &e);
 
-		if (want && ph->live && expect_same(&ph->e, &e) && !refresh)
+		if (want && ph->live && hole_same(&ph->e, &e) && !refresh)
 			continue;
 		/* A narrower expectation clashes with the wide one on the same
 		 * destination (EBUSY): the old one goes first. An unchanged
 		 * one is simply created again (expect_nl.c replaces it). */
-		if (ph->live && (!want || !expect_same(&ph->e, &e)))
-			batch_delete(&b, ph, (unsigned)h);
+		if (ph->live && (!want || !hole_same(&ph->e, &e)))
+			batch_delete(&b, s, ph);
 		if (want)
 			batch_create(&b, ph, &e);
 	}
+	batch_run(t, &b);
+}
+
+void side_delete_holes(struct rtp_table *t, struct rtp_side *s)
+{
+	struct hole_batch b;
+	int h;
+
+	b.n = 0;
+	for (h = 0; h < HOLE_MAX; h++)
+		batch_delete(&b, s, &s->hole[h]);
 	batch_run(t, &b);
 }
 
@@ -203,7 +251,7 @@ void side_close(struct rtp_table *t, struct rtp_side *s)
 		return;
 	b.n = 0;
 	for (h = 0; h < HOLE_MAX; h++)
-		batch_delete(&b, &s->hole[h], (unsigned)h);
+		batch_delete(&b, s, &s->hole[h]);
 	batch_run(t, &b);
 	if (s->pooled) {
 		struct rtp_dialog *d = port_pool_owner(t->pool, s->public.port);

@@ -113,7 +113,7 @@ static void match_holes(struct rtp_table *t, struct kindex *x, struct rtp_stream
 		claimed[h] = -1;
 		if (!side_wanted(t, st, s, (enum rtp_hole)h, &e))
 			continue;
-		s->hole[h].e = e;
+		pinhole_keep(&s->hole[h].e, &e);
 		if (!x->k) {
 			/* No dump (the kernel did not answer): the file is all
 			 * there is. Taken as live, a BYE deletes them; one that
@@ -141,6 +141,7 @@ static void restore_record(struct rtp_table *t, struct kindex *x, const struct r
 	struct rtp_stream *st;
 	struct rtp_side *s;
 	long claimed[HOLE_MAX];
+	struct rtp_expect in_rtp;
 	bool fresh = !d;
 	int h;
 
@@ -161,7 +162,8 @@ static void restore_record(struct rtp_table *t, struct kindex *x, const struct r
 	st->far_rtcp = r->far_rtcp;
 	st->far_mux = r->far_mux;
 	match_holes(t, x, st, s, rec, claimed);
-	if (!s->hole[HOLE_IN_RTP].live && kinbound_other(x, &s->hole[HOLE_IN_RTP].e)) {
+	pinhole_expect(s, &s->hole[HOLE_IN_RTP].e, &in_rtp);
+	if (!s->hole[HOLE_IN_RTP].live && kinbound_other(x, &in_rtp)) {
 		/* The kernel's pinhole on this pair leads elsewhere: the file is
 		 * older than the kernel state, which wins. */
 		rec->conflicts++;
@@ -235,9 +237,8 @@ static struct rtp_dialog *orphan_for(struct rtp_table *t, const struct rtp_expec
 static void keep_hole(struct rtp_table *t, struct rtp_pinhole *ph, const struct rtp_expect *k)
 {
 	ph->live = true;
-	ph->e = *k;
+	pinhole_keep(&ph->e, k);	/* the master is the side's: k's own */
 	ph->e.fn = k->fn && !strcmp(k->fn, t->cfg.expect_fn) ? t->cfg.expect_fn : NULL;
-	ph->e.id = 0;	/* deleted by tuple, as every pinhole of ours */
 }
 
 static void adopt_inbound(struct rtp_table *t, const struct rtp_expect *k, time_t now,
@@ -308,7 +309,7 @@ static bool attach_sibling(struct rtp_table *t, const struct rtp_expect *k,
 		bool rtcp = ie->dst.port & 1u;
 		struct rtp_pinhole *ph;
 
-		if (memcmp(&ie->master, &sib->master, sizeof(sib->master)) || !d ||
+		if (!master_same(&ie->master, &sib->master) || !d ||
 		    !dialog_is_orphan(d) || !(st = d->streams[0]))
 			continue;
 		ph = &st->cur.hole[rtcp ? HOLE_OUT_RTCP : HOLE_OUT_RTP];

@@ -26,7 +26,7 @@ static void dump_side(FILE *out, const char *what, const struct rtp_side *s)
 		addr_str(&s->public, b, sizeof(b)), s->public_rtcp,
 		s->rtcp_mux ? " rtcp-mux" : "");
 	for (h = 0; h < HOLE_MAX; h++) {
-		const struct rtp_expect *e = &s->hole[h].e;
+		const struct rtp_hole_expect *e = &s->hole[h].e;
 
 		if (!s->hole[h].live)
 			continue;

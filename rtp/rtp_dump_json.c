@@ -33,7 +33,7 @@ static void side_json(FILE *out, const char *key, const struct rtp_side *s)
 	fprintf(out, ",\"public_rtcp\":%u,\"rtcp_mux\":%s,\"pinholes\":[", s->public_rtcp,
 		s->rtcp_mux ? "true" : "false");
 	for (int h = 0; h < HOLE_MAX; h++) {
-		const struct rtp_expect *e = &s->hole[h].e;
+		const struct rtp_hole_expect *e = &s->hole[h].e;
 
 		if (!s->hole[h].live)
 			continue;

@@ -19,9 +19,24 @@
 #define RTP_DIR_ORIGINAL 0	/* IP_CT_DIR_ORIGINAL */
 #define RTP_DIR_REPLY 1		/* IP_CT_DIR_REPLY */
 
+/*
+ * An expectation as a side keeps it: struct rtp_expect without its master,
+ * which is always the side's (expect_base) - 44 of its bytes, four times a
+ * side. pinhole_expect() makes the full one the kernel ops take.
+ */
+struct rtp_hole_expect {
+	bool src_any_addr, src_any_port, nat;
+	uint8_t l4proto;
+	uint8_t nat_dir;
+	struct sipalg_addr src, dst, nat_to;
+	const char *fn;
+	unsigned timeout;
+	uint32_t class;
+};
+
 struct rtp_pinhole {
 	bool live;		/* created in the kernel, not yet deleted by us */
-	struct rtp_expect e;
+	struct rtp_hole_expect e;
 };
 
 /* Which of a side's four expectations. */
@@ -169,14 +184,25 @@ enum rtp_far_class far_classify(const struct rtp_table *t, struct in_addr far,
  * the far side's media already consumed, so a resumed call gets through). */
 void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 	       struct rtp_side *s, bool refresh);
+/* Delete the side's expectations, keep its pair (its master is to change). */
+void side_delete_holes(struct rtp_table *t, struct rtp_side *s);
 /* Delete the side's expectations and return its public pair. */
 void side_close(struct rtp_table *t, struct rtp_side *s);
 void stream_close(struct rtp_table *t, struct rtp_stream *st);
 /* What hole h of the side should be in the kernel now; false = nothing. */
 bool side_wanted(const struct rtp_table *t, const struct rtp_stream *st,
 		 const struct rtp_side *s, enum rtp_hole h, struct rtp_expect *e);
+bool master_same(const struct rtp_master *a, const struct rtp_master *b);
 /* Same master, tuple, masks and NAT target: the same pinhole. */
 bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b);
+/* A side's kept pinhole and a full expectation: the same tuple, masks and
+ * NAT target (the master is the side's: compare it apart). */
+bool hole_same(const struct rtp_hole_expect *h, const struct rtp_expect *e);
+/* What a side keeps of expectation e (its master aside). */
+void pinhole_keep(struct rtp_hole_expect *h, const struct rtp_expect *e);
+/* The full expectation of side s's pinhole h, as the kernel ops take it. */
+void pinhole_expect(const struct rtp_side *s, const struct rtp_hole_expect *h,
+		    struct rtp_expect *e);
 
 /* orphans.c: pinholes only the kernel knew after a restart, one dialog a
  * public pair with an empty Call-ID (no message has one) and the tag
@@ -187,14 +213,14 @@ static inline bool dialog_is_orphan(const struct rtp_dialog *d)
 }
 /* A BYE/CANCEL of a dialog the table does not know: that master's orphans go. */
 unsigned orphans_flush_master(struct rtp_table *t, const struct rtp_master *m);
-/* A new dialog's stream st whose phone announces inside: takes over the
- * orphan pair of that host leading to inside, if any (true). */
+/* A new dialog's stream st whose phone announces inside, on master m:
+ * takes over the orphan pair of that host leading to inside, if any (true). */
 bool orphan_adopt(struct rtp_table *t, struct rtp_dialog *d, struct rtp_stream *st,
-		  const struct sipalg_addr *inside);
+		  const struct sipalg_addr *inside, const struct rtp_master *m, int out_dir);
 
 static inline bool addr_eq(const struct sipalg_addr *a, const struct sipalg_addr *b)
 {
-	return a->ip.s_addr == b->ip.s_addr && a->port == b->port;
+	return sipalg_addr_same_ip(a, b) && a->port == b->port;
 }
 
 #endif

@@ -176,11 +176,8 @@ static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 	 * stream moves as if the phone had changed its port. */
 	/* After a restart, the pair the kernel still holds for this phone's
 	 * port (an orphan) is this call's: a hold/resume keeps its ports. */
-	if (!st->cur.active && t->n_orphans && !mc->no_nat &&
-	    orphan_adopt(t, d, st, &inside)) {
-		st->cur.master = mc->master;
-		st->cur.out_dir = outbound_dir(mc);
-	}
+	if (!st->cur.active && t->n_orphans && !mc->no_nat)
+		orphan_adopt(t, d, st, &inside, &mc->master, outbound_dir(mc));
 	if (!st->cur.active || !addr_eq(&st->cur.inside, &inside) ||
 	    st->cur.public.ip.s_addr != mc->binding.public.ip.s_addr) {
 		struct rtp_side fresh;
@@ -337,7 +334,9 @@ static void learn_far(struct rtp_msg *mc, struct rtp_dialog *d,
 			stream_close(t, st);
 			continue;
 		}
-		if (!m->hold_zero_addr && m->addr.ip.s_addr &&
+		/* rtp/ is IPv4 only: an IPv6 far address (a dual-stack SDP on an
+		 * IPv4 flow) is no far address here, as before the engine read one */
+		if (!m->hold_zero_addr && !sipalg_addr_is_v6(&m->addr) && m->addr.ip.s_addr &&
 		    far_usable(mc, f, m, &far, &far_rtcp)) {
 			st->has_far = true;
 			st->far = far;

@@ -130,6 +130,17 @@ static void write_side(FILE *out, const struct rtp_dialog *d, unsigned idx,
 	fwrite(line, 1, (size_t)(p - line), out);
 }
 
+/* The file is IPv4 (as rtp/ is): a stream with an IPv6 address is left
+ * out - a restart loses it, never misreads it. */
+static bool side_v6(const struct rtp_dialog *d, const struct rtp_stream *st)
+{
+	const struct rtp_side *s = &st->cur;
+
+	return sipalg_addr_is_v6(&d->inside_sig) || sipalg_addr_is_v6(&s->inside) ||
+	       sipalg_addr_is_v6(&s->public) || sipalg_addr_is_v6(&s->master.src) ||
+	       sipalg_addr_is_v6(&s->master.dst) || (st->has_far && sipalg_addr_is_v6(&st->far));
+}
+
 struct write_arg {
 	FILE *out;
 };
@@ -148,7 +159,7 @@ static void write_one(struct rtp_table *t, struct rtp_dialog *d, void *arg)
 
 		/* The current side: a re-offer's pending one is decided by the
 		 * answer, which a restart loses anyway (the next SDP re-plans). */
-		if (st && st->cur.active)
+		if (st && st->cur.active && !side_v6(d, st))
 			write_side(a->out, d, i, st, &st->cur);
 	}
 }

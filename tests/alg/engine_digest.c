@@ -66,8 +66,13 @@ static uint64_t fnv_s(uint64_t h, const char *s)
 	return fnv(h, s, strlen(s) + 1);
 }
 
+/* An IPv4 address hashes as it always did (the recorded digests stay
+ * valid); an IPv6 one, which the engine reports since it reads IN IP6, as
+ * its 16 bytes too. */
 static uint64_t fnv_addr(uint64_t h, struct sipalg_addr a)
 {
+	if (sipalg_addr_is_v6(&a))
+		return fnv_u(fnv(fnv_u(h, 6), &a.ip6, sizeof(a.ip6)), a.port);
 	return fnv_u(fnv_u(h, a.ip.s_addr), a.port);
 }
 

@@ -118,8 +118,13 @@ static int fake_map(void *arg, enum sipalg_dir dir, const struct sipalg_facts *m
 	c->map_calls++;
 	if (idx < 32 && (c->refuse_mask & (1u << idx)))
 		return -1;
-	out->ip = c->map_ip_set ? c->map_ip.ip :
-		  dir == SIPALG_OUTBOUND ? c->ctx.binding.public.ip : c->ctx.binding.inside.ip;
+	{
+		uint16_t port = out->port;
+
+		*out = c->map_ip_set ? c->map_ip :
+		       dir == SIPALG_OUTBOUND ? c->ctx.binding.public : c->ctx.binding.inside;
+		out->port = port;
+	}
 	if (c->map_keep_port) {
 		out->port = m->addr.port;
 		*out_rtcp = m->rtcp_port;
@@ -141,7 +146,6 @@ static bool fact(const struct sipalg_result *r, const struct gcase *c, const cha
 		 char *out, size_t cap)
 {
 	const struct sipalg_facts *f = &r->facts;
-	char ip[INET_ADDRSTRLEN];
 	unsigned i;
 	char field[32];
 
@@ -171,18 +175,16 @@ static bool fact(const struct sipalg_result *r, const struct gcase *c, const cha
 		snprintf(out, cap, "%u", n);
 	}
 	else if (!strcmp(key, "sdp_origin"))
-		snprintf(out, cap, "%s", inet_ntop(AF_INET, &f->sdp_origin.ip, ip, sizeof(ip)));
+		tu_addr_str(&f->sdp_origin, out, cap, false);
 	else if (!strcmp(key, "top_via"))
-		snprintf(out, cap, "%s:%u", inet_ntop(AF_INET, &f->top_via.ip, ip, sizeof(ip)),
-			 f->top_via.port);
+		tu_addr_str(&f->top_via, out, cap, true);
 	else if (sscanf(key, "media%u.%31s", &i, field) == 2 && i < SIPALG_MAX_MEDIA) {
 		const struct sipalg_media *m = &f->media[i];
 
 		if (!strcmp(field, "type")) snprintf(out, cap, "%s", m->type);
 		else if (!strcmp(field, "proto")) snprintf(out, cap, "%s", m->proto);
 		else if (!strcmp(field, "addr"))
-			snprintf(out, cap, "%s:%u", inet_ntop(AF_INET, &m->addr.ip, ip, sizeof(ip)),
-				 m->addr.port);
+			tu_addr_str(&m->addr, out, cap, true);
 		else if (!strcmp(field, "rtcp_port")) snprintf(out, cap, "%u", m->rtcp_port);
 		else if (!strcmp(field, "rtcp_explicit")) snprintf(out, cap, "%d", m->rtcp_explicit);
 		else if (!strcmp(field, "rtcp_mux")) snprintf(out, cap, "%d", m->rtcp_mux);

@@ -29,10 +29,32 @@ uint8_t *tu_read_file(const char *path, size_t *len)
 
 int tu_parse_addr(const char *s, struct sipalg_addr *a)
 {
-	char ip[INET_ADDRSTRLEN];
-	const char *colon = strchr(s, ':');
-	size_t n = colon ? (size_t)(colon - s) : strlen(s);
+	char ip[INET6_ADDRSTRLEN];
+	const char *end, *colon;
+	size_t n;
 
+	memset(a, 0, sizeof(*a));
+	if (s[0] == '[') {		/* [v6]:port or [v6] */
+		end = strchr(s, ']');
+		if (!end || (size_t)(end - s - 1) >= sizeof(ip))
+			return 0;
+		memcpy(ip, s + 1, (size_t)(end - s - 1));
+		ip[end - s - 1] = '\0';
+		if (inet_pton(AF_INET6, ip, &a->ip6) != 1)
+			return 0;
+		a->family = AF_INET6;
+		a->port = end[1] == ':' ? (uint16_t)atoi(end + 2) : SIPALG_DEFAULT_PORT;
+		return 1;
+	}
+	if (strchr(s, ':') != strrchr(s, ':')) {	/* a bare v6 address, no port */
+		if (inet_pton(AF_INET6, s, &a->ip6) != 1)
+			return 0;
+		a->family = AF_INET6;
+		a->port = SIPALG_DEFAULT_PORT;
+		return 1;
+	}
+	colon = strchr(s, ':');
+	n = colon ? (size_t)(colon - s) : strlen(s);
 	if (n >= sizeof(ip))
 		return 0;
 	memcpy(ip, s, n);
@@ -41,6 +63,26 @@ int tu_parse_addr(const char *s, struct sipalg_addr *a)
 		return 0;
 	a->port = colon ? (uint16_t)atoi(colon + 1) : SIPALG_DEFAULT_PORT;
 	return 1;
+}
+
+const char *tu_addr_str(const struct sipalg_addr *a, char *buf, size_t cap, bool port)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (sipalg_addr_is_v6(a)) {
+		inet_ntop(AF_INET6, &a->ip6, ip, sizeof(ip));
+		if (port)
+			snprintf(buf, cap, "[%s]:%u", ip, a->port);
+		else
+			snprintf(buf, cap, "%s", ip);
+	} else {
+		inet_ntop(AF_INET, &a->ip, ip, sizeof(ip));
+		if (port)
+			snprintf(buf, cap, "%s:%u", ip, a->port);
+		else
+			snprintf(buf, cap, "%s", ip);
+	}
+	return buf;
 }
 
 bool tu_edit_is_noop(const uint8_t *msg, const struct sipalg_edit *e)

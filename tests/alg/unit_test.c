@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "sipalg.h"
 #include "test_util.h"
 #include "text.h"
@@ -207,9 +208,41 @@ static void test_ipv4_parse(void)
 	CHECK(bad == 0);
 }
 
+/* IPv6 literals: parsed as addresses (every spelling of one address is that
+ * address), bracketed only where a host is; zones, over-long tokens, a NUL
+ * inside and the other family never parse; the text written is RFC 5952's. */
+static void test_ip6(void)
+{
+	struct sipalg_addr a, b, v4 = { .ip = { htonl(0xc0a8010a) }, .port = 5060 };
+	char buf[ALG_ADDR_TEXT_MAX + 8];
+
+	CHECK(alg_addr_parse(AF_INET6, "2001:db8::1", 11, &a) && sipalg_addr_is_v6(&a));
+	CHECK(alg_addr_parse(AF_INET6, "[2001:DB8:0:0:0:0:0:01]", 23, &b));
+	CHECK(sipalg_addr_same_ip(&a, &b));
+	CHECK(!alg_addr_parse(AF_INET6, "[2001:db8::1", 12, &b));
+	CHECK(!alg_addr_parse(AF_INET6, "fe80::1%eth0", 12, &b));
+	CHECK(!alg_addr_parse(AF_INET6, "2001:db8::1\0::2", 14, &b));
+	CHECK(!alg_addr_parse(AF_INET6, "1.2.3.4", 7, &b));
+	CHECK(!alg_addr_parse(AF_INET6, "0000:0000:0000:0000:0000:0000:0000:0000:0000:0001", 49, &b));
+	CHECK(!alg_addr_parse(AF_INET, "2001:db8::1", 11, &b));
+	CHECK(alg_addr_parse(AF_INET6, "::ffff:192.168.1.10", 19, &b));
+	CHECK(!sipalg_addr_same_ip(&b, &v4));	/* a mapped address is IPv6 */
+	CHECK(alg_format_addr(buf, &b, true) == 21 && !strcmp(buf, "[::ffff:192.168.1.10]"));
+	CHECK(alg_format_addr(buf, &a, false) == 11 && !strcmp(buf, "2001:db8::1"));
+	alg_format_hostport(buf, sizeof(buf), &a, NULL, 0, false, 5060);
+	CHECK(!strcmp(buf, "[2001:db8::1]"));
+	alg_format_hostport(buf, sizeof(buf), &a, "[2001:DB8::1]", 13, false, 40000);
+	CHECK(!strcmp(buf, "[2001:DB8::1]:40000"));
+	alg_format_hostport(buf, sizeof(buf), &v4, NULL, 0, true, 5060);
+	CHECK(!strcmp(buf, "192.168.1.10:5060"));
+	CHECK(alg_addr_parse(AF_INET6, "::", 2, &b) && sipalg_addr_is_any(&b));
+	CHECK(!sipalg_addr_is_any(&a) && !sipalg_addr_is_any(&v4));
+}
+
 int main(void)
 {
 	test_ipv4_parse();
+	test_ip6();
 	test_framing();
 	test_apply_and_strings();
 	test_limits();

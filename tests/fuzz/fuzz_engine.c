@@ -6,9 +6,11 @@
  * switches, direction, transport and media-map behaviour come from the first
  * bytes (hashed, not consumed); the binding is the message's first IPv4
  * literal so that rewrites actually happen. Every input also runs with
- * everything on in both directions. Invariants checked on each run:
- * no edits unless OK; edits sorted, in range, non-overlapping; the applied
- * output has length len + delta; no edits means output == input.
+ * everything on in both directions, and against its first IPv6 literal as
+ * a NAT66 binding and as a routed one (inside = public). Invariants checked
+ * on each run: no edits unless OK; edits sorted, in range, non-overlapping;
+ * the applied output has length len + delta; no edits means output ==
+ * input; a routed IPv6 binding over UDP without a media map plans no edit.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -53,6 +55,32 @@ static void first_ipv4(const uint8_t *d, size_t n, struct in_addr *ip)
 		i = j;
 	}
 	inet_pton(AF_INET, "192.0.2.1", ip);
+}
+
+/* The first "[...]" or "IP6 " literal that parses, else 2001:db8::5. */
+static void first_ipv6(const uint8_t *d, size_t n, struct in6_addr *ip)
+{
+	size_t i, j, k;
+
+	for (i = 0; i + 4 < n && i < 4096; i++) {
+		char buf[INET6_ADDRSTRLEN];
+
+		if (d[i] == '[')
+			k = i + 1;
+		else if (!memcmp(d + i, "IP6 ", 4))
+			k = i + 4;
+		else
+			continue;
+		for (j = k; j < n && j - k < sizeof(buf) - 1 &&
+			    (d[j] == ':' || d[j] == '.' || (d[j] >= '0' && d[j] <= '9') ||
+			     ((d[j] | 0x20) >= 'a' && (d[j] | 0x20) <= 'f')); j++)
+			;
+		memcpy(buf, d + k, j - k);
+		buf[j - k] = '\0';
+		if (inet_pton(AF_INET6, buf, ip) == 1)
+			return;
+	}
+	inet_pton(AF_INET6, "2001:db8::5", ip);
 }
 
 static void run(const uint8_t *d, size_t n, const struct sipalg_ctx *ctx)
@@ -107,11 +135,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	ctx.map_media = (h & 0x8000) ? fuzz_map : NULL;
 	ctx.map_arg = &mode;
 	if (ctx.dir == SIPALG_OUTBOUND) {
-		ctx.binding.inside = (struct sipalg_addr){ ip, (h & 0x10000) ? 5060 : (uint16_t)(h >> 17) };
+		ctx.binding.inside = (struct sipalg_addr){ .ip = ip, .port = (h & 0x10000) ? 5060 : (uint16_t)(h >> 17) };
 		inet_pton(AF_INET, "203.0.113.77", &ctx.binding.public.ip);
 		ctx.binding.public.port = (h & 0x20000) ? 5060 : 40000;
 	} else {
-		ctx.binding.public = (struct sipalg_addr){ ip, (h & 0x10000) ? 5060 : (uint16_t)(h >> 17) };
+		ctx.binding.public = (struct sipalg_addr){ .ip = ip, .port = (h & 0x10000) ? 5060 : (uint16_t)(h >> 17) };
 		inet_pton(AF_INET, "10.9.8.7", &ctx.binding.inside.ip);
 		ctx.binding.inside.port = 5060;
 	}
@@ -122,10 +150,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	sw.from_to = true;
 	ctx.map_media = fuzz_map;
 	ctx.dir = SIPALG_OUTBOUND;
-	ctx.binding.inside = (struct sipalg_addr){ ip, 5060 };
+	ctx.binding.inside = (struct sipalg_addr){ .ip = ip, .port = 5060 };
 	run(d, n, &ctx);
 	ctx.dir = SIPALG_INBOUND;
-	ctx.binding.public = (struct sipalg_addr){ ip, 5060 };
+	ctx.binding.public = (struct sipalg_addr){ .ip = ip, .port = 5060 };
 	run(d, n, &ctx);
+
+	/* NAT66 both ways: the literal is the inside, then the public side. */
+	{
+		struct sipalg_addr v6 = { .family = AF_INET6, .port = 5060 };
+		struct sipalg_addr other = { .family = AF_INET6, .port = 40000 };
+
+		first_ipv6(d, n, &v6.ip6);
+		inet_pton(AF_INET6, "2001:db8:ffff::77", &other.ip6);
+		ctx.binding.listen_port = 0;
+		ctx.dir = SIPALG_OUTBOUND;
+		ctx.binding.inside = v6;
+		ctx.binding.public = other;
+		run(d, n, &ctx);
+		ctx.dir = SIPALG_INBOUND;
+		ctx.binding.inside = other;
+		ctx.binding.public = v6;
+		run(d, n, &ctx);
+		/* Routed (no NAT66) over UDP: nothing may change, not even a
+		 * spelling. (Over TCP a Via naming another port of the host is its
+		 * listening port and is still planned: nat/ applies no edit to a
+		 * flow that is not NATed.) */
+		ctx.map_media = NULL;
+		ctx.transport = SIPALG_UDP;
+		ctx.binding.inside = v6;
+		ctx.binding.public = v6;
+		for (i = 0; i < 2; i++) {
+			ctx.dir = i ? SIPALG_INBOUND : SIPALG_OUTBOUND;
+			run(d, n, &ctx);
+			if (res.n_edits)
+				abort();
+		}
+	}
 	return 0;
 }

@@ -27,7 +27,7 @@ static void many_flows(void)
 {
 	enum { N = 5000 };
 	struct nat_reg_table *t = nat_reg_new(N);
-	struct rtp_master m = { .dst = { { inet_addr("203.0.113.2") }, 5060 }, .l4proto = 17 };
+	struct rtp_master m = { .dst = { .ip = { inet_addr("203.0.113.2") }, .port = 5060 }, .l4proto = 17 };
 	struct nat_reg_flush_stats st;
 	unsigned seen_once = 0;
 
@@ -81,8 +81,8 @@ static void many_flows(void)
 int main(void)
 {
 	struct nat_reg_table *t = nat_reg_new(2);
-	struct rtp_master a = { .src = { { inet_addr("192.168.1.10") }, 5060 },
-				.dst = { { inet_addr("203.0.113.2") }, 5060 }, .l4proto = 17 };
+	struct rtp_master a = { .src = { .ip = { inet_addr("192.168.1.10") }, .port = 5060 },
+				.dst = { .ip = { inet_addr("203.0.113.2") }, .port = 5060 }, .l4proto = 17 };
 	struct rtp_master b = a, c = a;
 
 	b.src.port = 5062;

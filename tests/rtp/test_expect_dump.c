@@ -62,7 +62,11 @@ static struct nlmsghdr *dump_msg(char *buf, const struct rtp_expect *e, const ch
 
 static bool same(const struct rtp_expect *a, const struct rtp_expect *b)
 {
-	return !memcmp(&a->master, &b->master, sizeof(a->master)) &&
+	return a->master.src.ip.s_addr == b->master.src.ip.s_addr &&
+	       a->master.src.port == b->master.src.port &&
+	       a->master.dst.ip.s_addr == b->master.dst.ip.s_addr &&
+	       a->master.dst.port == b->master.dst.port &&
+	       a->master.l4proto == b->master.l4proto && a->master.zone == b->master.zone &&
 	       a->src.ip.s_addr == b->src.ip.s_addr && a->src.port == b->src.port &&
 	       a->dst.ip.s_addr == b->dst.ip.s_addr && a->dst.port == b->dst.port &&
 	       a->src_any_addr == b->src_any_addr && a->src_any_port == b->src_any_port &&
