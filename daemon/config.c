@@ -54,6 +54,7 @@ void config_default(struct sipalgd_config *cfg)
 	snprintf(cfg->user, sizeof(cfg->user), "nobody");
 	snprintf(cfg->status_socket, sizeof(cfg->status_socket),
 		 "/run/sipalgd/status.sock");
+	snprintf(cfg->state_file, sizeof(cfg->state_file), "/run/sipalgd/dialogs");
 	cfg->log_syslog = false;
 	cfg->log_level = LOG_INFO;
 }
@@ -289,6 +290,13 @@ static int parse_path(const char *v, void *field, const struct key *k,
 	return parse_string(v, field, k, why, n);
 }
 
+/* An absolute path, or empty: off (state_file). */
+static int parse_path_or_off(const char *v, void *field, const struct key *k,
+			     char *why, size_t n)
+{
+	return v[0] ? parse_path(v, field, k, why, n) : parse_string(v, field, k, why, n);
+}
+
 /* The kernel's helper is called "sip": ours must not take its name. */
 static int parse_helper_name(const char *v, void *field, const struct key *k,
 			     char *why, size_t n)
@@ -406,6 +414,7 @@ static const struct key keys[] = {
 	{ "general", "mode", parse_mode, F(observe), 0, 0 },
 	{ "general", "user", parse_string, F(user), 0, SIPALGD_USER_MAX - 1 },
 	{ "general", "status_socket", parse_path, F(status_socket), 0, SIPALGD_PATH_MAX - 1 },
+	{ "general", "state_file", parse_path_or_off, F(state_file), 0, SIPALGD_PATH_MAX - 1 },
 	{ "general", "log", parse_log_target, F(log_syslog), 0, 0 },
 	{ "general", "log_level", parse_log_level, F(log_level), 0, 0 },
 

@@ -65,6 +65,7 @@ struct sipalgd_config {
 	bool observe;			/* mode = observe: log the plan, change nothing */
 	char user[SIPALGD_USER_MAX];	/* drop to it after setup; "" = stay root */
 	char status_socket[SIPALGD_PATH_MAX];
+	char state_file[SIPALGD_PATH_MAX];	/* dialogs for a restart; "" = off */
 	bool log_syslog;		/* log = syslog | stderr */
 	int log_level;			/* LOG_ERR .. LOG_DEBUG (syslog.h) */
 

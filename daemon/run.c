@@ -34,6 +34,7 @@
 #include "scope_observe.h"
 #include "status.h"
 #include "status_conn.h"
+#include "state_file.h"
 #include "status_report.h"
 #include "verdict.h"
 
@@ -70,6 +71,7 @@ struct daemon {
 	struct nat_reg_table *regs;
 	struct rtp_nl *rtpnl;
 	struct rtp_table *rtp;
+	struct state_file state;	/* daemon/state_file.c: restarts */
 	struct nat_exp exp;		/* first packets' pinholes (nat/verdict_exp.h) */
 	struct nat_path path;
 	int status_fd, timer_fd;
@@ -231,6 +233,8 @@ static int setup(struct daemon *d)
 		nat_exp_init(&d->exp, &rtp_nl_ops, d->rtpnl, &d->verdicts);
 		d->rtp = rtp_table_new(&d->cfg.rtp, &nat_exp_ops, &d->exp);
 		d->exp.rtp = d->rtp;
+		state_file_init(&d->state, d->cfg.state_file);
+		state_file_recover(&d->state, d->rtp, d->cfg.helper_name);
 		local_addrs_refresh(d->rtp, time(NULL), 1);
 		warn_pinhole_prerequisites(&d->cfg);
 	}
@@ -306,8 +310,13 @@ static void cleanup(struct daemon *d)
 	/* Disabled, the kernel passes helped flows without queueing (DESIGN.md fact 6). */
 	if (d->helper_registered && nat_helper_disable(&d->helper, err, sizeof(err)) < 0)
 		log_warnx("%s", err);
-	if (d->rtp)
+	/* Written, the state file lets the next start claim the pinholes: they
+	 * stay (rtp/README.md "Restarts"). Off or unwritable: removed. */
+	if (d->rtp && state_file_tick(&d->state, d->rtp, time(NULL), true)) {
+		rtp_table_free_keep(d->rtp);
+	} else if (d->rtp) {
 		rtp_table_free(d->rtp);
+	}
 	if (d->rtpnl)
 		rtp_nl_close(d->rtpnl);
 	nat_path_free(&d->path);
@@ -490,6 +499,7 @@ static void on_timer(struct daemon *d)
 		return;
 	if (d->rtp)
 		rtp_expire(d->rtp, now);
+	state_file_tick(&d->state, d->rtp, now, false);
 	local_addrs_refresh(d->rtp, now, 0);
 	nat_reg_expire(d->regs, now);
 	/* registered flows whose packets had no verdict route: one raise each */

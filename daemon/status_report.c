@@ -207,6 +207,29 @@ static void report_status_socket(const struct status_src *src, struct rep *r)
 	U("refused_busy", s->refused_busy);
 }
 
+/* What the last start rebuilt from the state file and the kernel
+ * (rtp/README.md "Restarts"); zeros when nothing was there. */
+static void report_recovery(const struct rtp_recovery *v, const struct rtp_stats *rs,
+			    struct rep *r)
+{
+	rep_section(r, "recovery");
+	U("file_found", v->file_found);
+	U("records", v->records);
+	U("records_refused", v->records_refused);
+	U("dialogs_restored", v->dialogs);
+	U("pinholes_live", v->pinholes_live);
+	U("pinholes_gone", v->pinholes_gone);
+	U("conflicts", v->conflicts);
+	U("kernel_expectations", v->kernel_expects);
+	rep_i64(r, "kernel_error", v->kernel_error);
+	U("orphans", v->orphans);
+	U("orphans_refused", v->orphans_refused);
+	U("kernel_ignored", v->kernel_ignored);
+	U("orphans_flushed", rs->orphans_flushed);
+	U("orphans_adopted", rs->orphans_adopted);
+	U("usec", v->usec);
+}
+
 void status_report(const struct status_src *src, FILE *out, bool json)
 {
 	const struct nat_counters *c = &src->path->c;
@@ -279,6 +302,7 @@ void status_report(const struct status_src *src, FILE *out, bool json)
 		U("removed", rs->dialogs_removed);
 		U("refused", rs->dialogs_refused);
 		report_policy(rs, r);
+		report_recovery(rtp_table_recovery(src->rtp), rs, r);
 	}
 	rep_counters_end(r);
 	/* JSON: the queue's losses in one place, for an alert rule */

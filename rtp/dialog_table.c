@@ -103,6 +103,7 @@ void dialog_confirm(struct rtp_table *t, struct rtp_dialog *d)
 {
 	early_unlink(t, d);
 	d->confirmed = true;
+	t->changes++;
 }
 
 /* Make room for one more dialog of host h (already counted in h->dialogs,
@@ -177,6 +178,7 @@ struct rtp_dialog *dialog_create(struct rtp_table *t, const char *call_id,
 	t->bucket[b] = d;
 	t->stats.dialogs_created++;
 	t->stats.dialogs_live++;
+	t->changes++;
 	return d;
 }
 
@@ -214,6 +216,9 @@ void dialog_remove(struct rtp_table *t, struct rtp_dialog *d)
 	host_put_if_idle(t, h);
 	t->stats.dialogs_removed++;
 	t->stats.dialogs_live--;
+	t->changes++;
+	if (dialog_is_orphan(d))
+		t->n_orphans--;
 	rtp_mfree(t, d, d->bytes);
 }
 

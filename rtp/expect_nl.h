@@ -69,4 +69,19 @@ struct nlmsghdr;
 #define RTP_NL_ATTRS_MAX 512	/* one expectation's attributes, with room */
 int rtp_nl_put_new_attrs(struct nlmsghdr *nlh, size_t cap, const struct rtp_expect *e);
 
+/*
+ * Restart recovery: the kernel's expectations whose master carries helper
+ * (CTA_EXPECT_HELP_NAME), IPCTNL_MSG_EXP_GET with NLM_F_DUMP on a socket of
+ * its own, at most max into out; waits at most wait_ms in all. fn is set to
+ * "sip" or "nat-follow-master" when the kernel names one of them, else NULL.
+ * Returns how many were kept (*seen: how many of the helper, kept or not),
+ * or -errno.
+ */
+#define RTP_NL_DUMP_WAIT_MS 2000
+long rtp_nl_expect_dump(const char *helper, struct rtp_expect *out, unsigned max,
+			unsigned *seen, int wait_ms);
+/* One dump message's expectation (tests build one from their own bytes):
+ * 1 when it is helper's and parsed, 0 another helper's, -1 malformed. */
+int rtp_nl_parse_expect(const struct nlmsghdr *nlh, const char *helper, struct rtp_expect *e);
+
 #endif

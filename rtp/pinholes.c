@@ -42,8 +42,8 @@ static bool rtcp_separate(const struct rtp_table *t, const struct rtp_stream *st
 }
 
 /* What the side should have in the kernel now; false = nothing. */
-static bool wanted(const struct rtp_table *t, const struct rtp_stream *st,
-		   const struct rtp_side *s, enum rtp_hole h, struct rtp_expect *e)
+bool side_wanted(const struct rtp_table *t, const struct rtp_stream *st,
+		 const struct rtp_side *s, enum rtp_hole h, struct rtp_expect *e)
 {
 	bool narrow = st->has_far && !t->cfg.wide_source;
 	bool rtcp = h == HOLE_IN_RTCP || h == HOLE_OUT_RTCP;
@@ -172,6 +172,7 @@ static void batch_run(struct rtp_table *t, struct hole_batch *b)
 
 	if (!b->n)
 		return;
+	t->changes++;
 	if (t->ops->expect_batch) {
 		t->ops->expect_batch(t->ops_arg, b->op, b->n);
 	} else {
@@ -215,7 +216,7 @@ void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 	for (h = 0; h < HOLE_MAX; h++) {
 		struct rtp_pinhole *ph = &s->hole[h];
 		struct rtp_expect e;
-		bool want = wanted(t, st, s, (enum rtp_hole)h, &e);
+		bool want = side_wanted(t, st, s, (enum rtp_hole)h, &e);
 
 		if (want && ph->live && hole_same(&ph->e, &e) && !refresh)
 			continue;
@@ -227,6 +228,17 @@ void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 		if (want)
 			batch_create(&b, ph, &e);
 	}
+	batch_run(t, &b);
+}
+
+void side_delete_holes(struct rtp_table *t, struct rtp_side *s)
+{
+	struct hole_batch b;
+	int h;
+
+	b.n = 0;
+	for (h = 0; h < HOLE_MAX; h++)
+		batch_delete(&b, s, &s->hole[h]);
 	batch_run(t, &b);
 }
 

@@ -137,6 +137,9 @@ struct rtp_stats {
 	uint64_t early_expired;		/* early dialogs past early_timeout */
 	uint64_t unmapped_no_pinhole;	/* streams left at the phone's port: no pinhole */
 	uint64_t mem_bytes;		/* dialogs, streams, hosts: allocated now */
+	/* Restart recovery (rtp/recover.c, rtp/orphans.c): */
+	uint64_t orphans_flushed;	/* orphan pairs ended by an unknown dialog's BYE/CANCEL */
+	uint64_t orphans_adopted;	/* orphan pairs taken over by a new dialog's SDP */
 };
 
 struct rtp_table;
@@ -208,5 +211,77 @@ void rtp_table_dump(const struct rtp_table *t, FILE *out);
 void rtp_table_media_json(const struct rtp_table *t, FILE *out);
 void rtp_table_dialogs_json(const struct rtp_table *t, FILE *out,
 			    void (*json_string)(FILE *out, const char *s));
+
+/*
+ * Restart recovery (rtp/README.md "Restarts"). A record is one stream of a
+ * live dialog as rtp/state_file.c writes it; the kernel's expectations of
+ * our helper come from rtp_nl_expect_dump (expect_nl.h) or a test's fake.
+ */
+struct rtp_record {
+	char call_id[256];
+	char tag[128];
+	struct sipalg_addr inside_sig;	/* port unused (key is the address) */
+	bool confirmed;
+	struct rtp_master master;
+	unsigned idx;			/* m-line index */
+	struct sipalg_addr inside;
+	uint16_t inside_rtcp;
+	bool rtcp_mux, no_nat;
+	struct sipalg_addr public;
+	uint16_t public_rtcp;
+	int out_dir;
+	uint32_t class;
+	bool has_far, far_mux;
+	struct sipalg_addr far;
+	uint16_t far_rtcp;
+};
+
+#define RTP_STATE_LINE_MAX 2048		/* a longer line is refused; ours are < 1400 */
+#define RTP_STATE_VERSION "sipalgd-dialogs 1"
+
+/* The table's streams, one record a line after the version line. 0 or -1
+ * (a write error of out). */
+int rtp_state_write(const struct rtp_table *t, FILE *out);
+/* Parse a state file's bytes (untrusted): at most max records into out;
+ * a bad line (length, fields, ranges against cfg) is skipped and counted in
+ * *refused. -1 when the version line is not ours (nothing taken). */
+long rtp_state_parse(const char *buf, size_t len, const struct rtp_config *cfg,
+		     struct rtp_record *out, unsigned max, unsigned *refused);
+/* Bumped by every change of dialogs, streams or pinholes: the daemon writes
+ * the state file when it moved. */
+uint64_t rtp_table_changes(const struct rtp_table *t);
+
+struct rtp_recovery {
+	unsigned records, records_refused;	/* refused: parse + reconcile */
+	unsigned dialogs;		/* restored from records */
+	unsigned pinholes_live;		/* records' pinholes the kernel still has */
+	unsigned pinholes_gone;		/* records' pinholes it has not (consumed, expired) */
+	unsigned conflicts;		/* record's pair held by another NAT target in the kernel */
+	unsigned kernel_expects;	/* of our helper, dumped */
+	unsigned orphans;		/* pairs only the kernel knew (held, orphan streams) */
+	unsigned orphans_refused;	/* no room for them (caps): not held */
+	unsigned kernel_ignored;	/* not a pool pair's (no NAT, out of range), left to expire */
+	int kernel_error;		/* the dump's -errno, 0 if none */
+	bool file_found;
+	uint64_t usec;			/* how long the recovery took */
+};
+
+/*
+ * Rebuild dialogs, streams, pinholes and port-pool occupancy at start.
+ * Records name the dialogs; the kernel says which pinholes live (a record's
+ * pinhole it lacks is not live, re-created by the call's next SDP). Every
+ * pair named by either is held. Kernel expectations no record claims become
+ * orphans (rtp/orphans.c). rec filled in (usec left to the caller).
+ */
+void rtp_table_recover(struct rtp_table *t, const struct rtp_record *r, unsigned n,
+		       const struct rtp_expect *k, unsigned m, time_t now,
+		       struct rtp_recovery *rec);
+const struct rtp_config *rtp_table_config(const struct rtp_table *t);
+/* The last recovery's figures (zero when none ran). */
+const struct rtp_recovery *rtp_table_recovery(const struct rtp_table *t);
+struct rtp_recovery *rtp_table_recovery_mut(struct rtp_table *t);
+/* Free the table but leave every pinhole in the kernel: a restart finds
+ * them (the state file is written just before). */
+void rtp_table_free_keep(struct rtp_table *t);
 
 #endif

@@ -131,6 +131,9 @@ struct rtp_table {
 	rtp_pinhole_log_fn log_fn;	/* pinhole_log.c */
 	void *log_arg;
 	char why[192];
+	uint64_t changes;		/* rtp_table_changes */
+	unsigned n_orphans;		/* orphan dialogs (orphans.c): 0 skips their searches */
+	struct rtp_recovery recovery;
 };
 
 /* pinhole_log.c: the reason for what follows (formatted only with a log set),
@@ -181,9 +184,14 @@ enum rtp_far_class far_classify(const struct rtp_table *t, struct in_addr far,
  * the far side's media already consumed, so a resumed call gets through). */
 void side_sync(struct rtp_table *t, const struct rtp_stream *st,
 	       struct rtp_side *s, bool refresh);
+/* Delete the side's expectations, keep its pair (its master is to change). */
+void side_delete_holes(struct rtp_table *t, struct rtp_side *s);
 /* Delete the side's expectations and return its public pair. */
 void side_close(struct rtp_table *t, struct rtp_side *s);
 void stream_close(struct rtp_table *t, struct rtp_stream *st);
+/* What hole h of the side should be in the kernel now; false = nothing. */
+bool side_wanted(const struct rtp_table *t, const struct rtp_stream *st,
+		 const struct rtp_side *s, enum rtp_hole h, struct rtp_expect *e);
 bool master_same(const struct rtp_master *a, const struct rtp_master *b);
 /* Same master, tuple, masks and NAT target: the same pinhole. */
 bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b);
@@ -195,6 +203,20 @@ void pinhole_keep(struct rtp_hole_expect *h, const struct rtp_expect *e);
 /* The full expectation of side s's pinhole h, as the kernel ops take it. */
 void pinhole_expect(const struct rtp_side *s, const struct rtp_hole_expect *h,
 		    struct rtp_expect *e);
+
+/* orphans.c: pinholes only the kernel knew after a restart, one dialog a
+ * public pair with an empty Call-ID (no message has one) and the tag
+ * "orphan <port>" (a tag has no space). */
+static inline bool dialog_is_orphan(const struct rtp_dialog *d)
+{
+	return !d->call_id[0];
+}
+/* A BYE/CANCEL of a dialog the table does not know: that master's orphans go. */
+unsigned orphans_flush_master(struct rtp_table *t, const struct rtp_master *m);
+/* A new dialog's stream st whose phone announces inside, on master m:
+ * takes over the orphan pair of that host leading to inside, if any (true). */
+bool orphan_adopt(struct rtp_table *t, struct rtp_dialog *d, struct rtp_stream *st,
+		  const struct sipalg_addr *inside, const struct rtp_master *m, int out_dir);
 
 static inline bool addr_eq(const struct sipalg_addr *a, const struct sipalg_addr *b)
 {

@@ -174,6 +174,10 @@ static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 	/* A new public address (the WAN was re-addressed, the flow re-NATed):
 	 * the old pair names an address the gateway may no longer have, so the
 	 * stream moves as if the phone had changed its port. */
+	/* After a restart, the pair the kernel still holds for this phone's
+	 * port (an orphan) is this call's: a hold/resume keeps its ports. */
+	if (!st->cur.active && t->n_orphans && !mc->no_nat)
+		orphan_adopt(t, d, st, &inside, &mc->master, outbound_dir(mc));
 	if (!st->cur.active || !addr_eq(&st->cur.inside, &inside) ||
 	    st->cur.public.ip.s_addr != mc->binding.public.ip.s_addr) {
 		struct rtp_side fresh;
@@ -338,6 +342,7 @@ static void learn_far(struct rtp_msg *mc, struct rtp_dialog *d,
 			st->far = far;
 			st->far_rtcp = far_rtcp;
 			st->far_mux = m->rtcp_mux;
+			t->changes++;
 		}
 		/* Hold (sendonly/inactive/0.0.0.0) keeps the pinholes; sending
 		 * them again restarts their timers and re-opens the ones media
@@ -414,6 +419,13 @@ void rtp_after_message(struct rtp_msg *mc, const struct sipalg_result *res)
 		return;
 	note_why(t, inbound, f);
 	d = lookup(mc, f);
+	if (!d && f->is_request && t->n_orphans &&
+	    (method_is(f, "BYE") || method_is(f, "CANCEL"))) {
+		/* A call from before a restart that left no record: end what
+		 * the kernel holds on its flow, as the kernel helper does. */
+		orphans_flush_master(t, &mc->master);
+		return;
+	}
 	if (!d) {
 		/* An incoming offer (or a late offer in a 2xx) starts a dialog:
 		 * the phone's answer then opens pinholes already narrowed. */

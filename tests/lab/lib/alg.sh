@@ -39,6 +39,7 @@ c.read(src)
 c["general"]["status_socket"] = sock
 c["general"]["log_level"] = "debug"
 c["general"]["user"] = "nobody"
+c["general"]["state_file"] = ""   # on only where a scenario restarts on it (restart-then-*)
 for o in over:
     key, val = o.split("=", 1)
     sec, k = key.split(".", 1)

@@ -26,6 +26,8 @@ SCENARIOS=(
   tcp-big-invite    # SIP over TCP, an INVITE larger than the MSS (many codecs)
   switches-off      # sipalgd with every switch off == no ALG, byte for byte (sipp)
   kill-restart      # sipalgd killed mid-call: audio goes on; restarted: new call works
+  restart-then-bye  # sipalgd killed mid-call, restarted on its state file: the BYE removes the call's pinholes at once
+  restart-then-hold # the same, then hold/resume: the same public m= port, audio returns
   reload-live       # SIGHUP changing unrelated keys mid-call: audio goes on, BYE still ends the dialog
   reload-off-on     # SIGHUP enabled=no mid-call: dialog and pinholes gone at once; on again: new call helped
   wan-address-change # the WAN address moves under a call: flushed, re-registered via the new one, called again

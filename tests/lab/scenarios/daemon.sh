@@ -122,3 +122,122 @@ scn_reload_off_on() {
   ((${made1:-0} - ${made0:-0} >= 2)) || rc=1
   return $rc
 }
+
+# ---- restart recovery (rtp/README.md "Restarts") ----------------------------
+
+# restart_with_state: sipalgd again, now with a state file the lab's user
+# (nobody) can write; its path in RESTART_STATE.
+restart_with_state() {
+  RESTART_STATE="$RUN_DIR/state/dialogs"
+  mkdir -p "$RUN_DIR/state" && chmod 0777 "$RUN_DIR/state" && chmod a+rx "$RUN_DIR"
+  rm -f "$RESTART_STATE"
+  sipalgd_stop
+  sipalgd_start "general.state_file=$RESTART_STATE"
+}
+
+# restart_kill_mid_call: SIGKILL the daemon 3 s into the established call and
+# start it again on the same state file; evidence: the state file as it was,
+# the log's recovery line, the status after the restart.
+restart_kill_mid_call() {
+  sleep 3
+  cp "$RESTART_STATE" "$REP_DIR/state-before-kill.txt" 2>/dev/null ||
+    echo "no state file at the kill" >>"$REP_DIR/notes.txt"
+  expect_sample "$REP_DIR/expect.txt" "before kill"
+  kill -KILL "$SIPALGD_PID" 2>/dev/null
+  wait "$SIPALGD_PID" 2>/dev/null
+  SIPALGD_PID=""
+  echo "sipalgd SIGKILLed at $(now)" >>"$REP_DIR/notes.txt"
+  sipalgd_start "general.state_file=$RESTART_STATE" || return 1
+  grep "restart recovery" "$RUN_DIR/sipalgd.log" | tail -1 >>"$REP_DIR/notes.txt"
+  sipalgd_status >"$REP_DIR/status-after-restart.txt" 2>&1
+  expect_sample "$REP_DIR/expect.txt" "after restart"
+}
+
+restart_not_applicable() {
+  if [[ $CUR_ALG_UNDER_TEST != sipalgd ]]; then
+    # kernel: its helper keeps the state in the kernel, which nothing restarts
+    echo '{"summary": "not applicable: only sipalgd has a daemon to restart (the kernel helper'"'"'s state never leaves the kernel)"}' >"$REP_DIR/na.json"
+    return 0
+  fi
+  return 1
+}
+
+# SIGKILL mid-call, restart, then the BYE: the call's pinholes still in the
+# kernel (those its media did not consume) are gone at once - within 1 s of
+# the hangup, where the kernel alone would keep them expect_timeout (300 s).
+scn_restart_then_bye() {
+  restart_not_applicable && return 2
+  phones_up l1 w1 || return 1
+  ALG_DIRTY=1   # alg_restore puts the lab's own daemon (no state file) back
+  restart_with_state || return 1
+  local rc=0 restored
+  call_dial l1 "$(aor w1)" w1
+  if [[ $CALL_UP != yes ]]; then
+    call_hangup l1 w1; call_judge call l1 w1; return 1
+  fi
+  restart_kill_mid_call || rc=1
+  restored=$(awk '$0 == "[recovery]" { s = 1; next } /^\[/ { s = 0 }
+    s && $1 == "dialogs_restored" { print $2 }' "$REP_DIR/status-after-restart.txt")
+  sleep 2
+  call_hangup l1 w1
+  # first, before the (slow) judging: "at once" is the sample's +Ns
+  SL_EXPECT_GONE_S=1 expect_gone_poll restart-bye
+  call_judge call-across-restart l1 w1 0.6 || rc=1
+  # this call's expectations (by its SDP ports, as expect_gone_poll) in the
+  # sample after the restart and in the last one after the BYE
+  local pub priv
+  pub=$(sdp_ports "$REP_DIR/wan0.pcap" "src host $GW_WAN and port 5060")
+  priv=$(sdp_ports "$REP_DIR/lan0.pcap" "src net $LAN_NET.0/24 and port 5060")
+  awk '/^== after restart/ { s = 1; next } /^== / { s = 0 } s' "$REP_DIR/expect.txt" |
+    calls_expectations "$pub" "$priv" >"$REP_DIR/call-expect-after-restart.txt"
+  awk '/^== restart-bye after BYE/ { s = 1; delete l; n = 0; next } /^== / { s = 0 } s { l[n++] = $0 }
+    END { for (i = 0; i < n; i++) print l[i] }' "$REP_DIR/expect.txt" |
+    calls_expectations "$pub" "$priv" >"$REP_DIR/call-expect-after-bye.txt"
+  python3 - "$REP_DIR" "${restored:-0}" "$(grep '^== restart-bye after BYE' "$REP_DIR/expect.txt" | tail -1)" \
+    >"$REP_DIR/bye.json" <<'PY' || rc=1
+import json, sys
+d, restored, when = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+before = [l for l in open(d + "/call-expect-after-restart.txt") if l.strip()]
+left = [l.strip() for l in open(d + "/call-expect-after-bye.txt") if l.strip()]
+ok = restored >= 1 and len(before) > 0 and not left and bool(when)
+print(json.dumps({
+    "summary": f"dialogs restored {restored}; the call's expectations after the restart {len(before)}, "
+               f"after the BYE ({when[3:] if when else 'no sample'}): {len(left)}",
+    "left_after_bye": left, "pass": ok}))
+sys.exit(0 if ok else 1)
+PY
+  return $rc
+}
+
+# SIGKILL mid-call, restart, then hold and resume: the WAN leg announces the
+# same public m= port throughout (call, hold, resume) and audio returns.
+scn_restart_then_hold() {
+  restart_not_applicable && return 2
+  phones_up l1 w1 || return 1
+  ALG_DIRTY=1   # alg_restore puts the lab's own daemon (no state file) back
+  restart_with_state || return 1
+  local rc=0 ports
+  call_dial l1 "$(aor w1)" w1
+  if [[ $CALL_UP != yes ]]; then
+    call_hangup l1 w1; call_judge call l1 w1; return 1
+  fi
+  restart_kill_mid_call || rc=1
+  phone_cmd l1 hold
+  sleep 3
+  expect_sample "$REP_DIR/expect.txt" "held"
+  phone_cmd l1 resume
+  sleep 5
+  expect_sample "$REP_DIR/expect.txt" "resumed"
+  call_hangup l1 w1
+  hold_media_after_resume "$(sip_count_wan out INVITE)" || rc=1
+  ports=$(sdp_ports "$REP_DIR/wan0.pcap" "src host $GW_WAN and port 5060")
+  python3 - "$ports" "$(sip_count_wan out INVITE)" >"$REP_DIR/ports.json" <<'PY' || rc=1
+import json, sys
+ports, invites = [int(p) for p in sys.argv[1].split()], int(sys.argv[2])
+ok = invites >= 3 and len(ports) == 2 and ports[1] == ports[0] + 1
+print(json.dumps({"summary": f"public RTP/RTCP ports the gateway announced on the WAN over "
+                             f"{invites} INVITEs (call, hold, resume): {ports}", "pass": ok}))
+sys.exit(0 if ok else 1)
+PY
+  return $rc
+}
