@@ -3,7 +3,7 @@
 LAB_PKGS=(baresip-core kamailio rtpengine-daemon sip-tester tcpdump conntrack nftables iptables iproute2
   iputils-ping python3 procps cmake pkg-config build-essential libnftables-dev libnftnl-dev
   libosip2-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libnetfilter-cthelper-dev
-  libmnl-dev libpcap-dev libinih-dev libcap-ng-dev)
+  libmnl-dev libpcap-dev libinih-dev libcap-ng-dev conntrackd keepalived)
 
 lab_deps() {
   local missing=() p

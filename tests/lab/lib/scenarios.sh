@@ -31,6 +31,7 @@ SCENARIOS=(
   reload-live       # SIGHUP changing unrelated keys mid-call: audio goes on, BYE still ends the dialog
   reload-off-on     # SIGHUP enabled=no mid-call: dialog and pinholes gone at once; on again: new call helped
   wan-address-change # the WAN address moves under a call: flushed, re-registered via the new one, called again
+  failover          # gateway pair (keepalived + conntrackd): the active one dies mid-call, the backup carries on
 )
 
 scenario_known() {

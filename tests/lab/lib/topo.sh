@@ -27,11 +27,12 @@ nsx() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
 
 topo_down() {
   local n p
-  for n in lan wan gw "${LAN_HOSTS[@]}" "${WAN_HOSTS[@]}"; do
+  # gwb: the failover scenario's second gateway (lib/failover.sh)
+  for n in lan wan gw gwb "${LAN_HOSTS[@]}" "${WAN_HOSTS[@]}"; do
     # safety net: whatever still runs in our namespaces was started by the lab
     for p in $(ip netns pids "$(ns "$n")" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
   done
-  for n in lan wan gw "${LAN_HOSTS[@]}" "${WAN_HOSTS[@]}"; do
+  for n in lan wan gw gwb "${LAN_HOSTS[@]}" "${WAN_HOSTS[@]}"; do
     ip netns del "$(ns "$n")" 2>/dev/null || true
   done
 }
