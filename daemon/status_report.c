@@ -225,6 +225,7 @@ static void report_recovery(const struct rtp_recovery *v, const struct rtp_stats
 	U("orphans", v->orphans);
 	U("orphans_refused", v->orphans_refused);
 	U("kernel_ignored", v->kernel_ignored);
+	U("nat_repaired", v->nat_repaired);
 	U("orphans_flushed", rs->orphans_flushed);
 	U("orphans_adopted", rs->orphans_adopted);
 	U("usec", v->usec);

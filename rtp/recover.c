@@ -329,23 +329,68 @@ static bool attach_sibling(struct rtp_table *t, const struct rtp_expect *k,
 	return false;
 }
 
+/*
+ * The orphans made from repaired pinholes (recover_synced.c): the kernel
+ * holds them without NAT, so they are created again with it (a create on
+ * an existing tuple replaces it, expect_nl.c).
+ */
+static void recreate_repaired(struct rtp_table *t, const struct rtp_expect *k, unsigned m,
+			      const bool *repaired)
+{
+	uint8_t done[65536 / 16] = { 0 };	/* a bit per public pair */
+	unsigned i;
+	int h;
+
+	for (i = 0; i < m; i++) {
+		uint16_t pair = (uint16_t)(k[i].dst.port & ~1u);
+		struct rtp_dialog *d;
+		struct rtp_stream *st;
+
+		if (!repaired[i] || !k[i].src_any_port)	/* the inbound ones name the pair */
+			continue;
+		if (done[pair / 16] & (1u << (pair / 2 % 8)))
+			continue;	/* its RTP and RTCP pinholes name one pair */
+		done[pair / 16] |= (uint8_t)(1u << (pair / 2 % 8));
+		d = port_pool_owner(t->pool, pair);
+		if (!d || !dialog_is_orphan(d) || !(st = d->streams[0]) || !st->cur.active)
+			continue;
+		for (h = 0; h < HOLE_MAX; h++)
+			st->cur.hole[h].live = false;
+		side_sync(t, st, &st->cur, false);
+	}
+}
+
 void rtp_table_recover(struct rtp_table *t, const struct rtp_record *r, unsigned n,
-		       const struct rtp_expect *k, unsigned m, time_t now,
+		       const struct rtp_expect *kernel, unsigned m, time_t now,
 		       struct rtp_recovery *rec)
 {
-	struct kindex x = { .k = k, .m = m };
+	struct kindex x = { .m = m };
+	struct rtp_expect *k = NULL;
+	bool *repaired = NULL;
 	unsigned i, n_in;
 
 	rec->records = n;
 	rec->kernel_expects = m;
 	x.ord = malloc((m ? m : 1) * sizeof(*x.ord));
 	x.claimed = calloc(m ? m : 1, sizeof(*x.claimed));
-	if (!x.ord || !x.claimed) {
+	if (kernel) {
+		k = malloc((m ? m : 1) * sizeof(*k));
+		repaired = calloc(m ? m : 1, sizeof(*repaired));
+	}
+	if (!x.ord || !x.claimed || (kernel && (!k || !repaired))) {
 		free(x.ord);
 		free(x.claimed);
+		free(k);
+		free(repaired);
 		rec->records_refused += n;
 		return;
 	}
+	/* A copy: the bare pinholes of a failover get their NAT back in it. */
+	if (kernel) {
+		memcpy(k, kernel, m * sizeof(*k));
+		rec->nat_repaired = rtp_recover_synced_nat(&t->cfg, k, m, repaired);
+	}
+	x.k = k;
 	for (i = 0; i < m; i++)
 		x.ord[i] = i;
 	sort_base = k;
@@ -368,10 +413,14 @@ void rtp_table_recover(struct rtp_table *t, const struct rtp_record *r, unsigned
 		if (!x.claimed[i] && (!k[i].nat || addr_eq(&k[i].nat_to, &k[i].dst)) &&
 		    !(t->n_orphans && attach_sibling(t, k, x.ord, n_in, &k[i])))
 			rec->kernel_ignored++;
+	if (rec->nat_repaired)
+		recreate_repaired(t, k, m, repaired);
 	t->stats.ports_in_use = port_pool_in_use(t->pool);
 	t->recovery = *rec;
 	free(x.ord);
 	free(x.claimed);
+	free(k);
+	free(repaired);
 }
 
 const struct rtp_recovery *rtp_table_recovery(const struct rtp_table *t)

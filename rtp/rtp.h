@@ -261,6 +261,8 @@ struct rtp_recovery {
 	unsigned orphans;		/* pairs only the kernel knew (held, orphan streams) */
 	unsigned orphans_refused;	/* no room for them (caps): not held */
 	unsigned kernel_ignored;	/* not a pool pair's (no NAT, out of range), left to expire */
+	unsigned nat_repaired;		/* bare synced pinholes (conntrackd) given their NAT back
+					 * from their siblings and re-created (recover_synced.c) */
 	int kernel_error;		/* the dump's -errno, 0 if none */
 	bool file_found;
 	uint64_t usec;			/* how long the recovery took */

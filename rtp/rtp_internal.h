@@ -198,6 +198,11 @@ bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b);
 /* A side's kept pinhole and a full expectation: the same tuple, masks and
  * NAT target (the master is the side's: compare it apart). */
 bool hole_same(const struct rtp_hole_expect *h, const struct rtp_expect *e);
+/* recover_synced.c: give the bare pinholes a conntrackd failover left
+ * (no NAT, no class) their NAT back from their siblings; repaired[i] set for
+ * each one changed. Returns how many. */
+unsigned rtp_recover_synced_nat(const struct rtp_config *c, struct rtp_expect *k, unsigned m,
+				bool *repaired);
 /* What a side keeps of expectation e (its master aside). */
 void pinhole_keep(struct rtp_hole_expect *h, const struct rtp_expect *e);
 /* The full expectation of side s's pinhole h, as the kernel ops take it. */

@@ -3,6 +3,7 @@
  * kernel's expectations rebuild dialogs, pinholes and the port pool; BYE and
  * re-INVITE after a restart behave as if there had been none.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -349,6 +350,62 @@ static void duplicate_pair_refused(void)
 	scene_free(&sc);
 }
 
+/*
+ * A conntrackd failover: the backup's kernel holds the call's four pinholes
+ * bare (no NAT, class 0, no expect function: what conntrackd commits). Each
+ * inbound one gets its NAT back from its sibling and all are created again
+ * with it (replacing the bare ones); the BYE of the unknown dialog on that
+ * master removes them. Without the repair they were ignored and stayed.
+ */
+static void synced_bare_pinholes_get_their_nat_back(void)
+{
+	struct rtp_expect bare[FAKE_MAX];
+	unsigned n, i, created_nat = 0;
+
+	scene_init(&sc, NULL);
+	call("call-1", "t1", 10000, 40000);
+	CHECK_EQ(sc.k.n_live, 4);
+	n = sc.k.n_live;
+	for (i = 0; i < n; i++) {
+		bare[i] = sc.k.live[i];
+		bare[i].nat = false;
+		bare[i].nat_dir = 0;
+		memset(&bare[i].nat_to, 0, sizeof(bare[i].nat_to));
+		bare[i].class = 0;
+		bare[i].fn = NULL;
+	}
+	rtp_table_free_keep(sc.t);
+	sc.t = NULL;
+	scene_init(&sc, NULL);
+	memcpy(sc.k.live, bare, n * sizeof(bare[0]));
+	sc.k.n_live = n;
+	memset(&rec, 0, sizeof(rec));
+	rtp_table_recover(sc.t, NULL, 0, bare, n, sc.mc.now, &rec);
+	CHECK_EQ(rec.nat_repaired, 4);
+	CHECK_EQ(rec.orphans, 1);
+	CHECK_EQ(rec.kernel_ignored, 0);
+	CHECK_EQ(sc.k.n_live, 4);		/* replaced, not added */
+	for (i = 0; i < sc.k.n_calls; i++) {
+		const struct rtp_expect *e = &sc.k.calls[i].e;
+
+		if (sc.k.calls[i].op == 'C' && e->nat && e->class == sc.cfg.expect_class &&
+		    e->fn && !strcmp(e->fn, "sip"))
+			created_nat++;
+	}
+	CHECK_EQ(created_nat, 4);
+	{
+		const struct rtp_expect *in = fake_find_dst(&sc.k, PUBLIC_IP, 10000);
+
+		CHECK(in && in->nat && in->nat_to.port == 10000 &&
+		      in->nat_to.ip.s_addr == inet_addr(PHONE_A));
+	}
+	msg_request(&sc, "BYE", "call-1", "far", "t1", 5);
+	msg_send(&sc, SIPALG_INBOUND);
+	CHECK_EQ(sc.k.n_live, 0);
+	CHECK_EQ(rtp_table_stats(sc.t)->orphans_flushed, 1);
+	scene_free(&sc);
+}
+
 int main(void)
 {
 	RUN(bye_after_restart_removes_that_call);
@@ -361,5 +418,6 @@ int main(void)
 	RUN(kernel_wins_a_conflict);
 	RUN(corrupt_file_lines_are_refused);
 	RUN(duplicate_pair_refused);
+	RUN(synced_bare_pinholes_get_their_nat_back);
 	return CHECK_DONE();
 }
