@@ -106,13 +106,13 @@ pids+=($!)
 for _ in $(seq 100); do [[ -e $tmp/wan/ready ]] && break; sleep 0.1; done
 
 # --- 1. one REGISTER exchange at a time -------------------------------------------------------
-read -r q0 q1 regs _ _ nw _ _ < <(counts)
+read -r q0 q1 regs _ _ nw _ _ <<<"$(counts)"
 check "status: [workers] workers 2" test "$nw" = 2
 splits=0 together=0 reg_ok=1
 for ((i = 0; i < naddr; i++)); do
 	ip netns exec "$lan" timeout 10 python3 "$here/workers_peer.py" client 192.168.77.10 5060 \
 		203.0.113.2 "$i" $((i + 1)) 1 "$tmp/seq" 8 register >/dev/null || true
-	read -r n0 n1 nregs _ < <(counts)
+	read -r n0 n1 nregs _ <<<"$(counts)"
 	d0=$((n0 - q0)) d1=$((n1 - q1))
 	if ((d0 == 1 && d1 == 1)); then splits=$((splits + 1)); elif ((d0 + d1 == 2)); then together=$((together + 1)); fi
 	((nregs == regs + 1)) || { reg_ok=0; echo "     address $i: registrations $regs -> $nregs (queue deltas $d0/$d1)"; }
@@ -154,7 +154,7 @@ check "no private address reached the WAN" bash -c "! grep -l '192\.168\.77\.' '
 check "every answer came back" test "$nans" = $((sent - naddr))
 check "every answer names the inside host again (Via)" bash -c \
 	"for f in '$tmp'/lan1[01]/answer-*; do grep -Eq 'Via: SIP/2.0/UDP 192\.168\.77\.1(0:5060|1:5062)' \"\$f\" || { echo \"\$f\"; exit 1; }; done"
-read -r n0 n1 nregs total rewritten _ ecreated efailed < <(counts)
+read -r n0 n1 nregs total rewritten _ ecreated efailed <<<"$(counts)"
 echo "     queue 20: $n0 packets, queue 21: $n1; total $total, rewritten $rewritten; registrations $nregs; expectations created $ecreated failed $efailed"
 if [[ $mode == helper ]]; then
 	check "helper mode: the INVITEs' pinholes created, none failed" bash -c "(( $ecreated >= 2 * $naddr && $efailed == 0 ))"
