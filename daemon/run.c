@@ -183,7 +183,7 @@ static void warn_pinhole_prerequisites(const struct sipalgd_config *cfg)
 	}
 }
 
-/* Queues queue_num+1.. and their threads (worker.h); one worker starts none. */
+/* Queues queue_num+1.. (worker.h; their threads start in daemon_run); one worker opens none. */
 static int start_workers(struct daemon *d)
 {
 	char err[256];
@@ -713,6 +713,10 @@ int daemon_run(const char *config_path, struct sipalgd_config *cfg)
 			goto out;
 		}
 		log_daemonized();	/* stderr is /dev/null from here */
+	}
+	if (workers_run(d.workers, err, sizeof(err)) < 0) {	/* after the fork: threads do not survive it */
+		log_warnx("%s", err);
+		goto out;
 	}
 	log_info("sipalgd running: %s, queue %u%s, ALG %s%s", d.degraded ? "DEGRADED mode" : "helper mode",
 		 d.cfg.queue_num, workers_text(d.n_workers), d.cfg.sw.enabled ? "enabled" : "disabled",

@@ -228,20 +228,25 @@ struct worker_set *workers_start(const struct worker_conf *c, char *err, size_t 
 		if (open_worker(w, c, err, errlen) < 0)
 			goto fail;
 	}
-	for (unsigned i = 0; i < c->n; i++) {
+	return ws;
+fail:
+	workers_stop(ws);
+	return NULL;
+}
+
+int workers_run(struct worker_set *ws, char *err, size_t errlen)
+{
+	for (unsigned i = 0; ws && i < ws->n; i++) {
 		int e = pthread_create(&ws->w[i].thread, NULL, worker_main, &ws->w[i]);
 
 		if (e) {
 			snprintf(err, errlen, "workers: thread for queue %u: %s",
 				 ws->w[i].queue_num, strerror(e));
-			goto fail;
+			return -1;
 		}
 		ws->w[i].started = true;
 	}
-	return ws;
-fail:
-	workers_stop(ws);
-	return NULL;
+	return 0;
 }
 
 void workers_pause(struct worker_set *ws)

@@ -46,8 +46,14 @@ struct worker_conf {
 	const struct nat_path *tmpl;	/* the main thread's path: settings, shared tables */
 };
 
-/* Opens the queues and starts the threads. NULL (err says why) on failure. */
+/*
+ * Opens the queues (before the rules exist, so no packet meets an unbound
+ * queue). NULL (err says why) on failure.
+ */
 struct worker_set *workers_start(const struct worker_conf *c, char *err, size_t errlen);
+
+/* Starts the threads: after daemon() (a fork keeps only the calling thread). 0 or -1. */
+int workers_run(struct worker_set *ws, char *err, size_t errlen);
 
 /* Wait until no worker is inside a drain, and keep them out (NULL: no-op). */
 void workers_pause(struct worker_set *ws);
