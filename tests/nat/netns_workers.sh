@@ -163,6 +163,13 @@ check "both workers served the burst" bash -c "(( $n0 > 2 * $naddr && $n1 > 2 * 
 check "per-queue packets add up to the total" test $((n0 + n1)) = "$total"
 check "every SIP packet rewritten" test "$rewritten" = "$total"
 check "the reload ran while the workers served" grep -q "configuration reloaded" "$tmp/daemon.log"
+status_json > "$tmp/status.json" || true
+opt=(--optional counters.tcp_streams)
+for k in kernel_queue_dropped kernel_user_dropped kernel_queue_len kernel_queue_max; do
+	opt+=(--optional "counters.queue.$k")
+done
+check "status --json with [workers]: valid against docs/status.schema.json" \
+	python3 "$here/../daemon/json_schema_check.py" "$here/../../docs/status.schema.json" "$tmp/status.json" "${opt[@]}"
 check "no sanitizer report in the daemon's stderr" bash -c "! grep -E 'ThreadSanitizer|AddressSanitizer|runtime error' '$tmp/daemon.log'"
 
 # --- 3. exit ------------------------------------------------------------------------------------
