@@ -37,6 +37,8 @@ done
 if [[ $mode == helper ]]; then	# a modular kernel (the qemu guest): load what we use
 	modprobe -a nfnetlink_cthelper nfnetlink_queue nf_conntrack_netlink nf_nat nf_nat_sip \
 		nft_ct nft_chain_nat nft_masq nft_hash nft_objref 2>/dev/null || true
+	# 192 calls that never end, 4 pinholes each: above the guest's default of 128 (EMFILE)
+	sysctl -qw net.netfilter.nf_conntrack_expect_max=4096 2>/dev/null || true
 fi
 tag=$$
 lan=wk-lan-$tag gw=wk-gw-$tag wan=wk-wan-$tag
