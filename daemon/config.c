@@ -41,6 +41,7 @@ void config_default(struct sipalgd_config *cfg)
 	cfg->queue_maxlen = 8192;
 	cfg->rcvbuf_bytes = 8u << 20;
 	cfg->overload_pass = false;
+	cfg->workers = 1;
 	cfg->max_expected = 255;
 	cfg->expect_policy_timeout = 300;
 	cfg->registration_timeout = true;
@@ -455,6 +456,7 @@ static const struct key keys[] = {
 	{ "netfilter", "queue_maxlen", parse_unsigned, F(queue_maxlen), 64, 1048576 },
 	{ "netfilter", "rcvbuf", parse_bytes, F(rcvbuf_bytes), 64ul << 10, 1ul << 30 },
 	{ "netfilter", "overload", parse_overload, F(overload_pass), 0, 0 },
+	{ "netfilter", "workers", parse_unsigned, F(workers), 0, SIPALGD_WORKERS_MAX },
 	{ "netfilter", "interfaces", parse_interfaces, F(scope), 0, 0 },
 	{ "netfilter", "exclude", parse_exclude, F(scope), 0, 0 },
 	{ "netfilter", "no_nat_pinholes", parse_bool, F(scope.no_nat_pinholes), 0, 0 },
@@ -639,6 +641,8 @@ static void cross_checks(struct load_ctx *c)
 	int l_ports = c->key_line[key_index("netfilter", "sip_ports")];
 	int l_udp = c->key_line[key_index("netfilter", "udp")];
 	int l_tcp = c->key_line[key_index("netfilter", "tcp")];
+	int l_q = c->key_line[key_index("netfilter", "queue")];
+	int l_w = c->key_line[key_index("netfilter", "workers")];
 
 	if ((l_min || l_max) && cfg->rtp.port_max <= cfg->rtp.port_min)
 		record_error(c, later(l_min, l_max),
@@ -652,6 +656,11 @@ static void cross_checks(struct load_ctx *c)
 				     "SIP port %u lies in the media port range %u-%u (expected them apart)",
 				     p, cfg->rtp.port_min, cfg->rtp.port_max);
 	}
+	/* workers = 0 becomes the CPU count at start: checked with the widest case */
+	if ((l_q || l_w) && (unsigned)cfg->queue_num + (cfg->workers ? cfg->workers : SIPALGD_WORKERS_MAX) - 1 > 65535)
+		record_error(c, later(l_q, l_w),
+			     "[netfilter] queue %u + workers %u goes past queue 65535 (expected a lower queue)",
+			     cfg->queue_num, cfg->workers);
 	if ((l_udp || l_tcp) && !cfg->udp && !cfg->tcp)
 		record_error(c, later(l_udp, l_tcp),
 			     "[netfilter] udp and tcp are both off (expected at least one transport; use [general] enabled = no to turn the ALG off)");

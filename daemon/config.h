@@ -26,6 +26,7 @@
 #define SIPALGD_USER_MAX	64
 #define SIPALGD_PATH_MAX	108	/* sizeof(sun_path) */
 #define SIPALGD_MAX_EXPECTED_MAX 255	/* NF_CT_EXPECT_MAX_CNT in the kernel */
+#define SIPALGD_WORKERS_MAX	64	/* queues and threads; helper names get "-1".."-63" */
 
 struct sipalgd_config {
 	/* [general] enabled + [rewrite]: the engine's switches. */
@@ -46,6 +47,7 @@ struct sipalgd_config {
 	uint32_t queue_maxlen;		/* NFQA_CFG_QUEUE_MAXLEN */
 	uint32_t rcvbuf_bytes;		/* netlink socket buffer (SO_RCVBUFFORCE) */
 	bool overload_pass;		/* overload = pass: a full queue passes SIP un-rewritten */
+	unsigned workers;		/* queues queue_num.. and their threads; 0 = online CPUs */
 	struct nat_scope scope;		/* interfaces, exclude (nat/scope.h) */
 
 	/* [limits] */

@@ -9,8 +9,8 @@
 #include "debug_log.h"
 #include "log.h"
 
-static double tokens = DEBUG_BURST;
-static uint64_t last_ms, suppressed;
+static _Thread_local double tokens = DEBUG_BURST;	/* a budget per queue worker */
+static _Thread_local uint64_t last_ms, suppressed;
 
 static uint64_t mono_ms(void)
 {

@@ -37,6 +37,9 @@
 #include "state_file.h"
 #include "status_report.h"
 #include "verdict.h"
+#include "exp_thread.h"
+#include "table_lock.h"
+#include "worker.h"
 
 #define DRAIN_MAX	64		/* packets per wake-up and per verdict flush: batching
 				 * gains little beyond this, and an INVITE burst (ctnetlink
@@ -80,6 +83,9 @@ struct daemon {
 	uint64_t addrs_lost, addr_dialogs_flushed, addr_flows_flushed;
 	time_t started;
 	uint64_t reg_backlog_ticks;	/* ticks that left dirty flows for the next */
+	unsigned n_workers;		/* queues; queue_num is this thread's (worker.h) */
+	struct worker_set *workers;	/* the others; NULL with one */
+	unsigned helpers_registered;	/* extra helpers "<name>-<i>" (worker.h) */
 };
 
 static void fill_netfilter_confs(struct daemon *d)
@@ -97,7 +103,7 @@ static void fill_netfilter_confs(struct daemon *d)
 		.media_guard = d->cfg.sw.enabled && d->cfg.rtp.expectations &&
 			       d->cfg.drop_unexpected_media,
 		.media_min = d->cfg.rtp.port_min, .media_max = d->cfg.rtp.port_max,
-		.scope = &d->cfg.scope,
+		.scope = &d->cfg.scope, .n_queues = d->n_workers,
 	};
 }
 
@@ -177,6 +183,27 @@ static void warn_pinhole_prerequisites(const struct sipalgd_config *cfg)
 	}
 }
 
+/* Queues queue_num+1.. (worker.h; their threads start in daemon_run); one worker opens none. */
+static int start_workers(struct daemon *d)
+{
+	char err[256];
+	const struct worker_conf wc = {
+		.first_queue = (uint16_t)(d->cfg.queue_num + 1), .n = d->n_workers - 1,
+		.queue_maxlen = d->cfg.queue_maxlen, .rcvbuf = d->cfg.rcvbuf_bytes,
+		.fail_open = d->cfg.overload_pass, .pinholes = d->rtp != NULL, .tmpl = &d->path,
+	};
+
+	if (d->n_workers <= 1)
+		return 0;
+	nat_table_lock_enable(true);	/* before the first thread */
+	d->workers = workers_start(&wc, err, sizeof(err));
+	if (!d->workers) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* The packet path's debug lines cost nothing unless log_level = debug. */
 static void debug_hooks(struct daemon *d)
 {
@@ -193,9 +220,16 @@ static int setup(struct daemon *d)
 	int e = 0;
 	size_t vcap;
 
+	d->n_workers = workers_count(d->cfg.workers);
 	fill_netfilter_confs(d);
 	if (setup_helper(d) < 0)
 		return -1;
+	if (!d->degraded && d->n_workers > 1 &&
+	    workers_register_helpers(&d->helper, d->n_workers, &d->helpers_registered,
+				     err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
 	fill_netfilter_confs(d);
 	d->q = nat_queue_open(d->cfg.queue_num, d->cfg.queue_maxlen, d->cfg.rcvbuf_bytes,
 			      true, d->cfg.overload_pass, err, sizeof(err));
@@ -231,7 +265,8 @@ static int setup(struct daemon *d)
 		}
 		/* every pinhole request passes the first-packet layer on its way to ctnetlink */
 		nat_exp_init(&d->exp, &rtp_nl_ops, d->rtpnl, &d->verdicts);
-		d->rtp = rtp_table_new(&d->cfg.rtp, &nat_exp_ops, &d->exp);
+		/* nat_exp_ops, or with workers each thread's own nat_exp (exp_thread.h) */
+		d->rtp = rtp_table_new(&d->cfg.rtp, &nat_exp_thread_ops, &d->exp);
 		d->exp.rtp = d->rtp;
 		state_file_init(&d->state, d->cfg.state_file);
 		state_file_recover(&d->state, d->rtp, d->cfg.helper_name);
@@ -261,6 +296,8 @@ static int setup(struct daemon *d)
 	d->path.exp = d->rtp && d->path.ct_in_verdict ? &d->exp : NULL;	/* NFQA_EXP needs NFQA_CT */
 	debug_hooks(d);
 	scope_observe_apply(&d->path, &d->cfg);
+	if (start_workers(d) < 0)
+		return -1;
 	if (d->cfg.install_rules) {
 		if (nat_rules_install(&d->rules, err, sizeof(err)) < 0) {
 			log_warnx("install table ip " NAT_RULES_TABLE ": %s", err);
@@ -302,6 +339,7 @@ static void cleanup(struct daemon *d)
 	/* Rules first: no new flow gets our helper once we stop answering. */
 	if (d->rules_installed && nat_rules_remove(err, sizeof(err)) < 0)
 		log_warnx("remove table ip " NAT_RULES_TABLE ": %s", err);
+	workers_stop(d->workers);	/* their held segments and verdicts too */
 	/* Held TCP segments leave as they came: nothing waits on a daemon that exits. */
 	if (d->q && d->path.tcp_streams)
 		nat_path_release_all(&d->path);
@@ -310,6 +348,7 @@ static void cleanup(struct daemon *d)
 	/* Disabled, the kernel passes helped flows without queueing (DESIGN.md fact 6). */
 	if (d->helper_registered && nat_helper_disable(&d->helper, err, sizeof(err)) < 0)
 		log_warnx("%s", err);
+	workers_disable_helpers(&d->helper, d->helpers_registered);
 	/* Written, the state file lets the next start claim the pinholes: they
 	 * stay (rtp/README.md "Restarts"). Off or unwritable: removed. */
 	if (d->rtp && state_file_tick(&d->state, d->rtp, time(NULL), true)) {
@@ -339,9 +378,11 @@ static void cleanup(struct daemon *d)
 static void report(void *arg, FILE *out, bool json)
 {
 	struct daemon *d = arg;
+	struct nat_path sum = d->path;	/* every worker's counters: a copy, paused */
 	const struct status_src src = {
 		.cfg = &d->cfg, .degraded = d->degraded, .degraded_text = degraded_text,
-		.started = d->started, .q = d->q, .verdicts = &d->verdicts, .path = &d->path,
+		.started = d->started, .q = d->q, .verdicts = &d->verdicts, .path = &sum,
+		.workers = d->workers, .queue0 = &d->path.c,
 		.regs = d->regs, .reg_backlog_ticks = d->reg_backlog_ticks,
 		.addrs_watched = d->addrs != NULL, .addrs_lost = d->addrs_lost,
 		.addr_dialogs_flushed = d->addr_dialogs_flushed,
@@ -349,7 +390,12 @@ static void report(void *arg, FILE *out, bool json)
 		.rtp = d->rtp, .rtpnl = d->rtpnl, .status = d->status,
 	};
 
+	workers_pause(d->workers);
+	nat_table_lock();
+	workers_add_counters(d->workers, &sum.c);
 	status_report(&src, out, json);
+	nat_table_unlock();
+	workers_resume(d->workers);
 }
 
 /* ---- SIGHUP ---- */
@@ -371,6 +417,7 @@ static void log_restart_keys(const struct sipalgd_config *o, const struct sipalg
 	NEEDS_RESTART(o->degraded_ok != n->degraded_ok, "[netfilter] degraded_ok");
 	NEEDS_RESTART(o->queue_maxlen != n->queue_maxlen, "[netfilter] queue_maxlen");
 	NEEDS_RESTART(o->rcvbuf_bytes != n->rcvbuf_bytes, "[netfilter] rcvbuf");
+	NEEDS_RESTART(o->workers != n->workers, "[netfilter] workers");
 	NEEDS_RESTART(o->max_expected != n->max_expected, "[limits] max_expected");
 	NEEDS_RESTART(o->expect_policy_timeout != n->expect_policy_timeout,
 		      "[limits] expect_policy_timeout");
@@ -565,6 +612,7 @@ static void on_addr_event(void *arg, uint32_t addr, bool gone)
 static int loop(struct daemon *d, const sigset_t *unblocked)
 {
 	uint64_t deadline = 0;
+	int rc;
 	struct pollfd pfd[4] = {
 		{ .fd = nat_queue_fd(d->q), .events = POLLIN },
 		{ .fd = d->timer_fd, .events = POLLIN },
@@ -575,7 +623,13 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 	while (!got_term) {
 		if (got_hup) {
 			got_hup = 0;
+			/* no worker inside a drain while the settings change (worker.h) */
+			workers_pause(d->workers);
+			nat_table_lock();
 			reload(d);
+			workers_sync(d->workers, &d->path, d->cfg.overload_pass);
+			nat_table_unlock();
+			workers_resume(d->workers);
 		}
 		struct timespec wait, *tmo = NULL;
 
@@ -594,13 +648,19 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 		}
 		if (pfd[0].revents & (POLLIN | POLLERR))
 			on_queue(d);
-		if (pfd[1].revents & POLLIN)
+		if (pfd[1].revents & POLLIN) {
+			nat_table_lock();	/* the tables the workers share */
 			on_timer(d);
+			nat_table_unlock();
+		}
 		/* a packet may have held a segment; the 1 s timer frees idle streams */
 		deadline = on_tcp_deadline(d);
 		if (pfd[2].revents & POLLIN)
 			status_srv_run(d->status, report, d);
-		if ((pfd[3].revents & POLLIN) && addr_watch_read(d->addrs, on_addr_event, d) < 0) {
+		nat_table_lock();
+		rc = (pfd[3].revents & POLLIN) ? addr_watch_read(d->addrs, on_addr_event, d) : 0;
+		nat_table_unlock();
+		if (rc < 0) {
 			log_warn("address events");
 			addr_watch_close(d->addrs);	/* the 60 s refresh still runs */
 			d->addrs = NULL;
@@ -654,8 +714,12 @@ int daemon_run(const char *config_path, struct sipalgd_config *cfg)
 		}
 		log_daemonized();	/* stderr is /dev/null from here */
 	}
-	log_info("sipalgd running: %s, queue %u, ALG %s%s", d.degraded ? "DEGRADED mode" : "helper mode",
-		 d.cfg.queue_num, d.cfg.sw.enabled ? "enabled" : "disabled",
+	if (workers_run(d.workers, err, sizeof(err)) < 0) {	/* after the fork: threads do not survive it */
+		log_warnx("%s", err);
+		goto out;
+	}
+	log_info("sipalgd running: %s, queue %u%s, ALG %s%s", d.degraded ? "DEGRADED mode" : "helper mode",
+		 d.cfg.queue_num, workers_text(d.n_workers), d.cfg.sw.enabled ? "enabled" : "disabled",
 		 d.cfg.observe ? " in OBSERVE mode (logs what it would do, changes nothing)" : "");
 	rc = loop(&d, &unblocked);
 out:

@@ -265,6 +265,8 @@ void status_report(const struct status_src *src, FILE *out, bool json)
 	if (src->path->tcp_streams)
 		report_tcp(src, r);
 	report_queue(src, r, &k);
+	if (src->workers)
+		workers_report(src->workers, r, src->cfg->queue_num, src->queue0, src->q);
 	rep_section(r, "registrations");
 	U("flows", nat_reg_count(src->regs));
 	U("table_full", c->reg_table_full);

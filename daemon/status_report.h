@@ -20,6 +20,7 @@
 #include "rtp.h"
 #include "status_conn.h"
 #include "verdict.h"
+#include "worker.h"
 
 struct status_src {
 	const struct sipalgd_config *cfg;
@@ -36,6 +37,10 @@ struct status_src {
 	const struct rtp_table *rtp;	/* NULL: degraded mode */
 	struct rtp_nl *rtpnl;
 	const struct status_srv *status;
+	/* workers > 1 (worker.h): the "[workers]" section; path then holds every
+	 * worker's counters summed, queue0 the main thread's own */
+	const struct worker_set *workers;
+	const struct nat_counters *queue0;
 };
 
 void status_report(const struct status_src *src, FILE *out, bool json);

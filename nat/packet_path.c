@@ -8,6 +8,7 @@
 #include "path_internal.h"
 #include "splice.h"
 #include "observe.h"
+#include "table_lock.h"
 
 #define OUT_CAP (SIPALG_MAX_MSG + 1)
 
@@ -104,9 +105,26 @@ static void note_registration(struct nat_path *p, const struct nat_flow *flow, b
 		return;
 	if (res->status == SIPALG_OK && !f->is_request && flow->dir == SIPALG_INBOUND &&
 	    strcmp(f->method, "REGISTER") == 0 && f->status_code >= 200 &&
-	    f->status_code < 300 && f->expires >= 0 &&
-	    nat_reg_note(p->regs, &flow->master, f->expires, p->now) < 0)
-		p->c.reg_table_full++;
+	    f->status_code < 300 && f->expires >= 0) {
+		int rc;
+
+		nat_table_lock();
+		rc = nat_reg_note(p->regs, &flow->master, f->expires, p->now);
+		nat_table_unlock();
+		if (rc < 0)
+			p->c.reg_table_full++;
+	}
+}
+
+/* The registration table is shared by the queue workers (table_lock.h). */
+static bool regs_empty(struct nat_path *p)
+{
+	bool empty;
+
+	nat_table_lock();
+	empty = nat_reg_count(p->regs) == 0;
+	nat_table_unlock();
+	return empty;
 }
 
 /*
@@ -131,18 +149,20 @@ static uint32_t registration_timeout(struct nat_path *p, const struct nat_packet
 {
 	unsigned timeout;
 
-	if (!p->registration_timeout || !p->regs || tcp || p->observe ||
-	    nat_reg_count(p->regs) == 0)
+	if (!p->registration_timeout || !p->regs || tcp || p->observe || regs_empty(p))
 		return 0;
+	nat_table_lock();
 	timeout = nat_reg_ct_timeout(p->regs, &flow->master, p->now,
 				     p->registration_timeout_max);
+	if (timeout && !(p->ct_in_verdict && pkt->ct))
+		nat_reg_mark_dirty(p->regs, &flow->master);
+	nat_table_unlock();
 	if (!timeout)
 		return 0;
 	if (p->ct_in_verdict && pkt->ct) {
 		p->c.reg_timeouts_in_verdict++;
 		return timeout;
 	}
-	nat_reg_mark_dirty(p->regs, &flow->master);
 	p->c.reg_marked_dirty++;
 	return 0;
 }
@@ -171,7 +191,7 @@ static uint32_t empty_datagram_timeout(struct nat_path *p, const struct nat_pack
 	struct nat_flow flow;
 
 	if (l4->proto != IPPROTO_UDP || !p->ct_in_verdict || !p->registration_timeout ||
-	    !p->regs || nat_reg_count(p->regs) == 0 || flow_from_attached_ct(p, pkt, &flow) < 0)
+	    !p->regs || regs_empty(p) || flow_from_attached_ct(p, pkt, &flow) < 0)
 		return 0;
 	return registration_timeout(p, pkt, &flow, false);
 }
@@ -190,6 +210,28 @@ static void accept_unchanged_ct(struct nat_path *p, const struct nat_packet *pkt
 
 
 /*
+ * The pinhole table is shared by the queue workers (table_lock.h): a message
+ * holds the lock from its first media line to the end of its pinhole step,
+ * so no other worker's message on the same dialog comes in between.
+ */
+struct locked_msg {
+	struct rtp_msg *mc;
+	bool locked;
+};
+
+static int map_media_locked(void *arg, enum sipalg_dir dir, const struct sipalg_facts *msg,
+			    unsigned idx, const struct sipalg_media *m, struct sipalg_addr *out,
+			    uint16_t *out_rtcp)
+{
+	struct locked_msg *lm = arg;
+
+	if (!lm->locked)
+		nat_table_lock();
+	lm->locked = true;
+	return rtp_map_media(lm->mc, dir, msg, idx, m, out, out_rtcp);
+}
+
+/*
  * One message: engine (with the pinhole layer mapping media ports), pinholes,
  * registration, then the edits spliced into out. Returns the bytes written
  * to out, or -1 if they do not fit.
@@ -202,9 +244,10 @@ long nat_path_rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool 
 	struct rtp_msg mc = { .table = p->rtp, .master = flow->master,
 			      .binding = flow->binding, .dir = flow->dir, .now = p->now,
 			      .no_nat = !flow->natted };
+	struct locked_msg lm = { .mc = &mc };
 	struct sipalg_ctx ctx = { .transport = tcp ? SIPALG_TCP : SIPALG_UDP,
 				  .dir = flow->dir, .binding = flow->binding, .sw = p->sw,
-				  .map_media = p->rtp ? rtp_map_media : NULL, .map_arg = &mc };
+				  .map_media = p->rtp ? map_media_locked : NULL, .map_arg = &lm };
 	enum sipalg_status st;
 	long n;
 
@@ -214,8 +257,14 @@ long nat_path_rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool 
 	if ((unsigned)st <= SIPALG_TOO_BIG)
 		p->c.status[st]++;
 	/* pinholes: before the verdict, so they exist when the SDP leaves */
-	if (st == SIPALG_OK && p->rtp)
+	if (st == SIPALG_OK && p->rtp) {
+		if (!lm.locked)
+			nat_table_lock();
+		lm.locked = true;
 		rtp_after_message(&mc, res);
+	}
+	if (lm.locked)
+		nat_table_unlock();
 	note_registration(p, flow, tcp, res);
 	/* no NAT (no_nat_pinholes): the pinholes only, never the bytes */
 	if (st != SIPALG_OK || res->n_edits == 0 || !flow->natted) {

@@ -63,7 +63,37 @@ static void helper_rules(struct text *t, const struct nat_rules_conf *c, bool ro
 			continue;
 		add(t, "\t\t%s dport ", protos[p]);
 		port_set(t, c);
-		add(t, " ct helper set \"sip-%s\"\n", protos[p]);
+		if (c->n_queues <= 1) {
+			add(t, " ct helper set \"sip-%s\"\n", protos[p]);
+			continue;
+		}
+		/* one helper per queue worker; set once, on the flow's first packet
+		 * (a confirmed conntrack keeps its helper), so the hash needs no symmetry */
+		add(t, " ct helper set jhash ip saddr . ip daddr . %s sport . %s dport mod %u map { ",
+		    protos[p], protos[p], c->n_queues);
+		for (unsigned i = 0; i < c->n_queues; i++)
+			add(t, i ? ", %u : \"sip-%s-%u\"" : "%u : \"sip-%s\"", i, protos[p], i);
+		add(t, " }\n");
+	}
+}
+
+/* Helper i > 0 is "<name>-<i>" (worker.c registers it) on queue queue_num + i. */
+static void helper_objects(struct text *t, const struct nat_rules_conf *c)
+{
+	static const char *const protos[] = { "udp", "tcp" };
+	unsigned n = c->n_queues > 1 ? c->n_queues : 1;
+
+	for (int p = 0; p < 2; p++) {
+		if (!(p ? c->tcp : c->udp))
+			continue;
+		for (unsigned i = 0; i < n; i++) {
+			if (i == 0)
+				add(t, "\tct helper sip-%s {\n\t\ttype \"%s\" protocol %s\n\t\tl3proto ip\n\t}\n",
+				    protos[p], c->helper_name, protos[p]);
+			else
+				add(t, "\tct helper sip-%s-%u {\n\t\ttype \"%s-%u\" protocol %s\n\t\tl3proto ip\n\t}\n",
+				    protos[p], i, c->helper_name, i, protos[p]);
+		}
 	}
 }
 
@@ -73,6 +103,9 @@ static void queue_jumps(struct text *t, const struct nat_rules_conf *c)
 	static const char *const ends[] = { "dport", "sport" };
 
 	for (int p = 0; p < 2; p++) {
+		/* balanced queues: TCP keeps to queue_num (rules.h) */
+		const char *sfx = p && c->n_queues > 1 ? "_tcp" : "";
+
 		if (!(p ? c->tcp : c->udp))
 			continue;
 		for (int e = 0; e < 2; e++) {
@@ -80,10 +113,10 @@ static void queue_jumps(struct text *t, const struct nat_rules_conf *c)
 			port_set(t, c);
 			/* First packets: their conntrack is not confirmed yet, so the
 			 * daemon cannot look it up; the mark carries the inside address. */
-			add(t, " ct state new jump sip_queue_new\n");
+			add(t, " ct state new jump sip_queue_new%s\n", sfx);
 			add(t, "\t\t%s %s ", protos[p], ends[e]);
 			port_set(t, c);
-			add(t, " jump sip_queue\n");
+			add(t, " jump sip_queue%s\n", sfx);
 		}
 	}
 }
@@ -97,12 +130,7 @@ int nat_rules_text(const struct nat_rules_conf *c, char *buf, size_t cap)
 	buf[0] = '\0';
 	add(&t, "table ip " NAT_RULES_TABLE " {\n");
 	if (!c->degraded) {
-		if (c->udp)
-			add(&t, "\tct helper sip-udp {\n\t\ttype \"%s\" protocol udp\n\t\tl3proto ip\n\t}\n",
-			    c->helper_name);
-		if (c->tcp)
-			add(&t, "\tct helper sip-tcp {\n\t\ttype \"%s\" protocol tcp\n\t\tl3proto ip\n\t}\n",
-			    c->helper_name);
+		helper_objects(&t, c);
 		/* prerouting: flows arriving (forwarded or local); output: the box's own. */
 		add(&t, "\tchain prerouting {\n\t\ttype filter hook prerouting priority filter; policy accept;\n");
 		helper_rules(&t, c, false);
@@ -119,6 +147,8 @@ int nat_rules_text(const struct nat_rules_conf *c, char *buf, size_t cap)
 			    c->media_min, c->media_max);
 	} else {
 		add(&t, "\tchain sip_queue_new {\n\t}\n\tchain sip_queue {\n\t}\n");
+		if (c->n_queues > 1 && c->tcp)
+			add(&t, "\tchain sip_queue_new_tcp {\n\t}\n\tchain sip_queue_tcp {\n\t}\n");
 		/* After srcnat: SNAT done outbound, DNAT and un-SNAT done inbound. */
 		add(&t, "\tchain postrouting {\n\t\ttype filter hook postrouting priority srcnat + 1; policy accept;\n");
 		scope_rules(&t, c, true);
@@ -159,7 +189,8 @@ int nat_rules_install(const struct nat_rules_conf *c, char *err, size_t errlen)
 	static const char head[] = "add table ip " NAT_RULES_TABLE "\n"
 				   "delete table ip " NAT_RULES_TABLE "\n";
 	char *buf;
-	size_t cap = 16384;
+	size_t cap = 65536;	/* 64 workers: 128 helper objects */
+	uint16_t total = c->n_queues > 1 ? (uint16_t)c->n_queues : 1;
 	int ret = -1;
 
 	buf = malloc(cap);
@@ -175,8 +206,11 @@ int nat_rules_install(const struct nat_rules_conf *c, char *err, size_t errlen)
 	if (run(buf, err, errlen))
 		goto out;
 	if (c->degraded &&
-	    (nat_rules_add_queue_rule("sip_queue_new", c->queue_num, true, err, errlen) ||
-	     nat_rules_add_queue_rule("sip_queue", c->queue_num, false, err, errlen))) {
+	    (nat_rules_add_queue_rule("sip_queue_new", c->queue_num, total, true, err, errlen) ||
+	     nat_rules_add_queue_rule("sip_queue", c->queue_num, total, false, err, errlen) ||
+	     (total > 1 && c->tcp &&
+	      (nat_rules_add_queue_rule("sip_queue_new_tcp", c->queue_num, 1, true, err, errlen) ||
+	       nat_rules_add_queue_rule("sip_queue_tcp", c->queue_num, 1, false, err, errlen))))) {
 		char e2[64];
 
 		nat_rules_remove(e2, sizeof(e2));

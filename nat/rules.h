@@ -35,6 +35,13 @@ struct nat_rules_conf {
 	unsigned n_ports;
 	bool udp, tcp;
 	bool degraded;
+	/* queues queue_num .. queue_num+n_queues-1 (0 or 1: one). Helper mode:
+	 * helper i (helper_name, then helper_name-1 ..) queues to queue_num+i and
+	 * a hash of the first packet's addresses and ports picks a flow's helper,
+	 * so both directions of a flow reach one queue. Degraded: UDP goes to the
+	 * kernel's --queue-balance (addresses after NAT: the directions of a flow
+	 * may part), TCP to queue_num alone (its streams are per worker). */
+	unsigned n_queues;
 	/* Helper mode: drop new inbound UDP to the public media ports (no pinhole
 	 * expected it) before conntrack records it as a flow of its own. */
 	bool media_guard;
@@ -55,10 +62,12 @@ int nat_rules_remove(char *err, size_t errlen);
 
 /*
  * rules_compat.c: append to chain `chain` of table ip sipalgd a rule
- * [optionally: meta mark set ct original saddr] + NFQUEUE num bypass.
+ * [optionally: meta mark set ct original saddr] + NFQUEUE num bypass
+ * (queues_total > 1: balanced over num .. num+queues_total-1).
  * nft's grammar cannot cast an address into a mark; the kernel can.
  */
-int nat_rules_add_queue_rule(const char *chain, uint16_t queue_num, bool mark_orig_saddr,
+int nat_rules_add_queue_rule(const char *chain, uint16_t queue_num, uint16_t queues_total,
+			     bool mark_orig_saddr,
 			     char *err, size_t errlen);
 
 #endif

@@ -44,7 +44,7 @@ static struct nftnl_expr *expr_mark_set(void)
 	return e;
 }
 
-static struct nftnl_expr *expr_nfqueue(uint16_t num)
+static struct nftnl_expr *expr_nfqueue(uint16_t num, uint16_t total)
 {
 	/* The kernel wants the info padded as xtables does (XT_ALIGN). */
 	static union { struct xt_NFQ_info_v3 v3; uint64_t align; } info;
@@ -55,7 +55,9 @@ static struct nftnl_expr *expr_nfqueue(uint16_t num)
 		return NULL;
 	memset(&info, 0, sizeof(info));
 	info.v3.queuenum = num;
-	info.v3.queues_total = 1;
+	/* total > 1: --queue-balance, the kernel's nfqueue_hash() of the
+	 * addresses (docs/workers.md: which worker sees which direction) */
+	info.v3.queues_total = total ? total : 1;
 	info.v3.flags = NFQ_FLAG_BYPASS;	/* no daemon: pass, do not drop */
 	copy = malloc(sizeof(info));		/* the expression frees it */
 	if (!copy) {
@@ -100,7 +102,8 @@ out:
 	return ret;
 }
 
-int nat_rules_add_queue_rule(const char *chain, uint16_t queue_num, bool mark_orig_saddr,
+int nat_rules_add_queue_rule(const char *chain, uint16_t queue_num, uint16_t queues_total,
+			     bool mark_orig_saddr,
 			     char *err, size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 2];
@@ -121,7 +124,7 @@ int nat_rules_add_queue_rule(const char *chain, uint16_t queue_num, bool mark_or
 		if (!(e[n++] = expr_ct_orig_saddr()) || !(e[n++] = expr_mark_set()))
 			goto oom;
 	}
-	if (!(e[n++] = expr_nfqueue(queue_num)))
+	if (!(e[n++] = expr_nfqueue(queue_num, queues_total)))
 		goto oom;
 	for (unsigned i = 0; i < n; i++) {
 		nftnl_rule_add_expr(r, e[i]);	/* the rule owns them now */

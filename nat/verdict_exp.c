@@ -8,6 +8,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 
 #include "expect_nl.h"
+#include "table_lock.h"
 #include "verdict_exp.h"
 
 static int status_cb(const struct nlattr *a, void *data)
@@ -93,8 +94,11 @@ static bool defer(struct nat_exp *x, const struct rtp_expect *e)
 /* The packet before: its verdict is written, so its slot went in or did not. */
 static void close_packet(struct nat_exp *x)
 {
-	if (x->slot_used && !x->slot_attached && !defer(x, &x->slot) && x->rtp)
+	if (x->slot_used && !x->slot_attached && !defer(x, &x->slot) && x->rtp) {
+		nat_table_lock();
 		rtp_expect_lost(x->rtp, &x->slot, -ENOSPC);
+		nat_table_unlock();
+	}
 	x->slot_used = x->slot_attached = false;
 	x->verdicts->extra_pending = false;
 	x->in_packet = x->unconfirmed = false;
@@ -312,13 +316,16 @@ static void lost(struct nat_exp *x, const struct rtp_expect *e, int err)
 {
 	x->stats.deferred_failed++;
 	x->stats.last_error = err;
-	if (x->rtp)
+	if (x->rtp) {
+		nat_table_lock();	/* shared by the queue workers (table_lock.h) */
 		rtp_expect_lost(x->rtp, e, err);
+		nat_table_unlock();
+	}
 }
 
 void nat_exp_after_flush(struct nat_exp *x)
 {
-	static struct rtp_expect_op ops[NAT_EXP_DEFER_MAX];
+	static _Thread_local struct rtp_expect_op ops[NAT_EXP_DEFER_MAX];	/* one per worker */
 	unsigned i, n, again = 0;
 
 	close_packet(x);

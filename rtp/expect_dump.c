@@ -82,6 +82,28 @@ static bool str_is(const struct nlattr *a, const char *s)
 	return a && (len == n || (len == n + 1 && !p[n])) && !memcmp(p, s, n);
 }
 
+/* helper, or one of its queue workers' helpers "<helper>-<digits>" (docs/workers.md) */
+static bool helper_is_ours(const struct nlattr *a, const char *helper)
+{
+	size_t n = strlen(helper), len, i;
+	const char *p;
+
+	if (str_is(a, helper))
+		return true;
+	if (!a)
+		return false;
+	p = mnl_attr_get_payload(a);
+	len = mnl_attr_get_payload_len(a);
+	if (len && !p[len - 1])
+		len--;
+	if (len < n + 2 || memcmp(p, helper, n) || p[n] != '-')
+		return false;
+	for (i = n + 1; i < len; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return true;
+}
+
 int rtp_nl_parse_expect(const struct nlmsghdr *nlh, const char *helper, struct rtp_expect *e)
 {
 	struct attrs x = { .max = CTA_EXPECT_MAX }, nat;
@@ -91,7 +113,7 @@ int rtp_nl_parse_expect(const struct nlmsghdr *nlh, const char *helper, struct r
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)) ||
 	    mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, &x) < 0)
 		return -1;
-	if (!str_is(x.tb[CTA_EXPECT_HELP_NAME], helper))
+	if (!helper_is_ours(x.tb[CTA_EXPECT_HELP_NAME], helper))
 		return 0;
 	memset(e, 0, sizeof(*e));
 	if (!get_tuple(x.tb[CTA_EXPECT_MASTER], &e->master.src, &e->master.dst,

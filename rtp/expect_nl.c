@@ -308,7 +308,7 @@ static int collect_acks(struct rtp_nl *nl, struct rtp_expect_op *ops, unsigned n
  * of one datagram in order and ACKs each, failures included. Fills each err. */
 static void send_batch(struct rtp_nl *nl, struct rtp_expect_op *ops, unsigned n)
 {
-	static char msg[BATCH_MAX * RTP_NL_MSG_MAX];
+	static _Thread_local char msg[BATCH_MAX * RTP_NL_MSG_MAX];	/* one per queue worker */
 	size_t off = 0;
 	uint32_t seq0 = nl->seq + 1;
 	unsigned i;

@@ -14,6 +14,10 @@
 #   (a queue that holds a burst and drains it later is not keeping up; nor is a sender that
 #   cannot pace that fast: under TCG the sender itself tops out near 3000/s). Prints the
 #   knee, the highest rate each gateway served in full, and the ratio sipalgd/kernel.
+#   --workers N: sipalgd with [netfilter] workers = N (queues 11..11+N-1, docs/workers.md);
+#   --flows K: the load comes from K LAN source ports (5060, 5062, ...: K SIP flows, each its
+#   own conntrack, so that a helper-mode hash can spread them over the workers), n/K each,
+#   at once; every row gets the same flows, so the rows stay comparable (default 1).
 #
 # A benchmark, not a test: it prints a table and asserts nothing about speed. For each
 # gateway and message (tests/nat's REGISTER: Via/Contact rewrite; its INVITE with SDP:
@@ -29,7 +33,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-count=20000 vm=0 modes="plain kernel sipalgd" pps=0 sweep=0 max_rate=64000
+count=20000 vm=0 modes="plain kernel sipalgd" pps=0 sweep=0 max_rate=64000 workers=1 flows=1
 bin=$top/build-rel/daemon/sipalgd flood=$top/build-rel/tests/bench/sip_flood
 while (($#)); do
 	case $1 in
@@ -39,6 +43,8 @@ while (($#)); do
 	--pps) pps=${2:?}; shift 2 ;;
 	--sweep) sweep=1; shift ;;
 	--max-rate) max_rate=${2:?}; shift 2 ;;
+	--workers) workers=${2:?}; shift 2 ;;
+	--flows) flows=${2:?}; shift 2 ;;
 	--bin) bin=$(readlink -f "${2:?}"); shift 2 ;;
 	--flood) flood=$(readlink -f "${2:?}"); shift 2 ;;
 	*) echo "usage: $0 [--vm] [--count N] [--modes 'plain kernel sipalgd'] [--bin SIPALGD] [--flood SIP_FLOOD]" >&2; exit 2 ;;
@@ -51,7 +57,7 @@ done
 if ((vm)); then
 	exec bash "$top/tests/vm/run.sh" --smp 2 --mem 1024 --timeout 900 -- \
 		env BENCH_VERBOSE="${BENCH_VERBOSE:-}" bash "$here/throughput.sh" --count "$count" --pps "$pps" --modes "$modes" --bin "$bin" --flood "$flood" \
-		$( ((sweep)) && echo --sweep) --max-rate "$max_rate"
+		$( ((sweep)) && echo --sweep) --max-rate "$max_rate" --workers "$workers" --flows "$flows"
 fi
 
 modprobe -a nfnetlink_cthelper nfnetlink_queue nf_conntrack_netlink nf_nat nf_nat_sip \
@@ -78,6 +84,7 @@ status_socket = $tmp/status.sock
 log_level = info
 [netfilter]
 queue = 11
+workers = $workers
 tcp = no
 [media]
 ; every "newcall" INVITE comes from the one LAN host: the per-host caps would stop it at 64
@@ -120,7 +127,8 @@ daemon_cpu() {	# sipalgd's user and system CPU so far, in clock ticks, or "- -"
 }
 
 queue_drops() {	# queue_dropped + user_dropped of our queue in the gateway's namespace, or "-"
-	ip netns exec "$gw" awk '$1 == 11 { print $6 + $7; found = 1 } END { if (!found) print "-" }' \
+	ip netns exec "$gw" awk -v last=$((11 + workers - 1)) \
+		'$1 >= 11 && $1 <= last { d += $6 + $7; found = 1 } END { if (!found) print "-"; else print d }' \
 		/proc/net/netfilter/nfnetlink_queue 2>/dev/null || echo -
 }
 
@@ -135,7 +143,23 @@ one() {
 	local rx=$! i
 	for ((i = 0; i < 100; i++)); do grep -q ready "$tmp/recv.out" && break; sleep 0.05; done
 	local qd0 cpu0 cpu1; qd0=$(queue_drops); cpu0=$(daemon_cpu)
-	s=$(ip netns exec "$lan" "$flood" send 192.168.77.10 5060 203.0.113.2 5060 "$tmp/$file.sip" "$n" "$pps" $vary)
+	if ((flows <= 1)); then
+		s=$(ip netns exec "$lan" "$flood" send 192.168.77.10 5060 203.0.113.2 5060 "$tmp/$file.sip" "$n" "$pps" $vary)
+	else	# K senders at once, each its own source port (named in its Via/Contact) and flow
+		local f port fpids=()
+		for ((f = 0; f < flows; f++)); do
+			port=$((5060 + 2 * f))
+			# a Call-ID of its own too (same length): new-calls numbers each flow's from 0
+			sed -e "s/192\.168\.77\.10:5060/192.168.77.10:$port/g" -e "s/call-1@/call-$((f % 10))@/" \
+				"$tmp/$file.sip" >"$tmp/$file-$f.sip"
+			ip netns exec "$lan" "$flood" send 192.168.77.10 "$port" 203.0.113.2 5060 "$tmp/$file-$f.sip" \
+				$((n / flows)) $((pps / flows)) $vary >"$tmp/send-$f.out" &
+			fpids+=($!)
+		done
+		wait "${fpids[@]}" || true
+		s="$flows flows: $(cat "$tmp"/send-*.out | tr '\n' ';')"
+		n=$((n / flows * flows))
+	fi
 	wait "$rx" || true
 	r=$(tail -n1 "$tmp/recv.out")
 	local got leaked span qd1
@@ -206,7 +230,7 @@ if ((sweep)); then
 	cat "$tmp/sweep.log"
 	exit 0
 fi
-echo "kernel $(uname -r); $(nproc) CPUs; $count messages per row; sender $( ((pps)) && echo "paced to $pps/s" || echo unpaced)"
+echo "kernel $(uname -r); $(nproc) CPUs; sipalgd workers $workers; $flows flow(s); $count messages per row; sender $( ((pps)) && echo "paced to $pps/s" || echo unpaced)"
 printf "%-8s %-8s %15s %7s %10s %8s\n" gateway message "arrived/sent" private "pkt/s" "q-drops"
 for mode in $modes; do
 	gateway "$mode"

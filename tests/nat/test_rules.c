@@ -95,6 +95,29 @@ int main(void)
 		c.degraded = true;
 	}
 
+	/* workers = 3 (docs/workers.md): a helper per queue, picked once per flow;
+	 * degraded: UDP balanced, TCP kept on the first queue */
+	c.n_queues = 3;
+	c.tcp = true;
+	c.degraded = false;
+	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
+	CHECK(strstr(buf, "ct helper sip-udp-2 {\n\t\ttype \"sipalg-2\" protocol udp") != NULL);
+	CHECK(strstr(buf, "ct helper sip-tcp-1 {\n\t\ttype \"sipalg-1\" protocol tcp") != NULL);
+	CHECK(strstr(buf, "udp dport { 5060, 5080 } ct helper set jhash ip saddr . ip daddr . udp sport"
+			  " . udp dport mod 3 map { 0 : \"sip-udp\", 1 : \"sip-udp-1\", 2 : \"sip-udp-2\" }\n"));
+	CHECK(strstr(buf, "tcp dport { 5060, 5080 } ct helper set jhash ip saddr . ip daddr . tcp sport"
+			  " . tcp dport mod 3 map { 0 : \"sip-tcp\", 1 : \"sip-tcp-1\", 2 : \"sip-tcp-2\" }\n"));
+	c.degraded = true;
+	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
+	CHECK(strstr(buf, "udp dport { 5060, 5080 } ct state new jump sip_queue_new\n") != NULL);
+	CHECK(strstr(buf, "tcp dport { 5060, 5080 } ct state new jump sip_queue_new_tcp\n") != NULL);
+	CHECK(strstr(buf, "tcp sport { 5060, 5080 } jump sip_queue_tcp\n") != NULL);
+	CHECK(strstr(buf, "chain sip_queue_tcp {") != NULL);
+	c.n_queues = 1;	/* one queue: the text of before, no _tcp chains */
+	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
+	CHECK(!strstr(buf, "_tcp") && strstr(buf, "tcp sport { 5060, 5080 } jump sip_queue\n"));
+	c.tcp = false;
+
 	CHECK(nat_rules_text(&c, tiny, sizeof(tiny)) == -1);	/* never a cut ruleset */
 	shipped_file_matches();
 

@@ -106,6 +106,11 @@ static void others_skipped(void)
 
 	CHECK_EQ(rtp_nl_parse_expect(dump_msg(buf, &e, "sip"), "sipalg", &got), 0);
 	CHECK_EQ(rtp_nl_parse_expect(dump_msg(buf, &e, "sipalgx"), "sipalg", &got), 0);
+	/* workers = N: helpers sipalg-1 .. are ours too (docs/workers.md) */
+	CHECK_EQ(rtp_nl_parse_expect(dump_msg(buf, &e, "sipalg-1"), "sipalg", &got), 1);
+	CHECK_EQ(rtp_nl_parse_expect(dump_msg(buf, &e, "sipalg-12"), "sipalg", &got), 1);
+	CHECK_EQ(rtp_nl_parse_expect(dump_msg(buf, &e, "sipalg-"), "sipalg", &got), 0);
+	CHECK_EQ(rtp_nl_parse_expect(dump_msg(buf, &e, "sipalg-1x"), "sipalg", &got), 0);
 	CHECK_EQ(rtp_nl_parse_expect(dump_msg(buf, &e, NULL), "sipalg", &got), 0);
 }
 

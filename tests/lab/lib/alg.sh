@@ -40,6 +40,10 @@ c["general"]["status_socket"] = sock
 c["general"]["log_level"] = "debug"
 c["general"]["user"] = "nobody"
 c["general"]["state_file"] = ""   # on only where a scenario restarts on it (restart-then-*)
+# SL_SIPALGD_WORKERS: [netfilter] workers for every sipalgd row (docs/workers.md)
+import os
+if os.environ.get("SL_SIPALGD_WORKERS"):
+    c["netfilter"]["workers"] = os.environ["SL_SIPALGD_WORKERS"]
 for o in over:
     key, val = o.split("=", 1)
     sec, k = key.split(".", 1)

@@ -22,7 +22,8 @@ established here), so "created" is taken from the NEW events as well;
 needs the last -L sample after the BYE (polled, bounded) to hold none.
 
 "Created" and "shown" count only expectations of the ALG under test's helper
-(helper=sip for the kernel, helper=sipalg for sipalgd; --helper overrides);
+(helper=sip for the kernel, helper=sipalg or sipalg-<i> for sipalgd's workers;
+--helper overrides);
 "gone" counts any.
 
 EXPECT.txt: blocks "== LABEL EPOCH" followed by `conntrack -L expect` lines;
@@ -33,6 +34,7 @@ Prints JSON {"summary", "pass", ...}; exit 1 only when the verdict applies
 import argparse
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -117,7 +119,10 @@ def main():
     helper = a.helper or HELPER.get(a.alg)
 
     def owned(line):
-        return helper is None or fields(line).get("helper") == helper
+        # with [netfilter] workers = N sipalgd's helpers are NAME, NAME-1 .. NAME-(N-1)
+        # (docs/workers.md): a flow's expectations belong to the one its hash picked
+        h = fields(line).get("helper") or ""
+        return helper is None or h == helper or re.fullmatch(re.escape(helper) + r"-[0-9]+", h) is not None
 
     streams = sipscan.announced(a.wan, "wan", "out")
     public = set(sipscan.port_set(streams))

@@ -141,6 +141,16 @@ def main():
         check("pinholes not polled after BYE", pin("no-after"), 1)
         check("pinholes no ALG is reported only", pin("left", "none"), 0)
         check("pinholes of another helper do not count", pin("good", "kernel"), 1)
+        # workers = 2 (docs/workers.md): the flow's helper may be sipalg-1; sipalgx is not ours
+        for h, want in (("sipalg-1", 0), ("sipalgx", 1)):
+            with open(p("w.txt"), "w") as f:
+                f.write(f"== call established 1.0\n{exp_line(10001).replace('helper=sipalg', 'helper=' + h)}\n"
+                        "== call after BYE +0.3s 2.0\n")
+            with open(p("w-events.txt"), "w") as f:
+                f.write(f"[1.0]\t    [NEW] {exp_line(10000).replace('helper=sipalg', 'helper=' + h)}\n")
+            check(f"pinholes owned by helper {h}",
+                  run("pinholes.py", "--wan", p("good.pcap"), "--lan", p("lan.pcap"), "--expect", p("w.txt"),
+                      "--alg", "sipalgd", "--events", p("w-events.txt")), want)
         # trunk: INVITEs at 0-1.5 s, BYEs at 5, 8, 11, 14 s (call 3 ends first)
         events = "".join(f"{100 + t} INVITE\n" for t in (0, 0.5, 1, 1.5)) + \
             "".join(f"{100 + t} BYE\n" for t in (5, 8, 11, 14))
