@@ -283,6 +283,32 @@ static int nat_ord_cmp(const void *a, const void *b)
 	return nat_cmp(&sort_base[*(const unsigned *)a], &sort_base[*(const unsigned *)b]);
 }
 
+/* The sibling in its hole of orphan stream st; it names the far side (an
+ * RTCP one alone: the far RTP port is the one below, RFC 3550's pair). */
+static bool take_sibling(struct rtp_table *t, struct rtp_stream *st, const struct rtp_expect *sib,
+			 bool rtcp)
+{
+	struct rtp_pinhole *ph = &st->cur.hole[rtcp ? HOLE_OUT_RTCP : HOLE_OUT_RTP];
+
+	if (ph->live)
+		return false;
+	keep_hole(t, ph, sib);
+	if (rtcp) {
+		st->far_rtcp = sib->dst.port;
+		if (!st->has_far) {
+			st->has_far = true;
+			st->far = sib->dst;
+			st->far.port = (uint16_t)(sib->dst.port - 1);
+		}
+	} else {
+		st->has_far = true;
+		st->far = sib->dst;
+		if (!st->far_rtcp)
+			st->far_rtcp = (uint16_t)(sib->dst.port + 1);
+	}
+	return true;
+}
+
 /*
  * A sibling (inside:p -> far, NAT to far) of an orphan: the inbound pinhole
  * of the same master whose NAT target is inside:p names the pair (its RTP
@@ -307,25 +333,31 @@ static bool attach_sibling(struct rtp_table *t, const struct rtp_expect *k,
 		struct rtp_dialog *d = port_pool_owner(t->pool, (uint16_t)(ie->dst.port & ~1u));
 		struct rtp_stream *st;
 		bool rtcp = ie->dst.port & 1u;
-		struct rtp_pinhole *ph;
 
 		if (!master_same(&ie->master, &sib->master) || !d ||
 		    !dialog_is_orphan(d) || !(st = d->streams[0]))
 			continue;
-		ph = &st->cur.hole[rtcp ? HOLE_OUT_RTCP : HOLE_OUT_RTP];
-		if (ph->live)
-			continue;
-		keep_hole(t, ph, sib);
-		if (rtcp) {
-			st->far_rtcp = sib->dst.port;
-		} else {
-			st->has_far = true;
-			st->far = sib->dst;
-			if (!st->far_rtcp)
-				st->far_rtcp = (uint16_t)(sib->dst.port + 1);
-		}
-		return true;
+		if (take_sibling(t, st, sib, rtcp))
+			return true;
 	}
+	return false;
+}
+
+/* A repaired sibling whose own inbound pinhole is gone: the orphan of its
+ * partner's pair (recover_synced.c), in the role its source port says. */
+static bool attach_by_partner(struct rtp_table *t, const struct rtp_expect *in,
+			      const struct rtp_expect *sib)
+{
+	struct rtp_dialog *d = port_pool_owner(t->pool, (uint16_t)(in->dst.port & ~1u));
+	struct rtp_stream *st;
+
+	if (!d || !dialog_is_orphan(d) || !(st = d->streams[0]) ||
+	    !master_same(&st->cur.master, &sib->master))
+		return false;
+	if (sib->src.port == st->cur.inside.port)
+		return take_sibling(t, st, sib, false);
+	if (sib->src.port == st->cur.inside_rtcp)
+		return take_sibling(t, st, sib, true);
 	return false;
 }
 
@@ -367,6 +399,7 @@ void rtp_table_recover(struct rtp_table *t, const struct rtp_record *r, unsigned
 	struct kindex x = { .m = m };
 	struct rtp_expect *k = NULL;
 	bool *repaired = NULL;
+	long *partner = NULL;
 	unsigned i, n_in;
 
 	rec->records = n;
@@ -376,19 +409,21 @@ void rtp_table_recover(struct rtp_table *t, const struct rtp_record *r, unsigned
 	if (kernel) {
 		k = malloc((m ? m : 1) * sizeof(*k));
 		repaired = calloc(m ? m : 1, sizeof(*repaired));
+		partner = malloc((m ? m : 1) * sizeof(*partner));
 	}
-	if (!x.ord || !x.claimed || (kernel && (!k || !repaired))) {
+	if (!x.ord || !x.claimed || (kernel && (!k || !repaired || !partner))) {
 		free(x.ord);
 		free(x.claimed);
 		free(k);
 		free(repaired);
+		free(partner);
 		rec->records_refused += n;
 		return;
 	}
 	/* A copy: the bare pinholes of a failover get their NAT back in it. */
 	if (kernel) {
 		memcpy(k, kernel, m * sizeof(*k));
-		rec->nat_repaired = rtp_recover_synced_nat(&t->cfg, k, m, repaired);
+		rec->nat_repaired = rtp_recover_synced_nat(&t->cfg, k, m, repaired, partner);
 	}
 	x.k = k;
 	for (i = 0; i < m; i++)
@@ -411,7 +446,9 @@ void rtp_table_recover(struct rtp_table *t, const struct rtp_record *r, unsigned
 	qsort(x.ord, n_in, sizeof(*x.ord), nat_ord_cmp);
 	for (i = 0; i < m; i++)
 		if (!x.claimed[i] && (!k[i].nat || addr_eq(&k[i].nat_to, &k[i].dst)) &&
-		    !(t->n_orphans && attach_sibling(t, k, x.ord, n_in, &k[i])))
+		    !(t->n_orphans && (attach_sibling(t, k, x.ord, n_in, &k[i]) ||
+				       (partner && partner[i] >= 0 &&
+					attach_by_partner(t, &k[partner[i]], &k[i])))))
 			rec->kernel_ignored++;
 	if (rec->nat_repaired)
 		recreate_repaired(t, k, m, repaired);
@@ -421,6 +458,7 @@ void rtp_table_recover(struct rtp_table *t, const struct rtp_record *r, unsigned
 	free(x.claimed);
 	free(k);
 	free(repaired);
+	free(partner);
 }
 
 const struct rtp_recovery *rtp_table_recovery(const struct rtp_table *t)

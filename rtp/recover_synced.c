@@ -15,7 +15,9 @@
  * inbound one to inside:p in the direction opposite to the phone's, the
  * sibling to its own destination, class and expect function ours. The
  * recovery then rebuilds them as orphans and re-creates them in the kernel
- * (replacing the bare ones). An unpaired bare pinhole is left as it was.
+ * (replacing the bare ones). A sibling whose inbound pinhole the far side's
+ * media consumed joins the stream of the other role's inbound pinhole. An
+ * unpaired bare pinhole is left as it was.
  */
 #include "rtp_internal.h"
 
@@ -55,10 +57,64 @@ static long sibling_of(const struct rtp_config *c, const struct rtp_expect *k, u
 	return found;
 }
 
+static void repair_sibling(const struct rtp_config *c, struct rtp_expect *s, int out_dir)
+{
+	s->nat = true;
+	s->nat_dir = out_dir;
+	s->nat_to = s->dst;
+	s->class = c->expect_class;
+	s->fn = c->expect_fn[0] ? c->expect_fn : NULL;
+}
+
+/*
+ * A bare sibling whose own inbound pinhole is gone (consumed by the far
+ * side's media) belongs to the stream of a repaired inbound pinhole of the
+ * other role: same master and far address, its source the inside target's
+ * other port (RTP p next to RTCP p+1). partner[j] names that pinhole.
+ */
+static unsigned lone_siblings(const struct rtp_config *c, struct rtp_expect *k, unsigned m,
+			      bool *repaired, long *partner)
+{
+	unsigned i, j, n = 0;
+
+	for (j = 0; j < m; j++) {
+		struct rtp_expect *s = &k[j];
+		long found = -1;
+
+		if (repaired[j] || !sibling_shape(s) || s->src.port < c->min_inside_port)
+			continue;
+		for (i = 0; i < m; i++) {
+			const struct rtp_expect *in = &k[i];
+			bool in_rtcp = in->dst.port & 1u;
+
+			if (!repaired[i] || !in->src_any_port || !master_same(&in->master, &s->master) ||
+			    !sipalg_addr_same_ip(&in->nat_to, &s->src) ||
+			    (!in->src_any_addr && !sipalg_addr_same_ip(&s->dst, &in->src)) ||
+			    in->nat_to.port != (in_rtcp ? s->src.port + 1u : s->src.port - 1u))
+				continue;
+			if (found >= 0) {
+				found = -2;	/* two streams could own it */
+				break;
+			}
+			found = (long)i;
+		}
+		if (found < 0)
+			continue;
+		repair_sibling(c, s, k[found].nat_dir ? 0 : 1);
+		repaired[j] = true;
+		partner[j] = found;
+		n++;
+	}
+	return n;
+}
+
 unsigned rtp_recover_synced_nat(const struct rtp_config *c, struct rtp_expect *k, unsigned m,
-				bool *repaired)
+				bool *repaired, long *partner)
 {
 	unsigned i, n = 0;
+
+	for (i = 0; i < m; i++)
+		partner[i] = -1;
 
 	for (i = 0; i < m; i++) {
 		struct rtp_expect *in = &k[i], *s;
@@ -74,13 +130,12 @@ unsigned rtp_recover_synced_nat(const struct rtp_config *c, struct rtp_expect *k
 		in->nat = true;
 		in->nat_dir = !out_dir;
 		in->nat_to = s->src;
-		s->nat = true;
-		s->nat_dir = out_dir;
-		s->nat_to = s->dst;
-		in->class = s->class = c->expect_class;
-		in->fn = s->fn = c->expect_fn[0] ? c->expect_fn : NULL;
+		repair_sibling(c, s, out_dir);
+		in->class = c->expect_class;
+		in->fn = s->fn;
 		repaired[i] = repaired[j] = true;
+		partner[j] = (long)i;
 		n += 2;
 	}
-	return n;
+	return n + lone_siblings(c, k, m, repaired, partner);
 }

@@ -200,9 +200,10 @@ bool expect_same(const struct rtp_expect *a, const struct rtp_expect *b);
 bool hole_same(const struct rtp_hole_expect *h, const struct rtp_expect *e);
 /* recover_synced.c: give the bare pinholes a conntrackd failover left
  * (no NAT, no class) their NAT back from their siblings; repaired[i] set for
- * each one changed. Returns how many. */
+ * each one changed, partner[j] of a repaired sibling = its stream's inbound
+ * pinhole (-1: none). Returns how many. */
 unsigned rtp_recover_synced_nat(const struct rtp_config *c, struct rtp_expect *k, unsigned m,
-				bool *repaired);
+				bool *repaired, long *partner);
 /* What a side keeps of expectation e (its master aside). */
 void pinhole_keep(struct rtp_hole_expect *h, const struct rtp_expect *e);
 /* The full expectation of side s's pinhole h, as the kernel ops take it. */

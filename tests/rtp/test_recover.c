@@ -357,6 +357,59 @@ static void duplicate_pair_refused(void)
  * with it (replacing the bare ones); the BYE of the unknown dialog on that
  * master removes them. Without the repair they were ignored and stayed.
  */
+/* The call's pinholes as conntrackd commits them on the backup: bare. With
+ * drop_in_rtp, the inbound RTP one is gone (the far side's media used it). */
+static unsigned synced_bare(struct rtp_expect *bare, bool drop_in_rtp)
+{
+	unsigned n = 0, i;
+
+	scene_init(&sc, NULL);
+	call("call-1", "t1", 10000, 40000);
+	CHECK_EQ(sc.k.n_live, 4);
+	for (i = 0; i < sc.k.n_live; i++) {
+		if (drop_in_rtp && sc.k.live[i].src_any_port && !(sc.k.live[i].dst.port & 1u))
+			continue;
+		bare[n] = sc.k.live[i];
+		bare[n].nat = false;
+		bare[n].nat_dir = 0;
+		memset(&bare[n].nat_to, 0, sizeof(bare[n].nat_to));
+		bare[n].class = 0;
+		bare[n].fn = NULL;
+		n++;
+	}
+	rtp_table_free_keep(sc.t);
+	sc.t = NULL;
+	scene_init(&sc, NULL);
+	memcpy(sc.k.live, bare, n * sizeof(bare[0]));
+	sc.k.n_live = n;
+	memset(&rec, 0, sizeof(rec));
+	rtp_table_recover(sc.t, NULL, 0, bare, n, sc.mc.now, &rec);
+	return n;
+}
+
+/* The far side's RTP consumed its pinhole before the failover: the bare
+ * outbound RTP sibling still joins the stream (through the RTCP pinhole's
+ * inside port), the pinholes are re-created with NAT and replace the bare
+ * ones, and the BYE leaves none. */
+static void synced_bare_without_inbound_rtp(void)
+{
+	struct rtp_expect bare[FAKE_MAX];
+	unsigned i, left_bare = 0;
+
+	CHECK_EQ(synced_bare(bare, true), 3);
+	CHECK_EQ(rec.nat_repaired, 3);
+	CHECK_EQ(rec.orphans, 1);
+	CHECK_EQ(rec.kernel_ignored, 0);
+	CHECK_EQ(fake_count(&sc.k, 'C') >= 3, 1);
+	for (i = 0; i < sc.k.n_live; i++)
+		left_bare += !sc.k.live[i].nat;
+	CHECK_EQ(left_bare, 0);			/* every bare one replaced */
+	msg_request(&sc, "BYE", "call-1", "far", "t1", 5);
+	msg_send(&sc, SIPALG_INBOUND);
+	CHECK_EQ(sc.k.n_live, 0);
+	scene_free(&sc);
+}
+
 static void synced_bare_pinholes_get_their_nat_back(void)
 {
 	struct rtp_expect bare[FAKE_MAX];
@@ -419,5 +472,6 @@ int main(void)
 	RUN(corrupt_file_lines_are_refused);
 	RUN(duplicate_pair_refused);
 	RUN(synced_bare_pinholes_get_their_nat_back);
+	RUN(synced_bare_without_inbound_rtp);
 	return CHECK_DONE();
 }
