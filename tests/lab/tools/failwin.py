@@ -8,7 +8,10 @@ packets in (fail, end]: from_lan (the LAN phone's media reaching the new
 gateway), to_wan (forwarded from the shared public address), from_wan and
 to_lan, and how long after --fail the first packet went each way (the media
 outage of the failover). Pass when each way >= --min packets reached the
-gateway and >= --min-frac of them were forwarded.
+gateway and >= --min-frac of those that reached it from its first forwarded
+packet on were forwarded (frames its capture saw before it held the
+addresses - flooded towards the dead gateway - are the outage, measured
+apart, not packets it dropped).
 """
 import argparse
 import json
@@ -56,9 +59,15 @@ def main():
         return None if ts is None else round(ts - a.fail, 2)
     # outage: from the failure to the first packet the new gateway forwarded
     res["outage_s"] = {"lan_to_wan": gap(wf[True]), "wan_to_lan": gap(lf[False])}
+    # what reached it once it forwarded: the fraction's base
+    ln2, _ = media(a.lan, "lan", wf[True] - 1e-6, a.end) if wf[True] else (ln, lf)
+    wn2, _ = media(a.wan, "wan", lf[False] - 1e-6, a.end) if lf[False] else (wn, wf)
+    res["from_lan_after_takeover"] = ln2[True]
+    res["from_wan_after_takeover"] = wn2[False]
     ok = True
-    for src, dst in (("from_lan", "to_wan"), ("from_wan", "to_lan")):
-        if res[src] < a.min or res[dst] < a.min_frac * res[src]:
+    for src, base, dst in (("from_lan", "from_lan_after_takeover", "to_wan"),
+                           ("from_wan", "from_wan_after_takeover", "to_lan")):
+        if res[src] < a.min or res[dst] < a.min_frac * res[base]:
             ok = False
     res["pass"] = ok
     print(json.dumps(res))
