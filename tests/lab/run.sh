@@ -39,7 +39,7 @@ while (($#)); do
     --pbx) pbxs=${2:?}; shift 2 ;;
     --reps) reps=${2:?}; shift 2 ;;
     --in-guest) in_guest=1; shift ;;   # internal: we are the guest half of --vm
-    --list) printf '%s\n' "${SCENARIOS[@]}" "${NAMED_SCENARIOS[@]}"; exit 0 ;;
+    --list) printf '%s\n' "${SCENARIOS[@]}"; exit 0 ;;
     -h|--help) usage ;;
     -*) echo "run.sh: unknown option $1" >&2; usage ;;
     *) scen+=("$1"); shift ;;
