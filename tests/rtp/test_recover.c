@@ -359,13 +359,15 @@ static void duplicate_pair_refused(void)
  */
 /* The call's pinholes as conntrackd commits them on the backup: bare. With
  * drop_in_rtp, the inbound RTP one is gone (the far side's media used it). */
-static unsigned synced_bare(struct rtp_expect *bare, bool drop_in_rtp)
+static unsigned synced_bare_calls(struct rtp_expect *bare, bool drop_in_rtp, unsigned calls)
 {
 	unsigned n = 0, i;
 
 	scene_init(&sc, NULL);
 	call("call-1", "t1", 10000, 40000);
-	CHECK_EQ(sc.k.n_live, 4);
+	if (calls > 1)	/* the same far address (an RTP proxy), another port */
+		call("call-2", "t2", 10002, 40002);
+	CHECK_EQ(sc.k.n_live, 4 * calls);
 	for (i = 0; i < sc.k.n_live; i++) {
 		if (drop_in_rtp && sc.k.live[i].src_any_port && !(sc.k.live[i].dst.port & 1u))
 			continue;
@@ -385,6 +387,28 @@ static unsigned synced_bare(struct rtp_expect *bare, bool drop_in_rtp)
 	memset(&rec, 0, sizeof(rec));
 	rtp_table_recover(sc.t, NULL, 0, bare, n, sc.mc.now, &rec);
 	return n;
+}
+
+static unsigned synced_bare(struct rtp_expect *bare, bool drop_in_rtp)
+{
+	return synced_bare_calls(bare, drop_in_rtp, 1);
+}
+
+/* Two calls of one phone through one far address: the siblings cannot be
+ * told apart by far address; each inbound pinhole takes the one on its own
+ * port (the pool kept the phone's), and a BYE would be an unknown dialog's and end
+ * both orphans of the flow (the kernel helper's own rule). */
+static void synced_bare_two_calls_one_far(void)
+{
+	struct rtp_expect bare[FAKE_MAX];
+
+	CHECK_EQ(synced_bare_calls(bare, false, 2), 8);
+	CHECK_EQ(rec.nat_repaired, 8);
+	CHECK_EQ(rec.orphans, 2);
+	CHECK_EQ(rec.kernel_ignored, 0);
+	CHECK(fake_find_dst(&sc.k, PUBLIC_IP, 10002) && fake_find_dst(&sc.k, PUBLIC_IP, 10002)->nat &&
+	      fake_find_dst(&sc.k, PUBLIC_IP, 10002)->nat_to.port == 10002);
+	scene_free(&sc);
 }
 
 /* The far side's RTP consumed its pinhole before the failover: the bare
@@ -473,5 +497,6 @@ int main(void)
 	RUN(duplicate_pair_refused);
 	RUN(synced_bare_pinholes_get_their_nat_back);
 	RUN(synced_bare_without_inbound_rtp);
+	RUN(synced_bare_two_calls_one_far);
 	return CHECK_DONE();
 }
