@@ -32,6 +32,7 @@ static void usage(FILE *f)
 		"usage: sipalgd [-d] [-f] [-c FILE]      run the ALG (-d debug log, -f foreground)\n"
 		"       sipalgd -n [-c FILE]             check the configuration and exit\n"
 		"       sipalgd --replay IN.pcap --out OUT.pcap --inside CIDR --public ADDR [-v] [-c FILE]\n"
+		"                [--inside CIDR6 [--public6 ADDR6]]\n"
 		"                                        rewrite a capture as the gateway would\n"
 		"       sipalgd status [--json] [-s SOCKET] [-c FILE]\n"
 		"                                        counters, registrations, live dialogs and\n"
@@ -119,11 +120,14 @@ static int cmd_replay(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "inside", required_argument, NULL, 'i' },
 		{ "public", required_argument, NULL, 'p' },
+		{ "public6", required_argument, NULL, '6' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cfgpath = NULL, *inside = NULL, *public = NULL;
+	const char *cfgpath = NULL, *public = NULL, *public6 = NULL;
+	const char *inside[2] = { NULL, NULL };	/* one per family */
+	unsigned n_inside = 0;
 	struct replay_opts o = { 0 };
 	struct replay_stats st;
 	struct sipalgd_config cfg;
@@ -134,27 +138,60 @@ static int cmd_replay(int argc, char **argv)
 		switch (ch) {
 		case 'r': o.in_path = optarg; break;
 		case 'o': o.out_path = optarg; break;
-		case 'i': inside = optarg; break;
+		case 'i':
+			if (n_inside == 2) {
+				fprintf(stderr, "sipalgd: --inside: at most one IPv4 and one IPv6 network\n");
+				return 2;
+			}
+			inside[n_inside++] = optarg;
+			break;
 		case 'p': public = optarg; break;
+		case '6': public6 = optarg; break;
 		case 'c': cfgpath = optarg; break;
 		case 'v': o.verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!o.in_path || !o.out_path || !inside || !public || optind < argc) {
+	if (!o.in_path || !o.out_path || !n_inside || optind < argc) {
 		fprintf(stderr, "sipalgd: --replay needs IN.pcap, --out OUT.pcap, --inside CIDR and --public ADDR\n");
 		usage(stderr);
 		return 2;
 	}
-	if (replay_parse_cidr(inside, &o.inside_net, &o.inside_mask) < 0) {
-		fprintf(stderr, "sipalgd: --inside '%s': expected an IPv4 network such as 192.168.1.0/24\n", inside);
+	for (unsigned i = 0; i < n_inside; i++) {
+		bool six = strchr(inside[i], ':') != NULL;
+
+		if (six ? o.has_inside6 : o.has_inside4) {
+			fprintf(stderr, "sipalgd: --inside '%s': one network per family\n", inside[i]);
+			return 2;
+		}
+		if (six && replay_parse_cidr6(inside[i], &o.inside6_net, &o.inside6_bits) == 0) {
+			o.has_inside6 = true;
+		} else if (!six && replay_parse_cidr(inside[i], &o.inside_net, &o.inside_mask) == 0) {
+			o.has_inside4 = true;
+		} else {
+			fprintf(stderr, "sipalgd: --inside '%s': expected a network such as 192.168.1.0/24 or 2001:db8:1::/64\n",
+				inside[i]);
+			return 2;
+		}
+	}
+	/* IPv4 is always NATed, so it needs the public address; IPv6 is routed
+	 * unless --public6 asks for NAT66. */
+	if (o.has_inside4 && !public) {
+		fprintf(stderr, "sipalgd: --replay needs IN.pcap, --out OUT.pcap, --inside CIDR and --public ADDR\n");
+		usage(stderr);
 		return 2;
 	}
-	if (inet_pton(AF_INET, public, &o.public_ip) != 1) {
+	if (public && inet_pton(AF_INET, public, &o.public_ip) != 1) {
 		fprintf(stderr, "sipalgd: --public '%s': expected an IPv4 address\n", public);
 		return 2;
 	}
+	if (public6 && (!o.has_inside6 || inet_pton(AF_INET6, public6, &o.public6) != 1)) {
+		fprintf(stderr, "sipalgd: --public6 '%s': expected an IPv6 address, with an IPv6 --inside\n",
+			public6);
+		return 2;
+	}
+	o.has_public6 = public6 != NULL;
 	if (load(cfgpath, &cfg) < 0)
 		return 1;
 	log_init(0, cfg.log_level);

@@ -1,12 +1,12 @@
 /*
  * replay.c - offline replay of a capture through a modelled NAT and the engine.
  *
- * One packet at a time, top to bottom: find IPv4 under the link header,
+ * One packet at a time, top to bottom: find IP under the link header,
  * decide the direction from the inside CIDR, look the flow up in the NAT
  * table (masquerade-like, endpoint independent), run the engine on SIP
  * payloads, rebuild the packet with the new addresses, lengths, checksums
  * and (TCP) sequence numbers, write it with the same link type. What it does
- * not model (not IPv4, fragments, other protocols, flows that do not cross
+ * not model (not IP, fragments, other protocols, flows that do not cross
  * the NAT, truncated captures) is written byte for byte, with the reason
  * under -v. Non-SIP packets of flows that cross the NAT get the NAT only.
  *
@@ -52,6 +52,37 @@ int replay_parse_cidr(const char *s, struct in_addr *net, struct in_addr *mask)
 	}
 	mask->s_addr = bits ? htonl(~0u << (32 - bits)) : 0;
 	net->s_addr &= mask->s_addr;
+	return 0;
+}
+
+int replay_parse_cidr6(const char *s, struct in6_addr *net, unsigned *bits)
+{
+	char buf[INET6_ADDRSTRLEN + 4];
+	const char *slash = strchr(s, '/');
+	unsigned long b = 128;
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (alen >= INET6_ADDRSTRLEN)
+		return -1;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET6, buf, net) != 1)
+		return -1;
+	if (slash) {
+		char *end;
+
+		if (slash[1] < '0' || slash[1] > '9')
+			return -1;
+		b = strtoul(slash + 1, &end, 10);
+		if (*end || b > 128)
+			return -1;
+	}
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned keep = b > i * 8 ? (b - i * 8 >= 8 ? 8 : (unsigned)(b - i * 8)) : 0;
+
+		net->s6_addr[i] &= (uint8_t)(0xff00u >> keep);
+	}
+	*bits = (unsigned)b;
 	return 0;
 }
 

@@ -2,7 +2,8 @@
  * replay.h - offline replay: a capture taken on the inside of the NAT in, the
  * same packets as the gateway with sipalgd would have made them out.
  *
- *   sipalgd --replay IN.pcap --out OUT.pcap --inside CIDR --public ADDR [-v] [-c FILE]
+ *   sipalgd --replay IN.pcap --out OUT.pcap --inside CIDR [--inside CIDR6]
+ *           --public ADDR [--public6 ADDR6] [-v] [-c FILE]
  *
  * Packets from the inside CIDR leave as on the WAN side: source NATed to the
  * public address (ports kept unless two inside flows would share one), SIP
@@ -16,6 +17,11 @@
  * direction move by the bytes added. Ethernet (with VLAN tags), Linux
  * cooked v1/v2, raw IP and BSD loopback captures are understood; pcapng is
  * read, classic pcap written. See README.md.
+ *
+ * IPv6: packets of an inside IPv6 prefix are routed, not NATed (what a
+ * dual-stack gateway does): they cross byte for byte, and -v says which
+ * pinholes their SDP would need. Only with --public6 is NAT66 modelled, as
+ * for IPv4 (the same NAT table, its own port space).
  */
 #ifndef SIPALGD_REPLAY_H
 #define SIPALGD_REPLAY_H
@@ -30,9 +36,15 @@
 struct replay_opts {
 	const char *in_path;
 	const char *out_path;
+	bool has_inside4;		/* IPv4 modelled: inside_net/mask, public_ip */
 	struct in_addr inside_net;	/* network byte order, already masked */
 	struct in_addr inside_mask;
 	struct in_addr public_ip;
+	bool has_inside6;		/* IPv6 modelled: inside6_net/bits */
+	struct in6_addr inside6_net;	/* already masked */
+	unsigned inside6_bits;
+	bool has_public6;		/* NAT66 to public6; else IPv6 is routed */
+	struct in6_addr public6;
 	bool verbose;			/* one line per packet to vout */
 	FILE *vout;			/* NULL = stdout */
 	const struct sipalgd_config *cfg;	/* switches, SIP ports, media range */
@@ -48,6 +60,8 @@ struct replay_stats {
 
 /* "192.168.1.0/24" (or a bare address = /32). 0, or -1 if malformed. */
 int replay_parse_cidr(const char *s, struct in_addr *net, struct in_addr *mask);
+/* "2001:db8:1::/64" (or a bare address = /128). 0, or -1 if malformed. */
+int replay_parse_cidr6(const char *s, struct in6_addr *net, unsigned *bits);
 
 /*
  * Run the replay. Returns 0, or -1 on an I/O error (message in err): a packet

@@ -19,15 +19,3 @@ uint16_t replay_fold(uint32_t sum)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
 }
-
-/* Transport checksum over the IPv4 pseudo header and l4 (checksum field as is). */
-uint16_t replay_l4_checksum(const struct ip *ip, uint8_t proto, const uint8_t *l4, size_t len)
-{
-	uint32_t sum = 0;
-
-	sum = replay_sum16(sum, (const uint8_t *)&ip->ip_src, 4);
-	sum = replay_sum16(sum, (const uint8_t *)&ip->ip_dst, 4);
-	sum += proto;
-	sum += (uint32_t)len;
-	return replay_fold(replay_sum16(sum, l4, len));
-}

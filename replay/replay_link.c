@@ -1,12 +1,34 @@
-/* replay_link.c - link layers under IPv4 in a capture (see replay_link.h). */
+/* replay_link.c - link layers under IP in a capture (see replay_link.h). */
 #include "replay_link.h"
 
 #include <pcap/pcap.h>
 #include <pcap/sll.h>
 #include <sys/socket.h>
 
-/* Offset of the IPv4 header, or -1 with why set. */
-long replay_ipv4_offset(int dlt, const uint8_t *p, size_t caplen, const char **why)
+/* BSD loopback's address family, in either byte order: AF_INET, or one of
+ * the AF_INET6 values of the systems that write such captures. */
+static unsigned null_family_type(const uint8_t *p)
+{
+	static const uint8_t inet6[] = { 10, 24, 28, 30 };	/* Linux, *BSD, FreeBSD, macOS */
+	uint8_t af;
+
+	if (!p[1] && !p[2] && !p[3])
+		af = p[0];
+	else if (!p[0] && !p[1] && !p[2])
+		af = p[3];
+	else
+		return 0;
+	if (af == AF_INET)
+		return 0x0800;
+	for (size_t i = 0; i < sizeof(inet6); i++)
+		if (af == inet6[i])
+			return 0x86dd;
+	return 0;
+}
+
+/* Offset of the IP header, or -1 with why set. */
+long replay_ip_offset(int dlt, const uint8_t *p, size_t caplen, unsigned *ethertype,
+		      const char **why)
 {
 	size_t off;
 	unsigned type;
@@ -38,27 +60,28 @@ long replay_ipv4_offset(int dlt, const uint8_t *p, size_t caplen, const char **w
 		break;
 	case DLT_RAW:
 	case DLT_IPV4:
+	case DLT_IPV6:
 		if (caplen < 1)
 			goto short_frame;
-		type = (p[0] >> 4) == 4 ? 0x0800 : 0;
+		type = (p[0] >> 4) == 4 ? 0x0800 : (p[0] >> 4) == 6 ? 0x86dd : 0;
 		off = 0;
 		break;
 	case DLT_NULL:
 		/* Address family in the capturing host's byte order. */
 		if (caplen < 4)
 			goto short_frame;
-		type = (p[0] == AF_INET && !p[1] && !p[2] && !p[3]) ||
-		       (p[3] == AF_INET && !p[0] && !p[1] && !p[2]) ? 0x0800 : 0;
+		type = null_family_type(p);
 		off = 4;
 		break;
 	default:
 		*why = "link type not modelled: copied";
 		return -1;
 	}
-	if (type != 0x0800) {
-		*why = "not IPv4: copied";
+	if (type != 0x0800 && type != 0x86dd) {
+		*why = "not IP: copied";
 		return -1;
 	}
+	*ethertype = type;
 	return (long)off;
 short_frame:
 	*why = "short link-layer frame: copied";
@@ -68,5 +91,5 @@ short_frame:
 bool replay_dlt_supported(int dlt)
 {
 	return dlt == DLT_EN10MB || dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2 ||
-	       dlt == DLT_RAW || dlt == DLT_IPV4 || dlt == DLT_NULL;
+	       dlt == DLT_RAW || dlt == DLT_IPV4 || dlt == DLT_IPV6 || dlt == DLT_NULL;
 }

@@ -8,21 +8,29 @@
 #include <string.h>
 
 struct nat_slot {
-	struct in_addr ip;
+	struct sipalg_addr ip;
 	uint16_t port;
 	uint16_t pub;
 	uint8_t proto;
 	bool used;
 };
 
-static int proto_idx(uint8_t proto)
+/* The table of (family, protocol): IPv6 (NAT66) has its own public ports. */
+static int proto_idx(const struct sipalg_addr *like, uint8_t proto)
 {
-	return proto == IPPROTO_TCP;
+	return (proto == IPPROTO_TCP) + (sipalg_addr_is_v6(like) ? 2 : 0);
 }
 
-size_t replay_nat_hash(uint8_t proto, struct in_addr ip, uint16_t port)
+size_t replay_nat_hash(uint8_t proto, const struct sipalg_addr *ip, uint16_t port)
 {
-	uint32_t h = ip.s_addr * 2654435761u;
+	uint32_t h = ip->ip.s_addr * 2654435761u;
+
+	if (sipalg_addr_is_v6(ip)) {
+		uint32_t w[4];
+
+		memcpy(w, &ip->ip6, sizeof(w));
+		h = (w[0] ^ w[1] * 2246822519u ^ w[2] * 3266489917u ^ w[3]) * 2654435761u;
+	}
 
 	h ^= ((uint32_t)port << 8 | proto) * 2246822519u;
 	h ^= h >> 15;
@@ -30,46 +38,49 @@ size_t replay_nat_hash(uint8_t proto, struct in_addr ip, uint16_t port)
 }
 
 static struct nat_slot *nat_find(struct replay_nat *n, uint8_t proto,
-				 struct in_addr ip, uint16_t port)
+				 const struct sipalg_addr *ip, uint16_t port)
 {
 	for (size_t i = replay_nat_hash(proto, ip, port);; i = (i + 1) & (NAT_SLOTS - 1)) {
 		struct nat_slot *s = &n->slots[i];
 
 		if (!s->used)
 			return s;	/* the free slot where it would go */
-		if (s->proto == proto && s->port == port && s->ip.s_addr == ip.s_addr)
+		if (s->proto == proto && s->port == port && sipalg_addr_same_ip(&s->ip, ip))
 			return s;
 	}
 }
 
-bool replay_nat_pub_free(const struct replay_nat *n, uint8_t proto, unsigned pub)
+bool replay_nat_pub_free(const struct replay_nat *n, const struct sipalg_addr *like,
+			 uint8_t proto, unsigned pub)
 {
-	return pub != 0 && pub <= 65535 && !n->owner[proto_idx(proto)][pub].used;
+	return pub != 0 && pub <= 65535 && !n->owner[proto_idx(like, proto)][pub].used;
 }
 
-void replay_nat_add(struct replay_nat *n, uint8_t proto, struct in_addr ip,
+void replay_nat_add(struct replay_nat *n, uint8_t proto, const struct sipalg_addr *ip,
 		    uint16_t port, uint16_t pub)
 {
 	struct nat_slot *s = nat_find(n, proto, ip, port);
-	struct replay_nat_owner *o = &n->owner[proto_idx(proto)][pub];
+	struct replay_nat_owner *o = &n->owner[proto_idx(ip, proto)][pub];
 
-	*s = (struct nat_slot){ .ip = ip, .port = port, .pub = pub,
+	*s = (struct nat_slot){ .ip = *ip, .port = port, .pub = pub,
 				.proto = proto, .used = true };
-	*o = (struct replay_nat_owner){ .ip = ip, .port = port, .used = true };
+	*o = (struct replay_nat_owner){ .ip = *ip, .port = port, .used = true };
 }
 
 /* Public port of an existing mapping, or -1. */
-int replay_nat_lookup(struct replay_nat *n, uint8_t proto, struct in_addr ip, uint16_t port)
+int replay_nat_lookup(struct replay_nat *n, uint8_t proto, const struct sipalg_addr *ip,
+		      uint16_t port)
 {
 	struct nat_slot *s = nat_find(n, proto, ip, port);
 
 	return s->used ? s->pub : -1;
 }
 
-const struct replay_nat_owner *replay_nat_reverse(const struct replay_nat *n, uint8_t proto,
-						  uint16_t pub)
+const struct replay_nat_owner *replay_nat_reverse(const struct replay_nat *n,
+						  const struct sipalg_addr *like,
+						  uint8_t proto, uint16_t pub)
 {
-	const struct replay_nat_owner *o = &n->owner[proto_idx(proto)][pub];
+	const struct replay_nat_owner *o = &n->owner[proto_idx(like, proto)][pub];
 
 	return o->used ? o : NULL;
 }
@@ -79,7 +90,7 @@ const struct replay_nat_owner *replay_nat_reverse(const struct replay_nat *n, ui
  * inside port when free, else the next free port above it (1024..65535,
  * wrapping), as masquerade does on a clash. -1 when every port is taken.
  */
-int replay_nat_outbound(struct replay_nat *n, uint8_t proto, struct in_addr ip,
+int replay_nat_outbound(struct replay_nat *n, uint8_t proto, const struct sipalg_addr *ip,
 			uint16_t port, bool *created)
 {
 	int pub = replay_nat_lookup(n, proto, ip, port);
@@ -89,7 +100,7 @@ int replay_nat_outbound(struct replay_nat *n, uint8_t proto, struct in_addr ip,
 	if (pub >= 0)
 		return pub;
 	for (unsigned tries = 0; tries < 65536; tries++) {
-		if (replay_nat_pub_free(n, proto, p)) {
+		if (replay_nat_pub_free(n, ip, proto, p)) {
 			replay_nat_add(n, proto, ip, port, (uint16_t)p);
 			*created = true;
 			return (int)p;
@@ -105,7 +116,10 @@ int replay_nat_init(struct replay_nat *n)
 	n->slots = calloc(NAT_SLOTS, sizeof(*n->slots));
 	for (int i = 0; i < NAT_PROTOS; i++)
 		n->owner[i] = calloc(65536, sizeof(*n->owner[i]));
-	if (!n->slots || !n->owner[0] || !n->owner[1])
+	for (int i = 0; i < NAT_PROTOS; i++)
+		if (!n->owner[i])
+			return -1;
+	if (!n->slots)
 		return -1;
 	return 0;
 }

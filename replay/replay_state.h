@@ -32,6 +32,8 @@ struct replay {
 	size_t obuf_size;
 	const char *dirstr;		/* -v: "out", "in" or "--" */
 	bool sip_seen;			/* the engine found a SIP message */
+	struct sipalg_addr public_addr;	/* this packet's: its family's public address */
+	bool routed;			/* this packet's: IPv6 without NAT66 */
 };
 
 enum replay_outcome { COPIED, NAT_ONLY, SIP_REWRITTEN, SIP_UNCHANGED };

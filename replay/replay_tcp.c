@@ -13,14 +13,14 @@
 
 static bool same_addr(const struct sipalg_addr *a, const struct sipalg_addr *b)
 {
-	return a->ip.s_addr == b->ip.s_addr && a->port == b->port;
+	return sipalg_addr_same_ip(a, b) && a->port == b->port;
 }
 
 /* The flow's slot (existing or new), or NULL when the table is full. */
 struct tcp_flow *replay_tcp_flow_get(struct tcp_flow *t, const struct sipalg_binding *b)
 {
-	size_t h = replay_nat_hash(IPPROTO_TCP, b->inside.ip, b->inside.port) ^
-		   replay_nat_hash(IPPROTO_TCP, b->remote.ip, b->remote.port);
+	size_t h = replay_nat_hash(IPPROTO_TCP, &b->inside, b->inside.port) ^
+		   replay_nat_hash(IPPROTO_TCP, &b->remote, b->remote.port);
 
 	for (size_t k = 0; k < TCP_FLOWS; k++) {
 		struct tcp_flow *f = &t[(h + k) % TCP_FLOWS];

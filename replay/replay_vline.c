@@ -36,7 +36,10 @@ void vadd_text(struct vline *v, const uint8_t *p, size_t len)
 	vadd(v, "'%s'", buf);
 }
 
-const char *vline_ip(struct in_addr a, char *buf)
+
+const char *vline_addr(const struct sipalg_addr *a, char *buf)
 {
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+	if (sipalg_addr_is_v6(a))
+		return inet_ntop(AF_INET6, &a->ip6, buf, VLINE_ADDR_MAX);
+	return inet_ntop(AF_INET, &a->ip, buf, VLINE_ADDR_MAX);
 }

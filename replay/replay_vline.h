@@ -20,7 +20,11 @@ struct vline {
 void vadd(struct vline *v, const char *fmt, ...) SIPALGD_PRINTF(2, 3);
 /* Bytes as quoted printable text (a capture may hold anything), cut at 92. */
 void vadd_text(struct vline *v, const uint8_t *p, size_t len);
-/* Dotted quad into buf (INET_ADDRSTRLEN bytes); returns buf. */
-const char *vline_ip(struct in_addr a, char *buf);
+#include "sipalg.h"
+
+#define VLINE_ADDR_MAX	INET6_ADDRSTRLEN
+
+/* Either family's text into buf (VLINE_ADDR_MAX bytes); returns buf. */
+const char *vline_addr(const struct sipalg_addr *a, char *buf);
 
 #endif

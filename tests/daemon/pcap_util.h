@@ -1,6 +1,6 @@
 /*
- * pcap_util.h - the tests' own packet builder and reader: hand-made IPv4
- * UDP/TCP packets under several link types written with pcap_dump, and the
+ * pcap_util.h - the tests' own packet builder and reader: hand-made IPv4 and
+ * IPv6 UDP/TCP packets under several link types written with pcap_dump, and the
  * replay's output read back with its checksums verified independently of
  * replay/replay.c.
  */
@@ -13,7 +13,7 @@
 #include <netinet/in.h>
 
 struct pkt_spec {
-	const char *src;
+	const char *src;	/* an IPv6 literal (a ':' in it) makes an IPv6 packet */
 	uint16_t sport;
 	const char *dst;
 	uint16_t dport;
@@ -21,7 +21,8 @@ struct pkt_spec {
 	const char *payload;	/* text; NULL = none */
 	bool zero_csum;		/* UDP checksum 0 ("none") */
 	bool bad_csum;		/* a wrong transport checksum */
-	bool fragment;		/* MF set */
+	bool fragment;		/* MF set (IPv6: a fragment header) */
+	bool hopopts;		/* IPv6: a hop-by-hop options header first */
 	bool arp;		/* not IPv4 at all (an ARP frame, or junk) */
 	uint32_t seq;		/* TCP sequence number (0 = 1) */
 	bool vlan;		/* Ethernet: an 802.1Q tag before IPv4 */
@@ -37,13 +38,16 @@ struct pkt_view {
 	uint8_t *data;		/* the whole captured frame */
 	size_t caplen, len;
 	bool ipv4;		/* parsed as IPv4 UDP/TCP, not a fragment */
+	bool ipv6;		/* parsed as IPv6 UDP/TCP (hop-by-hop walked), not a fragment */
 	struct in_addr src, dst;
+	struct in6_addr src6, dst6;
 	uint16_t sport, dport;
 	uint8_t proto;
 	uint16_t ip_len_field, udp_len_field, l4_csum_field;
 	uint32_t seq, ack;		/* TCP */
 	uint8_t tcp_flags;
-	bool ip_csum_ok, l4_csum_ok;	/* l4_csum_ok: also true for a 0 UDP checksum */
+	bool ip_csum_ok, l4_csum_ok;	/* l4_csum_ok: also true for a 0 UDP checksum over
+					 * IPv4 (never over IPv6); ip_csum_ok: IPv6 has none */
 	const uint8_t *payload;
 	size_t plen;
 };

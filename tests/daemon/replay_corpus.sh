@@ -3,7 +3,9 @@
 # no crash, exit 0, the same number of packets out as in, and for outbound
 # SIP no inside address left in Via/Contact/c=/o= and a right Content-Length
 # (pcap_check). The inside network of each capture is chosen by hand in
-# corpus_pcaps.txt (looked up with tcpdump -r).
+# corpus_pcaps.txt (looked up with tcpdump -r). An IPv6 inside prefix is
+# replayed routed (no NAT66): every packet must leave byte for byte, and the
+# -v lines must name IPv6 SIP flows (column 3 "routed" asks for a pinhole too).
 #   replay_corpus.sh SIPALGD PCAP_CHECK LIST CORPUS_DIR
 set -u
 sipalgd=$1 pcap_check=$2 list=$3 corpus=$4
@@ -28,7 +30,15 @@ while read -r file inside strict ports; do
 	if [[ $rc != 0 ]]; then
 		echo "FAIL: $file: exit $rc: $(tail -3 "$tmp/err.txt")"; fail=1; continue
 	fi
-	if ! "$pcap_check" "$in" "$out" "$inside" 198.51.100.1 "${strict:-lax}"; then
+	if [[ $inside == *:* ]]; then
+		if ! "$pcap_check" "$in" "$out" "$inside" - routed; then
+			echo "FAIL: $file (routed IPv6: changed)"; fail=1
+		elif ! grep -q ' udp \[' "$tmp/v.txt"; then
+			echo "FAIL: $file: -v names no IPv6 flow"; fail=1
+		elif [[ ${strict:-} == routed ]] && ! grep -q 'routed, pinhole to \[' "$tmp/v.txt"; then
+			echo "FAIL: $file: -v names no routed pinhole"; fail=1
+		fi
+	elif ! "$pcap_check" "$in" "$out" "$inside" 198.51.100.1 "${strict:-lax}"; then
 		echo "FAIL: $file"; fail=1
 	fi
 	ran=$((ran + 1))

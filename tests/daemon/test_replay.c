@@ -301,6 +301,7 @@ static int run_replay(const char *in, const char *out, const struct sipalgd_conf
 	int rc;
 
 	replay_parse_cidr("192.168.1.0/24", &o.inside_net, &o.inside_mask);
+	o.has_inside4 = true;
 	o.public_ip = ip(PUB);
 	o.verbose = true;	/* exercise the -v path too */
 	o.vout = devnull;
