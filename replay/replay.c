@@ -28,45 +28,19 @@
 #include "replay_link.h"
 #include "replay_state.h"
 
-int replay_parse_cidr(const char *s, struct in_addr *net, struct in_addr *mask)
-{
-	char buf[INET_ADDRSTRLEN + 4];
-	const char *slash = strchr(s, '/');
-	unsigned long bits = 32;
-	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-
-	if (alen >= INET_ADDRSTRLEN)
-		return -1;
-	memcpy(buf, s, alen);
-	buf[alen] = '\0';
-	if (inet_pton(AF_INET, buf, net) != 1)
-		return -1;
-	if (slash) {
-		char *end;
-
-		if (slash[1] < '0' || slash[1] > '9')
-			return -1;
-		bits = strtoul(slash + 1, &end, 10);
-		if (*end || bits > 32)
-			return -1;
-	}
-	mask->s_addr = bits ? htonl(~0u << (32 - bits)) : 0;
-	net->s_addr &= mask->s_addr;
-	return 0;
-}
-
-int replay_parse_cidr6(const char *s, struct in6_addr *net, unsigned *bits)
+/* "ADDR[/BITS]" of family af into dst (BITS defaults to max_bits). 0 or -1. */
+static int parse_prefix(int af, const char *s, void *dst, unsigned max_bits, unsigned *bits)
 {
 	char buf[INET6_ADDRSTRLEN + 4];
 	const char *slash = strchr(s, '/');
-	unsigned long b = 128;
 	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long b = max_bits;
 
 	if (alen >= INET6_ADDRSTRLEN)
 		return -1;
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
-	if (inet_pton(AF_INET6, buf, net) != 1)
+	if (inet_pton(af, buf, dst) != 1)
 		return -1;
 	if (slash) {
 		char *end;
@@ -74,15 +48,33 @@ int replay_parse_cidr6(const char *s, struct in6_addr *net, unsigned *bits)
 		if (slash[1] < '0' || slash[1] > '9')
 			return -1;
 		b = strtoul(slash + 1, &end, 10);
-		if (*end || b > 128)
+		if (*end || b > max_bits)
 			return -1;
 	}
+	*bits = (unsigned)b;
+	return 0;
+}
+
+int replay_parse_cidr(const char *s, struct in_addr *net, struct in_addr *mask)
+{
+	unsigned bits;
+
+	if (parse_prefix(AF_INET, s, net, 32, &bits) < 0)
+		return -1;
+	mask->s_addr = bits ? htonl(~0u << (32 - bits)) : 0;
+	net->s_addr &= mask->s_addr;
+	return 0;
+}
+
+int replay_parse_cidr6(const char *s, struct in6_addr *net, unsigned *bits)
+{
+	if (parse_prefix(AF_INET6, s, net, 128, bits) < 0)
+		return -1;
 	for (unsigned i = 0; i < 16; i++) {
-		unsigned keep = b > i * 8 ? (b - i * 8 >= 8 ? 8 : (unsigned)(b - i * 8)) : 0;
+		unsigned keep = *bits > i * 8 ? (*bits - i * 8 >= 8 ? 8 : *bits - i * 8) : 0;
 
 		net->s6_addr[i] &= (uint8_t)(0xff00u >> keep);
 	}
-	*bits = (unsigned)b;
 	return 0;
 }
 

@@ -257,3 +257,13 @@ int sip_only_alg_lines_changed(const uint8_t *b, size_t blen,
 			body = true;	/* the blank line: SDP from here */
 	}
 }
+
+char *sip_test_message(const char *head, const char *body)
+{
+	size_t n = strlen(head) + strlen(body) + 64;
+	char *m = malloc(n);
+
+	if (m)
+		snprintf(m, n, "%sContent-Length: %zu\r\n\r\n%s", head, strlen(body), body);
+	return m;
+}

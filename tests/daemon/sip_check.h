@@ -44,4 +44,8 @@ bool sip_body_has(const uint8_t *msg, size_t len, const char *needle);
 int sip_only_alg_lines_changed(const uint8_t *before, size_t blen,
 			       const uint8_t *after, size_t alen, char *what, size_t n);
 
+/* head (header lines, each ending CRLF) + Content-Length + blank line + body,
+ * in memory the caller frees: the tests' messages. */
+char *sip_test_message(const char *head, const char *body);
+
 #endif

@@ -17,37 +17,17 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "test_check.h"
 #include "pcap_util.h"
 #include "replay.h"
 #include "sip_check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                      \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			failures++;                                           \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);  \
-			fprintf(stderr, __VA_ARGS__);                         \
-			fputc('\n', stderr);                                  \
-		}                                                             \
-	} while (0)
 
 #define A	"192.168.1.10"
 #define B	"192.168.1.11"
 #define PUB	"198.51.100.1"
 #define PROXY	"203.0.113.5"
 #define FAR	"203.0.113.77"
-
-/* head (header lines, each ending CRLF) + Content-Length + blank line + body */
-static char *msg(const char *head, const char *body)
-{
-	size_t n = strlen(head) + strlen(body) + 64;
-	char *m = malloc(n);
-
-	snprintf(m, n, "%sContent-Length: %zu\r\n\r\n%s", head, strlen(body), body);
-	return m;
-}
 
 #define SDP_A                                                                  \
 	"v=0\r\n"                                                              \
@@ -83,7 +63,7 @@ static char *texts[P_COUNT];
 
 static void build_scenario(void)
 {
-	texts[P_REG_A] = msg(
+	texts[P_REG_A] = sip_test_message(
 		"REGISTER sip:" PROXY " SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP " A ":5060;branch=z9hG4bKr1;rport\r\n"
 		"From: <sip:alice@example.org>;tag=a1\r\n"
@@ -92,7 +72,7 @@ static void build_scenario(void)
 		"CSeq: 1 REGISTER\r\n"
 		"Contact: <sip:alice@" A ":5060>\r\n"
 		"Expires: 3600\r\n", "");
-	texts[P_REG_A_OK] = msg(
+	texts[P_REG_A_OK] = sip_test_message(
 		"SIP/2.0 200 OK\r\n"
 		"Via: SIP/2.0/UDP " PUB ":5060;branch=z9hG4bKr1;rport=5060;received=" PUB "\r\n"
 		"From: <sip:alice@example.org>;tag=a1\r\n"
@@ -100,7 +80,7 @@ static void build_scenario(void)
 		"Call-ID: reg-a@" A "\r\n"
 		"CSeq: 1 REGISTER\r\n"
 		"Contact: <sip:alice@" PUB ":5060>;expires=3600\r\n", "");
-	texts[P_REG_B] = msg(
+	texts[P_REG_B] = sip_test_message(
 		"REGISTER sip:" PROXY " SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP " B ":5060;branch=z9hG4bKr2;rport\r\n"
 		"From: <sip:bob2@example.org>;tag=b1\r\n"
@@ -108,7 +88,7 @@ static void build_scenario(void)
 		"Call-ID: reg-b@" B "\r\n"
 		"CSeq: 1 REGISTER\r\n"
 		"Contact: <sip:bob2@" B ":5060>\r\n", "");
-	texts[P_REG_B_OK] = msg(
+	texts[P_REG_B_OK] = sip_test_message(
 		"SIP/2.0 200 OK\r\n"
 		"Via: SIP/2.0/UDP " PUB ":5061;branch=z9hG4bKr2;rport=5061;received=" PUB "\r\n"
 		"From: <sip:bob2@example.org>;tag=b1\r\n"
@@ -116,7 +96,7 @@ static void build_scenario(void)
 		"Call-ID: reg-b@" B "\r\n"
 		"CSeq: 1 REGISTER\r\n"
 		"Contact: <sip:bob2@" PUB ":5061>;expires=3600\r\n", "");
-	texts[P_INVITE] = msg(
+	texts[P_INVITE] = sip_test_message(
 		"INVITE sip:bob@example.org SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP " A ":5060;branch=z9hG4bKi1;rport\r\n"
 		"From: <sip:alice@example.org>;tag=a2\r\n"
@@ -125,14 +105,14 @@ static void build_scenario(void)
 		"CSeq: 1 INVITE\r\n"
 		"Contact: <sip:alice@" A ":5060>\r\n"
 		"Content-Type: application/sdp\r\n", SDP_A);
-	texts[P_TRYING] = msg(
+	texts[P_TRYING] = sip_test_message(
 		"SIP/2.0 100 Trying\r\n"
 		"Via: SIP/2.0/UDP " A ":5060;branch=z9hG4bKi1;rport=5060;received=" PUB "\r\n"
 		"From: <sip:alice@example.org>;tag=a2\r\n"
 		"To: <sip:bob@example.org>\r\n"
 		"Call-ID: call-1@" A "\r\n"
 		"CSeq: 1 INVITE\r\n", "");
-	texts[P_OK] = msg(
+	texts[P_OK] = sip_test_message(
 		"SIP/2.0 200 OK\r\n"
 		"Via: SIP/2.0/UDP " A ":5060;branch=z9hG4bKi1;rport=5060;received=" PUB "\r\n"
 		"From: <sip:alice@example.org>;tag=a2\r\n"
@@ -141,21 +121,21 @@ static void build_scenario(void)
 		"CSeq: 1 INVITE\r\n"
 		"Contact: <sip:bob@" FAR ":5060>\r\n"
 		"Content-Type: application/sdp\r\n", SDP_FAR);
-	texts[P_ACK] = msg(
+	texts[P_ACK] = sip_test_message(
 		"ACK sip:bob@" FAR ":5060 SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP " A ":5060;branch=z9hG4bKa1;rport\r\n"
 		"From: <sip:alice@example.org>;tag=a2\r\n"
 		"To: <sip:bob@example.org>;tag=b9\r\n"
 		"Call-ID: call-1@" A "\r\n"
 		"CSeq: 1 ACK\r\n", "");
-	texts[P_BYE] = msg(
+	texts[P_BYE] = sip_test_message(
 		"BYE sip:bob@" FAR ":5060 SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP " A ":5060;branch=z9hG4bKb1;rport\r\n"
 		"From: <sip:alice@example.org>;tag=a2\r\n"
 		"To: <sip:bob@example.org>;tag=b9\r\n"
 		"Call-ID: call-1@" A "\r\n"
 		"CSeq: 2 BYE\r\n", "");
-	texts[P_BADSUM] = msg(
+	texts[P_BADSUM] = sip_test_message(
 		"OPTIONS sip:" PROXY " SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP " A ":5060;branch=z9hG4bKo1;rport\r\n"
 		"From: <sip:alice@example.org>;tag=a3\r\n"
@@ -164,7 +144,7 @@ static void build_scenario(void)
 		"CSeq: 1 OPTIONS\r\n"
 		"Contact: <sip:alice@" A ":5060>\r\n", "");
 	/* "192.168.1.10" and "198.51.100.1" have the same length: no TCP resize. */
-	texts[P_TCP_SAME] = msg(
+	texts[P_TCP_SAME] = sip_test_message(
 		"REGISTER sip:" PROXY ";transport=tcp SIP/2.0\r\n"
 		"Via: SIP/2.0/TCP " A ":5070;branch=z9hG4bKt1\r\n"
 		"From: <sip:alice@example.org>;tag=t1\r\n"
@@ -173,7 +153,7 @@ static void build_scenario(void)
 		"CSeq: 1 REGISTER\r\n"
 		"Contact: <sip:alice@" A ":5070;transport=tcp>\r\n", "");
 	/* "192.168.1.9" is one character shorter than the public address. */
-	texts[P_TCP_GROW] = msg(
+	texts[P_TCP_GROW] = sip_test_message(
 		"REGISTER sip:" PROXY ";transport=tcp SIP/2.0\r\n"
 		"Via: SIP/2.0/TCP 192.168.1.9:5071;branch=z9hG4bKt2\r\n"
 		"From: <sip:carol@example.org>;tag=t2\r\n"
@@ -181,14 +161,14 @@ static void build_scenario(void)
 		"Call-ID: tcp-2@192.168.1.9\r\n"
 		"CSeq: 1 REGISTER\r\n"
 		"Contact: <sip:carol@192.168.1.9:5071;transport=tcp>\r\n", "");
-	texts[P_TCP_GROW2] = msg(
+	texts[P_TCP_GROW2] = sip_test_message(
 		"OPTIONS sip:" PROXY ";transport=tcp SIP/2.0\r\n"
 		"Via: SIP/2.0/TCP 192.168.1.9:5071;branch=z9hG4bKt3\r\n"
 		"From: <sip:carol@example.org>;tag=t3\r\n"
 		"To: <sip:" PROXY ">\r\n"
 		"Call-ID: tcp-3@192.168.1.9\r\n"
 		"CSeq: 2 OPTIONS\r\n", "");
-	texts[P_TCP_GROW_OK] = msg(
+	texts[P_TCP_GROW_OK] = sip_test_message(
 		"SIP/2.0 200 OK\r\n"
 		"Via: SIP/2.0/TCP 192.168.1.9:5071;branch=z9hG4bKt2\r\n"
 		"From: <sip:carol@example.org>;tag=t2\r\n"
@@ -196,7 +176,7 @@ static void build_scenario(void)
 		"Call-ID: tcp-2@192.168.1.9\r\n"
 		"CSeq: 1 REGISTER\r\n", "");
 	/* An INVITE over TCP in two segments, cut inside the Contact address. */
-	texts[P_SPLIT1] = msg(
+	texts[P_SPLIT1] = sip_test_message(
 		"INVITE sip:bob@example.org;transport=tcp SIP/2.0\r\n"
 		"Via: SIP/2.0/TCP 192.168.1.12:5080;branch=z9hG4bKs1\r\n"
 		"From: <sip:dave@example.org>;tag=d1\r\n"
@@ -207,14 +187,14 @@ static void build_scenario(void)
 		"Content-Type: application/sdp\r\n",
 		"v=0\r\no=dave 1 1 IN IP4 192.168.1.12\r\ns=-\r\nc=IN IP4 192.168.1.12\r\n"
 		"t=0 0\r\nm=audio 12000 RTP/AVP 0\r\n");
-	texts[P_SPLIT3] = msg(
+	texts[P_SPLIT3] = sip_test_message(
 		"BYE sip:bob@" FAR ";transport=tcp SIP/2.0\r\n"
 		"Via: SIP/2.0/TCP 192.168.1.12:5080;branch=z9hG4bKs2\r\n"
 		"From: <sip:dave@example.org>;tag=d1\r\n"
 		"To: <sip:bob@example.org>;tag=b2\r\n"
 		"Call-ID: split-1@192.168.1.12\r\n"
 		"CSeq: 2 BYE\r\n", "");
-	texts[P_INVITE_IN] = msg(
+	texts[P_INVITE_IN] = sip_test_message(
 		"INVITE sip:alice@" PUB ":5060 SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP " PROXY ":5060;branch=z9hG4bKin1\r\n"
 		"From: <sip:bob@example.org>;tag=x1\r\n"

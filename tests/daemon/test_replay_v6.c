@@ -17,35 +17,17 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "test_check.h"
 #include "pcap_util.h"
 #include "replay.h"
 #include "sip_check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                      \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			failures++;                                           \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);  \
-			fprintf(stderr, __VA_ARGS__);                         \
-			fputc('\n', stderr);                                  \
-		}                                                             \
-	} while (0)
 
 #define A	"2001:db8:1::10"
 #define PUB6	"2001:db8:ff::1"
 #define PROXY	"2001:db8:2::5"
 #define FAR	"2001:db8:2::77"
 
-static char *msg(const char *head, const char *body)
-{
-	size_t n = strlen(head) + strlen(body) + 64;
-	char *m = malloc(n);
-
-	snprintf(m, n, "%sContent-Length: %zu\r\n\r\n%s", head, strlen(body), body);
-	return m;
-}
 
 #define SDP_A                                                                  \
 	"v=0\r\n"                                                              \
@@ -75,7 +57,7 @@ static void build(bool nat66)
 
 	free(invite);
 	free(ok);
-	invite = msg("INVITE sip:bob@example.org SIP/2.0\r\n"
+	invite = sip_test_message("INVITE sip:bob@example.org SIP/2.0\r\n"
 		     "Via: SIP/2.0/UDP [" A "]:5060;branch=z9hG4bKv61;rport\r\n"
 		     "From: <sip:alice@example.org>;tag=a1\r\n"
 		     "To: <sip:bob@example.org>\r\n"
@@ -95,7 +77,7 @@ static void build(bool nat66)
 			 "CSeq: 1 INVITE\r\n"
 			 "Contact: <sip:bob@[" FAR "]:5060>\r\n"
 			 "Content-Type: application/sdp\r\n", nat66 ? PUB6 : A);
-		ok = msg(head, SDP_FAR);
+		ok = sip_test_message(head, SDP_FAR);
 	}
 	specs[P_INVITE] = (struct pkt_spec){ .src = A, .sport = 5060, .dst = PROXY, .dport = 5060,
 					     .payload = invite };
