@@ -5,7 +5,8 @@
 #   tests/bench/throughput.sh --vm [--count N] [--bin SIPALGD] [--flood SIP_FLOOD]
 #       in a qemu guest on Debian's stock kernel (tests/vm/run.sh; nfnetlink_cthelper)
 #   tests/bench/throughput.sh [--count N] ...      here (root; sipalgd needs nfnetlink_cthelper)
-#   --modes "plain kernel sipalgd" picks the rows (default all three); --pps N paces the
+#   --modes "plain kernel queue sipalgd" picks the rows (default all four; queue only when
+#   nfq_null is built); --pps N paces the
 #   sender (default: as fast as it goes - beyond what a queue can serve, so fail-open shows)
 #   --sweep: instead of one flood per row, paced rates for each row (500/s, doubling, then
 #   one step between the last rate served in full and the first that was not), each from a
@@ -13,7 +14,10 @@
 #   in full when every message arrived, nothing un-rewritten, at >= 90% of the rate asked
 #   (a queue that holds a burst and drains it later is not keeping up; nor is a sender that
 #   cannot pace that fast: under TCG the sender itself tops out near 3000/s). Prints the
-#   knee, the highest rate each gateway served in full, and the ratio sipalgd/kernel.
+#   knee, the highest rate each gateway served in full, and each one's ratio to the kernel's.
+#   The "queue" row is the floor of any NFQUEUE helper: nfq_null (tests/bench/nfq_null.c),
+#   sipalgd's own queue and verdict layers accepting every SIP packet unread, behind an nft
+#   `queue` rule; it rewrites nothing, so like plain forwarding it is judged on arrivals only.
 #   --workers N: sipalgd with [netfilter] workers = N (queues 11..11+N-1, docs/workers.md);
 #   --flows K: the load comes from K LAN source ports (5060, 5062, ...: K SIP flows, each its
 #   own conntrack, so that a helper-mode hash can spread them over the workers), n/K each,
@@ -33,8 +37,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-count=20000 vm=0 modes="plain kernel sipalgd" pps=0 sweep=0 max_rate=64000 workers=1 flows=1
+count=20000 vm=0 modes="" pps=0 sweep=0 max_rate=64000 workers=1 flows=1
 bin=$top/build-rel/daemon/sipalgd flood=$top/build-rel/tests/bench/sip_flood
+nullq=$top/build-rel/tests/bench/nfq_null
 while (($#)); do
 	case $1 in
 	--vm) vm=1; shift ;;
@@ -47,21 +52,28 @@ while (($#)); do
 	--flows) flows=${2:?}; shift 2 ;;
 	--bin) bin=$(readlink -f "${2:?}"); shift 2 ;;
 	--flood) flood=$(readlink -f "${2:?}"); shift 2 ;;
-	*) echo "usage: $0 [--vm] [--count N] [--modes 'plain kernel sipalgd'] [--bin SIPALGD] [--flood SIP_FLOOD]" >&2; exit 2 ;;
+	--nullq) nullq=$(readlink -f "${2:?}"); shift 2 ;;
+	*) echo "usage: $0 [--vm] [--sweep] [--count N] [--modes 'plain kernel queue sipalgd'] [--bin SIPALGD] [--flood SIP_FLOOD] [--nullq NFQ_NULL]" >&2; exit 2 ;;
 	esac
 done
 ((EUID == 0)) || { echo "throughput: needs root" >&2; exit 2; }
+if [[ -z $modes ]]; then
+	modes="plain kernel sipalgd"
+	[[ -x $nullq ]] && modes="plain kernel queue sipalgd"
+fi
+[[ " $modes " != *" queue "* || -x $nullq ]] ||
+	{ echo "throughput: $nullq not built (the queue row)" >&2; exit 2; }
 for b in "$bin" "$flood"; do
 	[[ -x $b ]] || { echo "throughput: $b not built (cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel)" >&2; exit 2; }
 done
 if ((vm)); then
 	exec bash "$top/tests/vm/run.sh" --smp 2 --mem 1024 --timeout 900 -- \
-		env BENCH_VERBOSE="${BENCH_VERBOSE:-}" bash "$here/throughput.sh" --count "$count" --pps "$pps" --modes "$modes" --bin "$bin" --flood "$flood" \
+		env BENCH_VERBOSE="${BENCH_VERBOSE:-}" bash "$here/throughput.sh" --count "$count" --pps "$pps" --modes "$modes" --bin "$bin" --flood "$flood" --nullq "$nullq" \
 		$( ((sweep)) && echo --sweep) --max-rate "$max_rate" --workers "$workers" --flows "$flows"
 fi
 
 modprobe -a nfnetlink_cthelper nfnetlink_queue nf_conntrack_netlink nf_nat nf_nat_sip \
-	nf_conntrack_sip nft_ct nft_chain_nat nft_masq 2>/dev/null || true
+	nf_conntrack_sip nft_ct nft_chain_nat nft_masq nft_queue 2>/dev/null || true
 . "$top/tests/nat/netns_topo.sh"
 tag=$$ lan=tp-lan-$$ gw=tp-gw-$$ wan=tp-wan-$$
 tmp=$(mktemp -d /tmp/throughput.XXXXXX)
@@ -95,6 +107,7 @@ CONF
 # gateway MODE: plain | kernel | sipalgd (the previous one torn down first)
 gateway() {
 	ip netns exec "$gw" nft delete table ip bench 2>/dev/null || true
+	ip netns exec "$gw" iptables -w -F FORWARD 2>/dev/null || true
 	if [[ -n $dpid ]]; then kill "$dpid"; wait "$dpid" 2>/dev/null || true; dpid=""; fi
 	case $1 in
 	kernel)
@@ -104,6 +117,19 @@ table ip bench {
 	chain pre { type filter hook prerouting priority filter; udp dport 5060 ct helper set "sip-udp"; }
 }
 NFT
+		;;
+	queue)	# nft's queue statement, or xtables' NFQUEUE where nft_queue is not built
+		ip netns exec "$gw" nft -f - 2>/dev/null <<'NFT' ||
+table ip bench {
+	chain forward_queue { type filter hook forward priority filter; udp dport 5060 queue num 11; }
+}
+NFT
+			ip netns exec "$gw" iptables -w -I FORWARD -p udp --dport 5060 -j NFQUEUE --queue-num 11
+		ip netns exec "$gw" "$nullq" 11 3600 >"$tmp/nullq.out" 2>&1 &
+		dpid=$!
+		local k
+		for ((k = 0; k < 100; k++)); do grep -q ready "$tmp/nullq.out" && break; sleep 0.1; done
+		grep -q ready "$tmp/nullq.out" || { cat "$tmp/nullq.out"; exit 1; }
 		;;
 	sipalgd)
 		ip netns exec "$gw" "$bin" -f -c "$tmp/sipalgd.conf" 2>"$tmp/sipalgd.log" &
@@ -175,10 +201,10 @@ one() {
 	# round trips, including the kernel's own work on each request)
 	if [[ ${cpu0% *} != - && ${cpu1% *} != - ]]; then
 		awk -v u0="${cpu0% *}" -v s0="${cpu0#* }" -v u1="${cpu1% *}" -v s1="${cpu1#* }" \
-			-v hz="$(getconf CLK_TCK)" -v n="$got" -v sp="$span" 'BEGIN {
+			-v hz="$(getconf CLK_TCK)" -v n="$got" -v sp="$span" -v who="$([[ $mode == queue ]] && echo nfq_null || echo sipalgd)" 'BEGIN {
 			u = (u1 - u0) / hz; s = (s1 - s0) / hz
-			printf "  sipalgd cpu: user %.2f s, system %.2f s for %d messages (%.0f us each; busy %.0f%% of the %.2f s span)\n",
-				u, s, n, (n ? 1e6 * (u + s) / n : 0), (sp > 0 ? 100 * (u + s) / sp : 0), sp }'
+			printf "  %s cpu: user %.2f s, system %.2f s for %d messages (%.0f us each; busy %.0f%% of the %.2f s span)\n",
+				who, u, s, n, (n ? 1e6 * (u + s) / n : 0), (sp > 0 ? 100 * (u + s) / sp : 0), sp }'
 	fi
 	echo "$mode $msg $got $leaked $span $n $pps" >>"$tmp/rows"
 }
@@ -195,7 +221,7 @@ full() {
 	tail -n1 "$tmp/sweep.log"
 	last=$(tail -n1 "$tmp/rows")
 	read -r _ _ got leaked span n _ <<<"$last"
-	[[ $1 == plain ]] && leaked=0	# plain forwarding rewrites nothing, by design
+	[[ $1 == plain || $1 == queue ]] && leaked=0	# these rewrite nothing, by design
 	((got == n && leaked == 0)) || return 1
 	awk -v g="$got" -v s="$span" -v r="$3" 'BEGIN { exit !(s > 0 && g / s >= 0.9 * r) }'
 }
@@ -224,8 +250,8 @@ if ((sweep)); then
 		done
 	done
 	gateway none
-	awk '{ k[$1 " " $2] = $3 } END { for (m in k) { split(m, a, " "); if (a[1] == "sipalgd" && k["kernel " a[2]] > 0)
-		printf "ratio sipalgd/kernel %s: %.2f\n", a[2], k[m] / k["kernel " a[2]] } }' "$tmp/knees" | sort
+	awk '{ k[$1 " " $2] = $3 } END { for (m in k) { split(m, a, " "); if (a[1] != "kernel" && k["kernel " a[2]] > 0)
+		printf "ratio %s/kernel %s: %.2f\n", a[1], a[2], k[m] / k["kernel " a[2]] } }' "$tmp/knees" | sort
 	echo "--- every step (gateway message arrived/sent private pkt/s q-drops):"
 	cat "$tmp/sweep.log"
 	exit 0
