@@ -1,5 +1,6 @@
 /* binding.c - NAT binding from conntrack tuples; see binding.h. */
 #include <string.h>
+#include <sys/socket.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 
 #include "binding.h"
@@ -12,6 +13,9 @@ bool nat_ctinfo_is_reply(uint32_t ctinfo)
 static void tuple_end(const struct nf_conntrack *ct, int a_ip, int a_port,
 		      struct sipalg_addr *out)
 {
+	/* every field: the engine reads the family, the union's unused bytes are compared */
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET;
 	out->ip.s_addr = nfct_get_attr_u32(ct, a_ip);
 	out->port = ntohs(nfct_get_attr_u16(ct, a_port));
 }
