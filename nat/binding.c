@@ -13,7 +13,7 @@ bool nat_ctinfo_is_reply(uint32_t ctinfo)
 static void tuple_end(const struct nf_conntrack *ct, int a_ip, int a_port,
 		      struct sipalg_addr *out)
 {
-	/* every field: the engine reads the family, the union's unused bytes are compared */
+	/* every field: the engine reads the family (a stale one left the message un-rewritten) */
 	memset(out, 0, sizeof(*out));
 	out->family = AF_INET;
 	out->ip.s_addr = nfct_get_attr_u32(ct, a_ip);
