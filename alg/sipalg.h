@@ -100,6 +100,28 @@ static inline bool sipalg_addr_same_ip(const struct sipalg_addr *a, const struct
 	return a->ip.s_addr == b->ip.s_addr;
 }
 
+/* Copy the address (family and the whole union member), not the port: a
+ * plain `.ip = x.ip` keeps an IPv6 address's first four bytes only. */
+static inline void sipalg_addr_set_ip(struct sipalg_addr *to, const struct sipalg_addr *from)
+{
+	to->family = from->family;
+	if (sipalg_addr_is_v6(from))
+		to->ip6 = from->ip6;
+	else
+		to->ip = from->ip;
+}
+
+/* A hash word of the address (either family) for the tables of rtp/ and nat/. */
+static inline uint32_t sipalg_addr_hash(const struct sipalg_addr *a)
+{
+	uint32_t w[4];
+
+	if (!sipalg_addr_is_v6(a))
+		return a->ip.s_addr;
+	memcpy(w, &a->ip6, sizeof(w));
+	return w[0] ^ (w[1] * 0x9e3779b1u) ^ (w[2] * 0x85ebca6bu) ^ (w[3] * 0xc2b2ae35u);
+}
+
 /* The unspecified address of its family (0.0.0.0, ::). */
 static inline bool sipalg_addr_is_any(const struct sipalg_addr *a)
 {

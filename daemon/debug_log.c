@@ -46,10 +46,12 @@ static bool take(void)
 
 static const char *ep(const struct sipalg_addr *a, char *buf, size_t len)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
+	bool v6 = sipalg_addr_is_v6(a);
 
-	inet_ntop(AF_INET, &a->ip, ip, sizeof(ip));
-	snprintf(buf, len, "%s:%u", ip, a->port);
+	inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? (const void *)&a->ip6 : (const void *)&a->ip,
+		  ip, sizeof(ip));
+	snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", ip, a->port);
 	return buf;
 }
 
@@ -68,7 +70,7 @@ void debug_log_rewrite(void *arg, const struct nat_flow *flow, bool tcp,
 {
 	const struct sipalg_facts *f = &res->facts;
 	unsigned kinds[SIPALG_EDIT_KIND_MAX] = { 0 };
-	char what[512], msg[64], callid[128], method[32], a[32], b[32];
+	char what[512], msg[64], callid[128], method[32], a[64], b[64];
 	size_t w = 0;
 
 	(void)arg;
@@ -97,7 +99,7 @@ void debug_log_rewrite(void *arg, const struct nat_flow *flow, bool tcp,
 void debug_log_pinhole(void *arg, bool create, const struct rtp_expect *e, int err,
 		       const char *why)
 {
-	char src[40], dst[32], to[32], m1[32], m2[32], reason[200];
+	char src[72], dst[64], to[64], m1[64], m2[64], reason[200];
 
 	(void)arg;
 	if (log_getlevel() < LOG_DEBUG || !take())
@@ -105,13 +107,13 @@ void debug_log_pinhole(void *arg, bool create, const struct rtp_expect *e, int e
 	if (e->src_any_addr) {
 		snprintf(src, sizeof(src), "any");
 	} else {
-		char ip[INET_ADDRSTRLEN];
+		char ip[64];
 
-		inet_ntop(AF_INET, &e->src.ip, ip, sizeof(ip));
+		ep(&e->src, ip, sizeof(ip));	/* "[v6]:port" or "v4:port" */
 		if (e->src_any_port)
-			snprintf(src, sizeof(src), "%s:any", ip);
+			snprintf(src, sizeof(src), "%.*s:any", (int)(strrchr(ip, ':') - ip), ip);
 		else
-			snprintf(src, sizeof(src), "%s:%u", ip, e->src.port);
+			snprintf(src, sizeof(src), "%s", ip);
 	}
 	if (!create && err == -ENOENT)
 		err = 0;	/* the media arrived, or the kernel timed it out: nothing to remove */

@@ -32,7 +32,7 @@ static unsigned dialog_hash(const char *call_id, const struct sipalg_addr *sig,
 
 	for (p = (const unsigned char *)call_id; *p; p++)
 		h = (h ^ *p) * 16777619u;
-	h = (h ^ sig->ip.s_addr) * 16777619u;
+	h = (h ^ sipalg_addr_hash(sig)) * 16777619u;
 	return h & (n_buckets - 1);
 }
 
@@ -44,7 +44,8 @@ struct rtp_dialog *dialog_find(struct rtp_table *t, const char *call_id,
 
 	d = t->bucket[dialog_hash(call_id, inside_sig, t->n_buckets)];
 	for (; d; d = d->next) {
-		if (strcmp(d->call_id, call_id) || d->inside_sig.ip.s_addr != inside_sig->ip.s_addr)
+		if (strcmp(d->call_id, call_id) ||
+		    !sipalg_addr_same_ip(&d->inside_sig, inside_sig))
 			continue;
 		/* The caller's requests (and their responses) carry the tag as
 		 * From-tag, the callee's requests as To-tag. */
@@ -142,7 +143,7 @@ struct rtp_dialog *dialog_create(struct rtp_table *t, const char *call_id,
 
 	if (lc > 256 || lt > 128)
 		return NULL;	/* the engine's own field sizes; never reached */
-	h = host_get(t, inside_sig->ip);
+	h = host_get(t, inside_sig);
 	if (!h) {
 		t->stats.dialogs_refused++;
 		return NULL;

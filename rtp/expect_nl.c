@@ -42,18 +42,33 @@ static bool put_u16(struct nlmsghdr *nlh, size_t cap, uint16_t type, uint16_t v)
 	return put_padded(nlh, cap, type, sizeof(v), &v);
 }
 
+/* One end's address: IPv4 (network order), or IPv6 when v6 (CTA_IP_V6_*,
+ * 16 bytes). NULL = the address 0 (any, or a NAT tuple's unused end). */
+static bool put_ip(struct nlmsghdr *nlh, size_t cap, bool v6, uint16_t type4, uint16_t type6,
+		   const struct sipalg_addr *a)
+{
+	static const struct in6_addr none6;
+
+	if (v6)
+		return mnl_attr_put_check(nlh, cap, type6, sizeof(struct in6_addr),
+					  a ? &a->ip6 : &none6);
+	return mnl_attr_put_u32_check(nlh, cap, type4, a ? a->ip.s_addr : 0);
+}
+
 /* A tuple nest { CTA_TUPLE_IP { SRC, DST }, CTA_TUPLE_PROTO { NUM, SRC_PORT,
- * DST_PORT } }: addresses in network order, ports in host order. */
-static bool put_tuple(struct nlmsghdr *nlh, size_t cap, uint16_t type, uint32_t src,
-		      uint32_t dst, uint8_t proto, uint16_t sport, uint16_t dport)
+ * DST_PORT } }: addresses of the family v6 says (NULL: 0), ports in host
+ * order. */
+static bool put_tuple(struct nlmsghdr *nlh, size_t cap, uint16_t type, bool v6,
+		      const struct sipalg_addr *src, const struct sipalg_addr *dst,
+		      uint8_t proto, uint16_t sport, uint16_t dport)
 {
 	struct nlattr *tuple, *nest;
 
 	if (!(tuple = mnl_attr_nest_start_check(nlh, cap, type)))
 		return false;
 	if (!(nest = mnl_attr_nest_start_check(nlh, cap, CTA_TUPLE_IP)) ||
-	    !mnl_attr_put_u32_check(nlh, cap, CTA_IP_V4_SRC, src) ||
-	    !mnl_attr_put_u32_check(nlh, cap, CTA_IP_V4_DST, dst))
+	    !put_ip(nlh, cap, v6, CTA_IP_V4_SRC, CTA_IP_V6_SRC, src) ||
+	    !put_ip(nlh, cap, v6, CTA_IP_V4_DST, CTA_IP_V6_DST, dst))
 		return false;
 	mnl_attr_nest_end(nlh, nest);
 	if (!(nest = mnl_attr_nest_start_check(nlh, cap, CTA_TUPLE_PROTO)) ||
@@ -66,7 +81,10 @@ static bool put_tuple(struct nlmsghdr *nlh, size_t cap, uint16_t type, uint32_t 
 	return true;
 }
 
-static struct nlmsghdr *put_header(void *buf, uint16_t msg, uint16_t flags, uint32_t seq)
+/* ctnetlink reads every tuple of the request in the family of its nfgenmsg:
+ * the master's (an IPv6 SIP flow's pinholes are IPv6). */
+static struct nlmsghdr *put_header(void *buf, uint16_t msg, uint16_t flags, uint32_t seq,
+				   bool v6)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
@@ -75,7 +93,7 @@ static struct nlmsghdr *put_header(void *buf, uint16_t msg, uint16_t flags, uint
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	nlh->nlmsg_seq = seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_INET;
+	nfg->nfgen_family = v6 ? AF_INET6 : AF_INET;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
 	return nlh;
@@ -91,17 +109,24 @@ static struct nlmsghdr *put_header(void *buf, uint16_t msg, uint16_t flags, uint
 static int put_expect_part(struct nlmsghdr *nlh, size_t cap, const struct rtp_expect *e,
 			   bool full)
 {
-	if (!put_tuple(nlh, cap, CTA_EXPECT_TUPLE, e->src_any_addr ? 0 : e->src.ip.s_addr,
-		       e->dst.ip.s_addr, e->l4proto, e->src_any_port ? 0 : e->src.port,
-		       e->dst.port))
+	static const struct sipalg_addr ones4 = { .ip.s_addr = 0xffffffffu };
+	static const struct sipalg_addr ones6 = {
+		.ip6.s6_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+				 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+		.family = AF_INET6 };
+	bool v6 = sipalg_addr_is_v6(&e->master.src);
+	const struct sipalg_addr *ones = v6 ? &ones6 : &ones4;
+
+	if (!put_tuple(nlh, cap, CTA_EXPECT_TUPLE, v6, e->src_any_addr ? NULL : &e->src,
+		       &e->dst, e->l4proto, e->src_any_port ? 0 : e->src.port, e->dst.port))
 		return -ENOSPC;
 	/* The kernel keeps only the source part of a mask; the destination is
 	 * always exact but the tuple parser wants it present. */
-	if (full && (!put_tuple(nlh, cap, CTA_EXPECT_MASTER, e->master.src.ip.s_addr,
-				e->master.dst.ip.s_addr, e->master.l4proto,
+	if (full && (!put_tuple(nlh, cap, CTA_EXPECT_MASTER, v6, &e->master.src,
+				&e->master.dst, e->master.l4proto,
 				e->master.src.port, e->master.dst.port) ||
-		     !put_tuple(nlh, cap, CTA_EXPECT_MASK, e->src_any_addr ? 0 : 0xffffffffu,
-				0xffffffffu, e->l4proto, e->src_any_port ? 0 : 0xffff, 0xffff) ||
+		     !put_tuple(nlh, cap, CTA_EXPECT_MASK, v6, e->src_any_addr ? NULL : ones,
+				ones, e->l4proto, e->src_any_port ? 0 : 0xffff, 0xffff) ||
 		     !mnl_attr_put_u32_check(nlh, cap, CTA_EXPECT_TIMEOUT, htonl(e->timeout))))
 		return -ENOSPC;
 	if (e->master.zone &&
@@ -113,11 +138,13 @@ static int put_expect_part(struct nlmsghdr *nlh, size_t cap, const struct rtp_ex
 /*
  * CTA_EXPECT_NAT { CTA_EXPECT_NAT_DIR, CTA_EXPECT_NAT_TUPLE }: the kernel's
  * tuple parser needs source AND destination address and port, so the tuple is
- * (nat_to -> 0.0.0.0:0); only its source part becomes exp->saved_addr/proto.
+ * (nat_to -> 0.0.0.0:0, or :: for IPv6 with NAT66); only its source part
+ * becomes exp->saved_addr/proto.
  */
 static bool put_nat(struct nlmsghdr *nlh, size_t cap, const struct rtp_expect *e)
 {
 	struct nlattr *nat, *tuple, *ip, *proto;
+	bool v6 = sipalg_addr_is_v6(&e->master.src);
 
 	if (!(nat = mnl_attr_nest_start_check(nlh, cap, CTA_EXPECT_NAT)))
 		return false;
@@ -126,8 +153,8 @@ static bool put_nat(struct nlmsghdr *nlh, size_t cap, const struct rtp_expect *e
 	if (!(tuple = mnl_attr_nest_start_check(nlh, cap, CTA_EXPECT_NAT_TUPLE)))
 		return false;
 	if (!(ip = mnl_attr_nest_start_check(nlh, cap, CTA_TUPLE_IP)) ||
-	    !mnl_attr_put_u32_check(nlh, cap, CTA_IP_V4_SRC, e->nat_to.ip.s_addr) ||
-	    !mnl_attr_put_u32_check(nlh, cap, CTA_IP_V4_DST, 0))
+	    !put_ip(nlh, cap, v6, CTA_IP_V4_SRC, CTA_IP_V6_SRC, &e->nat_to) ||
+	    !put_ip(nlh, cap, v6, CTA_IP_V4_DST, CTA_IP_V6_DST, NULL))
 		return false;
 	mnl_attr_nest_end(nlh, ip);
 	if (!(proto = mnl_attr_nest_start_check(nlh, cap, CTA_TUPLE_PROTO)) ||
@@ -172,7 +199,8 @@ long rtp_nl_build_new(void *buf, size_t cap, const struct rtp_expect *e, uint32_
 	/* EXCL: without it an existing expectation on this tuple only gets its
 	 * timeout refreshed (ctnetlink_change_expect) and keeps its own NAT
 	 * target - after a daemon restart, possibly another phone's. */
-	nlh = put_header(buf, IPCTNL_MSG_EXP_NEW, NLM_F_CREATE | NLM_F_EXCL, seq);
+	nlh = put_header(buf, IPCTNL_MSG_EXP_NEW, NLM_F_CREATE | NLM_F_EXCL, seq,
+			 sipalg_addr_is_v6(&e->master.src));
 	err = rtp_nl_put_new_attrs(nlh, cap, e);
 	return err ? err : (long)nlh->nlmsg_len;
 }
@@ -184,7 +212,7 @@ long rtp_nl_build_delete(void *buf, size_t cap, const struct rtp_expect *e, uint
 
 	if (!buf || !e || cap < RTP_NL_MSG_MAX)
 		return -ENOSPC;
-	nlh = put_header(buf, IPCTNL_MSG_EXP_DELETE, 0, seq);
+	nlh = put_header(buf, IPCTNL_MSG_EXP_DELETE, 0, seq, sipalg_addr_is_v6(&e->master.src));
 	/* By tuple: the kernel deletes the expectation this tuple matches
 	 * under its mask - ours, since the planner never has two alike. */
 	err = put_expect_part(nlh, cap, e, false);

@@ -7,6 +7,7 @@
  * subnet of an interface other than the one holding the binding's public
  * address, i.e. the inside. Private (RFC 1918, 100.64/10) far addresses are
  * NOT refused as such: a provider behind carrier NAT may announce them.
+ * IPv6 (a routed flow's far side): far_classify6.
  */
 #include "rtp_internal.h"
 
@@ -35,7 +36,7 @@ void rtp_table_set_local(struct rtp_table *t, const struct rtp_local_addr *a, un
 		return;
 	t->n_local = 0;
 	for (i = 0; i < n && t->n_local < RTP_LOCAL_MAX; i++)
-		if (a[i].prefix <= 32)
+		if (a[i].prefix <= (a[i].family == AF_INET6 ? 128 : 32))
 			t->local[t->n_local++] = a[i];
 }
 
@@ -45,16 +46,65 @@ static bool holds_public(const struct rtp_table *t, unsigned ifindex, uint32_t p
 	unsigned i;
 
 	for (i = 0; i < t->n_local; i++)
-		if (t->local[i].ifindex == ifindex && ntohl(t->local[i].addr.s_addr) == pub)
+		if (t->local[i].family != AF_INET6 && t->local[i].ifindex == ifindex &&
+		    ntohl(t->local[i].addr.s_addr) == pub)
 			return true;
 	return false;
 }
 
-enum rtp_far_class far_classify(const struct rtp_table *t, struct in_addr far,
-				struct in_addr public_ip)
+/* Do a and b share their first prefix bits? */
+static bool in6_prefix_eq(const struct in6_addr *a, const struct in6_addr *b, unsigned prefix)
 {
-	uint32_t a = ntohl(far.s_addr), pub = ntohl(public_ip.s_addr);
+	unsigned whole = prefix / 8, rest = prefix % 8;
+
+	if (memcmp(a, b, whole))
+		return false;
+	return !rest || !((a->s6_addr[whole] ^ b->s6_addr[whole]) & (0xff00u >> rest));
+}
+
+/*
+ * IPv6, a routed flow's far side: no address is "public", so there is no WAN
+ * interface to tell apart; every subnet connected to the gateway counts as
+ * its own side. Refusing there only keeps a pinhole wide (any source): the
+ * far end still gets in, nothing breaks.
+ */
+static enum rtp_far_class far_classify6(const struct rtp_table *t, const struct in6_addr *a)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	unsigned i;
+
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return RTP_FAR_LOOPBACK;
+	/* ::/96 (unspecified, IPv4-compatible) and ::ffff:0:0/96 (IPv4-mapped):
+	 * no IPv6 host a pinhole can name */
+	if (!memcmp(a, mapped, 10) && ((a->s6_addr[10] == 0 && a->s6_addr[11] == 0) ||
+				       !memcmp(a, mapped, 12)))
+		return RTP_FAR_UNSPECIFIED;
+	if (a->s6_addr[0] == 0xff)
+		return RTP_FAR_MULTICAST;
+	if (a->s6_addr[0] == 0xfe && (a->s6_addr[1] & 0xc0) == 0x80)
+		return RTP_FAR_INSIDE;	/* fe80::/10: never beyond one of our links */
+	for (i = 0; i < t->n_local; i++) {
+		const struct rtp_local_addr *l = &t->local[i];
+
+		if (l->family != AF_INET6)
+			continue;
+		if (!memcmp(a, &l->addr6, sizeof(*a)))
+			return RTP_FAR_OWN;
+		if (l->prefix && l->prefix < 128 && in6_prefix_eq(a, &l->addr6, l->prefix))
+			return RTP_FAR_INSIDE;
+	}
+	return RTP_FAR_OK;
+}
+
+enum rtp_far_class far_classify(const struct rtp_table *t, const struct sipalg_addr *far_addr,
+				const struct sipalg_addr *public_ip)
+{
+	uint32_t a = ntohl(far_addr->ip.s_addr), pub = ntohl(public_ip->ip.s_addr);
+	unsigned i;
+
+	if (sipalg_addr_is_v6(far_addr))
+		return far_classify6(t, &far_addr->ip6);
 
 	if ((a >> 24) == 0)
 		return RTP_FAR_UNSPECIFIED;
@@ -70,6 +120,8 @@ enum rtp_far_class far_classify(const struct rtp_table *t, struct in_addr far,
 		const struct rtp_local_addr *l = &t->local[i];
 		uint32_t la = ntohl(l->addr.s_addr), m = mask_of(l->prefix);
 
+		if (l->family == AF_INET6)
+			continue;
 		if (a == la)
 			return RTP_FAR_OWN;
 		/* A /31 or /32 has no broadcast and no neighbours to speak of;

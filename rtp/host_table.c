@@ -3,25 +3,25 @@
  * table or the pool from the others). An entry lives while it holds any. */
 #include "rtp_internal.h"
 
-static unsigned host_hash(struct in_addr ip, unsigned n_buckets)
+static unsigned host_hash(const struct sipalg_addr *ip, unsigned n_buckets)
 {
-	uint32_t h = (uint32_t)ip.s_addr * 2654435761u;
+	uint32_t h = sipalg_addr_hash(ip) * 2654435761u;
 
 	return (h ^ (h >> 16)) & (n_buckets - 1);
 }
 
-struct rtp_host *host_get(struct rtp_table *t, struct in_addr ip)
+struct rtp_host *host_get(struct rtp_table *t, const struct sipalg_addr *ip)
 {
 	unsigned b = host_hash(ip, t->n_buckets);
 	struct rtp_host *h;
 
 	for (h = t->host_bucket[b]; h; h = h->next)
-		if (h->ip.s_addr == ip.s_addr)
+		if (sipalg_addr_same_ip(&h->ip, ip))
 			return h;
 	h = rtp_zalloc(t, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->ip = ip;
+	sipalg_addr_set_ip(&h->ip, ip);
 	h->next = t->host_bucket[b];
 	t->host_bucket[b] = h;
 	return h;
@@ -33,7 +33,7 @@ void host_put_if_idle(struct rtp_table *t, struct rtp_host *h)
 
 	if (!h || h->dialogs || h->pairs)
 		return;
-	pp = &t->host_bucket[host_hash(h->ip, t->n_buckets)];
+	pp = &t->host_bucket[host_hash(&h->ip, t->n_buckets)];
 	while (*pp && *pp != h)
 		pp = &(*pp)->next;
 	if (*pp)

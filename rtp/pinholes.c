@@ -60,12 +60,13 @@ bool side_wanted(const struct rtp_table *t, const struct rtp_stream *st,
 		 * equal the port the far SDP announced. */
 		e->src_any_addr = !narrow;
 		e->src_any_port = true;
+		e->src.family = s->public.family;	/* :: when wide */
 		if (narrow)
-			e->src.ip = st->far.ip;
-		e->dst.ip = s->public.ip;
+			sipalg_addr_set_ip(&e->src, &st->far);
+		sipalg_addr_set_ip(&e->dst, &s->public);
 		e->dst.port = rtcp ? s->public_rtcp : s->public.port;
 		e->nat_dir = !s->out_dir;
-		e->nat_to.ip = s->inside.ip;
+		sipalg_addr_set_ip(&e->nat_to, &s->inside);
 		e->nat_to.port = rtcp ? s->inside_rtcp : s->inside.port;
 		return true;
 	case HOLE_OUT_RTP:
@@ -77,9 +78,9 @@ bool side_wanted(const struct rtp_table *t, const struct rtp_stream *st,
 			return false;	/* also: no NAT (no fn), nothing to pair */
 		if (rtcp && !st->far_rtcp && !st->far_mux)
 			return false;	/* the far RTP port was 65535: no RTCP port */
-		e->src.ip = s->inside.ip;
+		sipalg_addr_set_ip(&e->src, &s->inside);
 		e->src.port = rtcp ? s->inside_rtcp : s->inside.port;
-		e->dst.ip = st->far.ip;
+		sipalg_addr_set_ip(&e->dst, &st->far);
 		e->dst.port = rtcp ? st->far_rtcp : st->far.port;
 		if (rtcp && st->far_mux)
 			e->dst.port = st->far.port;

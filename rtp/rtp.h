@@ -57,8 +57,10 @@ void rtp_config_default(struct rtp_config *cfg);
  */
 struct rtp_local_addr {
 	struct in_addr addr;
-	uint8_t prefix;			/* 0..32 */
+	uint8_t prefix;			/* 0..32 (IPv6: 0..128) */
 	unsigned ifindex;
+	uint8_t family;			/* 0 or AF_INET: addr; AF_INET6: addr6 */
+	struct in6_addr addr6;
 };
 
 #define RTP_LOCAL_MAX 64
@@ -66,12 +68,15 @@ struct rtp_local_addr {
 /* Why a far media address got no narrowing and no sibling. */
 enum rtp_far_class {
 	RTP_FAR_OK,
-	RTP_FAR_UNSPECIFIED,		/* 0.0.0.0/8 other than the c=0.0.0.0 hold */
-	RTP_FAR_LOOPBACK,		/* 127/8 */
-	RTP_FAR_MULTICAST,		/* 224/4 */
+	RTP_FAR_UNSPECIFIED,		/* 0.0.0.0/8 other than the c=0.0.0.0 hold; IPv6:
+					 * ::, and IPv4-mapped/compatible ::/96, ::ffff:0:0/96 */
+	RTP_FAR_LOOPBACK,		/* 127/8, ::1 */
+	RTP_FAR_MULTICAST,		/* 224/4, ff00::/8 */
 	RTP_FAR_BROADCAST,		/* 255.255.255.255, 240/4, a local subnet's broadcast */
 	RTP_FAR_OWN,			/* one of the gateway's addresses (not a hairpin) */
-	RTP_FAR_INSIDE,			/* in a subnet of an inside interface */
+	RTP_FAR_INSIDE,			/* in a subnet of an inside interface; IPv6 (routed,
+					 * no public address to tell the WAN by): link-local
+					 * fe80::/10, or in any subnet connected to the gateway */
 	RTP_FAR_HAIRPIN,		/* our public pool port, not announced by a leg of this call */
 	RTP_FAR_MAX
 };
@@ -157,8 +162,8 @@ int rtp_table_reconfigure(struct rtp_table *t, const struct rtp_config *cfg);
  * BYE will be seen). Returns how many there were. Turning expectations off
  * in rtp_table_reconfigure does the same. */
 unsigned rtp_table_flush(struct rtp_table *t);
-/* Remove the dialogs with a stream on public address ip (network order):
- * the gateway lost it. Returns how many. */
+/* Remove the dialogs with a stream on public IPv4 address ip (network
+ * order): the gateway lost it. Returns how many. */
 unsigned rtp_table_flush_public(struct rtp_table *t, uint32_t ip);
 
 /* Per-message context: the map callback's arg. */

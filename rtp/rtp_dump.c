@@ -5,10 +5,12 @@
 
 static const char *addr_str(const struct sipalg_addr *a, char *buf, size_t len)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
+	bool v6 = sipalg_addr_is_v6(a);
 
-	inet_ntop(AF_INET, &a->ip, ip, sizeof(ip));
-	snprintf(buf, len, "%s:%u", ip, a->port);
+	inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? (const void *)&a->ip6 : (const void *)&a->ip,
+		  ip, sizeof(ip));
+	snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", ip, a->port);
 	return buf;
 }
 
@@ -16,7 +18,7 @@ static const char *const hole_name[HOLE_MAX] = { "in-rtp", "in-rtcp", "out-rtp",
 
 static void dump_side(FILE *out, const char *what, const struct rtp_side *s)
 {
-	char a[32], b[32], c[32];
+	char a[64], b[64], c[64];
 	int h;
 
 	if (!s->active)
@@ -45,7 +47,7 @@ struct dump_ctx {
 static void dump_dialog(struct rtp_table *t, struct rtp_dialog *d, void *arg)
 {
 	struct dump_ctx *dc = arg;
-	char a[32];
+	char a[64];
 	unsigned i;
 
 	(void)t;

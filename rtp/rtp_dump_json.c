@@ -10,9 +10,11 @@
 
 static void ep(FILE *out, const char *key, const struct sipalg_addr *a)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
+	bool v6 = sipalg_addr_is_v6(a);
 
-	inet_ntop(AF_INET, &a->ip, ip, sizeof(ip));
+	inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? (const void *)&a->ip6 : (const void *)&a->ip,
+		  ip, sizeof(ip));
 	fprintf(out, "\"%s\":{\"ip\":\"%s\",\"port\":%u}", key, ip, a->port);
 }
 

@@ -88,7 +88,7 @@ struct rtp_sdp_key {
 /* Per inside host: what its dialogs hold, against the per-host caps. */
 struct rtp_host {
 	struct rtp_host *next;		/* hash chain */
-	struct in_addr ip;
+	struct sipalg_addr ip;		/* port unused */
 	unsigned dialogs, pairs;
 	struct rtp_dialog *early_head, *early_tail;	/* its early dialogs, oldest first */
 };
@@ -168,15 +168,15 @@ void dialog_foreach(struct rtp_table *t,
 		    void *arg);
 
 /* host_table.c: per-inside-host counts. */
-struct rtp_host *host_get(struct rtp_table *t, struct in_addr ip);	/* creates */
+struct rtp_host *host_get(struct rtp_table *t, const struct sipalg_addr *ip);	/* creates */
 void host_put_if_idle(struct rtp_table *t, struct rtp_host *h);	/* frees at 0/0 */
 /* A public pair is taken / returned for a side of one of d's streams. */
 bool host_pair_take(struct rtp_table *t, struct rtp_dialog *d);
 void host_pair_return(struct rtp_table *t, struct rtp_dialog *d);
 
 /* far_policy.c */
-enum rtp_far_class far_classify(const struct rtp_table *t, struct in_addr far,
-				struct in_addr public_ip);
+enum rtp_far_class far_classify(const struct rtp_table *t, const struct sipalg_addr *far,
+				const struct sipalg_addr *public_ip);
 
 /* pinholes.c */
 /* Bring the side's expectations to what the stream's state asks for.

@@ -85,7 +85,7 @@ static bool side_open(struct rtp_table *t, struct rtp_msg *mc, struct rtp_dialog
 	s->inside = *inside;
 	s->inside_rtcp = m->rtcp_port ? m->rtcp_port : (uint16_t)(inside->port + 1);
 	s->rtcp_mux = m->rtcp_mux;
-	s->public.ip = mc->binding.public.ip;	/* no NAT: the inside address */
+	sipalg_addr_set_ip(&s->public, &mc->binding.public);	/* no NAT: the inside address */
 	s->public.port = port;
 	s->public_rtcp = mc->no_nat ? s->inside_rtcp : (uint16_t)(port + 1);
 	s->master = mc->master;
@@ -139,7 +139,7 @@ static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 	if (!t->cfg.expectations) {
 		/* No pinholes: the address is NATed, the port kept - the same
 		 * as running without a media mapping. */
-		out->ip = mc->binding.public.ip;
+		sipalg_addr_set_ip(out, &mc->binding.public);
 		out->port = m->addr.port;
 		*out_rtcp = m->rtcp_port;
 		return 0;
@@ -168,8 +168,8 @@ static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 		return -1;
 
 	/* c=0.0.0.0 (RFC 2543 hold) keeps the address the stream had. */
-	if (inside.ip.s_addr == 0)
-		inside.ip = st->cur.active ? st->cur.inside.ip : mc->binding.inside.ip;
+	if (sipalg_addr_is_any(&inside))
+		sipalg_addr_set_ip(&inside, st->cur.active ? &st->cur.inside : &mc->binding.inside);
 
 	/* A new public address (the WAN was re-addressed, the flow re-NATed):
 	 * the old pair names an address the gateway may no longer have, so the
@@ -179,7 +179,7 @@ static int map_outbound(struct rtp_msg *mc, const struct sipalg_facts *f,
 	if (!st->cur.active && t->n_orphans && !mc->no_nat)
 		orphan_adopt(t, d, st, &inside, &mc->master, outbound_dir(mc));
 	if (!st->cur.active || !addr_eq(&st->cur.inside, &inside) ||
-	    st->cur.public.ip.s_addr != mc->binding.public.ip.s_addr) {
+	    !sipalg_addr_same_ip(&st->cur.public, &mc->binding.public)) {
 		struct rtp_side fresh;
 
 		if (!side_open(t, mc, d, &fresh, &inside, m))
@@ -224,11 +224,12 @@ static const struct rtp_side *hairpin_target(struct rtp_msg *mc, const struct si
 	const struct rtp_dialog *owner;
 	unsigned i;
 
-	if (a->ip.s_addr != mc->binding.public.ip.s_addr)
+	/* a routed flow has no pool: its "public" address is the phone's own */
+	if (mc->no_nat || !sipalg_addr_same_ip(a, &mc->binding.public))
 		return NULL;
 	owner = port_pool_owner(mc->table->pool, a->port);
 	if (!owner || strcmp(owner->call_id, f->call_id) ||
-	    owner->inside_sig.ip.s_addr == mc->binding.inside.ip.s_addr)
+	    sipalg_addr_same_ip(&owner->inside_sig, &mc->binding.inside))
 		return NULL;
 	for (i = 0; i < owner->n_streams; i++) {
 		const struct rtp_stream *st = owner->streams[i];
@@ -296,8 +297,8 @@ static bool far_usable(struct rtp_msg *mc, const struct sipalg_facts *f,
 		*far_rtcp = s->inside_rtcp;
 		return true;
 	}
-	c = far_classify(t, m->addr.ip, mc->binding.public.ip);
-	if (c == RTP_FAR_OWN && m->addr.ip.s_addr == mc->binding.public.ip.s_addr &&
+	c = far_classify(t, &m->addr, &mc->binding.public);
+	if (c == RTP_FAR_OWN && !mc->no_nat && sipalg_addr_same_ip(&m->addr, &mc->binding.public) &&
 	    port_pool_owner(t->pool, m->addr.port))
 		c = RTP_FAR_HAIRPIN;	/* a pool port, but not this call's */
 	if (c != RTP_FAR_OK) {
@@ -334,10 +335,12 @@ static void learn_far(struct rtp_msg *mc, struct rtp_dialog *d,
 			stream_close(t, st);
 			continue;
 		}
-		/* rtp/ is IPv4 only: an IPv6 far address (a dual-stack SDP on an
-		 * IPv4 flow) is no far address here, as before the engine read one */
-		if (!m->hold_zero_addr && !sipalg_addr_is_v6(&m->addr) && m->addr.ip.s_addr &&
-		    far_usable(mc, f, m, &far, &far_rtcp)) {
+		/* A pinhole's tuple has its master's family: a far address of
+		 * the other one (a dual-stack SDP, ANAT/ICE candidates aside) is
+		 * no far address for this flow's pinholes. */
+		if (!m->hold_zero_addr &&
+		    sipalg_addr_is_v6(&m->addr) == sipalg_addr_is_v6(&mc->master.src) &&
+		    !sipalg_addr_is_any(&m->addr) && far_usable(mc, f, m, &far, &far_rtcp)) {
 			st->has_far = true;
 			st->far = far;
 			st->far_rtcp = far_rtcp;

@@ -147,7 +147,7 @@ struct by_public {
 
 static bool side_on(const struct rtp_side *s, uint32_t ip)
 {
-	return s && s->active && s->public.ip.s_addr == ip;
+	return s && s->active && !sipalg_addr_is_v6(&s->public) && s->public.ip.s_addr == ip;
 }
 
 static void flush_public_one(struct rtp_table *t, struct rtp_dialog *d, void *arg)

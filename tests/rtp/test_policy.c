@@ -25,10 +25,10 @@ static const struct rtp_stats *stats(void)
 static void set_gateway_addrs(void)
 {
 	struct rtp_local_addr a[4] = {
-		{ addr("127.0.0.1", 0).ip, 8, 1 },
-		{ addr("192.168.1.1", 0).ip, 24, 2 },
-		{ addr("10.9.0.1", 0).ip, 16, 3 },
-		{ addr(PUBLIC_IP, 0).ip, 24, 4 },
+		{ .addr = addr("127.0.0.1", 0).ip, .prefix = 8, .ifindex = 1 },
+		{ .addr = addr("192.168.1.1", 0).ip, .prefix = 24, .ifindex = 2 },
+		{ .addr = addr("10.9.0.1", 0).ip, .prefix = 16, .ifindex = 3 },
+		{ .addr = addr(PUBLIC_IP, 0).ip, .prefix = 24, .ifindex = 4 },
 	};
 
 	rtp_table_set_local(sc.t, a, 4);
