@@ -19,6 +19,19 @@ static uint8_t prefix_of(const struct sockaddr *mask)
 	return (uint8_t)__builtin_popcount(m);
 }
 
+static uint8_t prefix6_of(const struct sockaddr *mask)
+{
+	const uint8_t *b;
+	unsigned n = 0;
+
+	if (!mask)
+		return 128;
+	b = ((const struct sockaddr_in6 *)mask)->sin6_addr.s6_addr;
+	for (int i = 0; i < 16; i++)
+		n += (unsigned)__builtin_popcount(b[i]);
+	return (uint8_t)n;
+}
+
 /* "eth0:1" (an alias label) is eth0. */
 static unsigned index_of(const char *name)
 {
@@ -40,10 +53,19 @@ int local_addrs_read(struct rtp_local_addr *out, unsigned max)
 	if (getifaddrs(&all) < 0)
 		return -1;
 	for (ifa = all; ifa && n < max; ifa = ifa->ifa_next) {
-		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET)
+		if (!ifa->ifa_addr || (ifa->ifa_addr->sa_family != AF_INET &&
+				       ifa->ifa_addr->sa_family != AF_INET6))
 			continue;
-		out[n].addr = ((const struct sockaddr_in *)ifa->ifa_addr)->sin_addr;
-		out[n].prefix = prefix_of(ifa->ifa_netmask);
+		memset(&out[n], 0, sizeof(out[n]));
+		if (ifa->ifa_addr->sa_family == AF_INET6) {
+			/* IPv6: the far policy's own addresses and connected prefixes */
+			out[n].family = AF_INET6;
+			out[n].addr6 = ((const struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr;
+			out[n].prefix = prefix6_of(ifa->ifa_netmask);
+		} else {
+			out[n].addr = ((const struct sockaddr_in *)ifa->ifa_addr)->sin_addr;
+			out[n].prefix = prefix_of(ifa->ifa_netmask);
+		}
 		out[n].ifindex = index_of(ifa->ifa_name);
 		n++;
 	}
@@ -68,6 +90,6 @@ void local_addrs_refresh(struct rtp_table *t, time_t now, int force)
 	}
 	rtp_table_set_local(t, a, (unsigned)n);
 	if (n != last_n)
-		log_info("far media address policy: %d local IPv4 address(es)", n);
+		log_info("far media address policy: %d local IPv4/IPv6 address(es)", n);
 	last_n = n;
 }

@@ -182,6 +182,8 @@ static void report_mode(const struct status_src *src, struct rep *r)
 				src->cfg->helper_name, src->cfg->queue_num);
 		fprintf(r->out, "alg: %s\n", src->cfg->sw.enabled ? "enabled"
 			: "DISABLED (enabled = no: packets pass byte for byte)");
+		/* every switch applies to both: one helper per family, tables ip and ip6 */
+		fprintf(r->out, "families: ipv4, ipv6 (IPv6 routed: pinholes, no rewrite)\n");
 		fprintf(r->out, "uptime: %lds\n", (long)(time(NULL) - src->started));
 		fprintf(r->out, "conntrack attached to queued packets: %s\n",
 			nat_queue_has_ct(src->q) ? "yes" : "no (ctnetlink lookups; TCP length kept)");
@@ -191,6 +193,7 @@ static void report_mode(const struct status_src *src, struct rep *r)
 	rep_str(r, "helper", src->cfg->helper_name);
 	U("queue", src->cfg->queue_num);
 	rep_bool(r, "alg_enabled", src->cfg->sw.enabled, "");
+	rep_str(r, "families", "ipv4,ipv6");
 	rep_bool(r, "expectations_possible", !src->degraded, "");
 	rep_i64(r, "uptime_s", (long long)(time(NULL) - src->started));
 	rep_bool(r, "conntrack_attached", nat_queue_has_ct(src->q), "");
@@ -247,6 +250,8 @@ void status_report(const struct status_src *src, FILE *out, bool json)
 	U("rewritten", c->rewritten);
 	U("unchanged", c->unchanged);
 	U("disabled_passed", c->disabled);
+	U("ipv6", c->ipv6);
+	U("ipv6_routed", c->ipv6_routed);
 	scope_observe_status(r, c, src->cfg);
 	rep_section(r, "rewrites by kind");
 	for (int i = 0; i < SIPALG_EDIT_KIND_MAX; i++)

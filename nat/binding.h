@@ -19,10 +19,12 @@ struct nat_flow {
 };
 
 /*
- * Fill *out from ct (IPv4 UDP/TCP, both tuples present) for a packet that
+ * Fill *out from ct (IPv4 or IPv6 UDP/TCP, both tuples present) for a packet that
  * travels in the ct's reply direction when reply_dir is set.
  * Who is inside: a flow that was only DNATed started outside (port forward),
- * so its reply source is the inside host; any other flow started inside.
+ * so its reply source is the inside host; any other flow started inside -
+ * also a routed one (IPv6 without NAT66): behind a stateful firewall, SIP
+ * from outside reaches a phone on the flow the phone opened (its REGISTER's).
  * Returns 0, or -1 when ct lacks a tuple part.
  */
 int nat_flow_from_ct(const struct nf_conntrack *ct, bool reply_dir,

@@ -56,27 +56,68 @@ static int get_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void
 	return NFCT_CB_CONTINUE;
 }
 
-static void set_orig(struct nf_conntrack *ct, uint8_t proto, uint32_t src, uint16_t sport,
-		     uint32_t dst, uint16_t dport)
+/* The original tuple src -> dst of either family (ports in host order). */
+static void set_orig(struct nf_conntrack *ct, uint8_t proto, const struct sipalg_addr *src,
+		     const struct sipalg_addr *dst)
 {
-	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+	bool v6 = sipalg_addr_is_v6(src);
+
+	nfct_set_attr_u8(ct, ATTR_L3PROTO, v6 ? AF_INET6 : AF_INET);
 	nfct_set_attr_u8(ct, ATTR_L4PROTO, proto);
-	nfct_set_attr_u32(ct, ATTR_IPV4_SRC, src);
-	nfct_set_attr_u32(ct, ATTR_IPV4_DST, dst);
-	nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(sport));
-	nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(dport));
+	if (v6) {
+		nfct_set_attr(ct, ATTR_IPV6_SRC, &src->ip6);
+		nfct_set_attr(ct, ATTR_IPV6_DST, &dst->ip6);
+	} else {
+		nfct_set_attr_u32(ct, ATTR_IPV4_SRC, src->ip.s_addr);
+		nfct_set_attr_u32(ct, ATTR_IPV4_DST, dst->ip.s_addr);
+	}
+	nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(src->port));
+	nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(dst->port));
+}
+
+/* The packet's ends as addresses of its family. */
+static void l4_ends(const struct nat_l4 *l4, struct sipalg_addr *s, struct sipalg_addr *d)
+{
+	memset(s, 0, sizeof(*s));
+	memset(d, 0, sizeof(*d));
+	if (l4->family == AF_INET6) {
+		s->family = d->family = AF_INET6;
+		s->ip6 = l4->saddr6;
+		d->ip6 = l4->daddr6;
+	} else {
+		s->ip.s_addr = l4->saddr;
+		d->ip.s_addr = l4->daddr;
+	}
+	s->port = l4->sport;
+	d->port = l4->dport;
+}
+
+/* Does the conntrack's reply tuple end at (src, dst)? */
+static bool reply_is(const struct nf_conntrack *ct, const struct sipalg_addr *src,
+		     const struct sipalg_addr *dst)
+{
+	if (ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC)) != src->port ||
+	    ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_DST)) != dst->port)
+		return false;
+	if (sipalg_addr_is_v6(src))
+		return !memcmp(nfct_get_attr(ct, ATTR_REPL_IPV6_SRC), &src->ip6, 16) &&
+		       !memcmp(nfct_get_attr(ct, ATTR_REPL_IPV6_DST), &dst->ip6, 16);
+	return nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC) == src->ip.s_addr &&
+	       nfct_get_attr_u32(ct, ATTR_REPL_IPV4_DST) == dst->ip.s_addr;
 }
 
 int nat_ct_lookup(struct nat_ct *c, const struct nat_l4 *l4,
 		  struct nf_conntrack *out, bool *reply_dir)
 {
 	struct nf_conntrack *q = nfct_new();
+	struct sipalg_addr s, d;
 	int ret;
 
 	if (!q)
 		return -1;
+	l4_ends(l4, &s, &d);
 	/* The kernel finds a conntrack by either direction's tuple. */
-	set_orig(q, l4->proto, l4->daddr, l4->dport, l4->saddr, l4->sport);
+	set_orig(q, l4->proto, &d, &s);
 	c->found = out;
 	c->got = false;
 	nfct_callback_register(c->h, NFCT_T_ALL, get_cb, c);
@@ -85,13 +126,12 @@ int nat_ct_lookup(struct nat_ct *c, const struct nat_l4 *l4,
 	c->found = NULL;
 	nfct_destroy(q);
 	/* out is reused between packets: only an answer to this query counts */
-	if (ret < 0 || !c->got || !nfct_attr_is_set(out, ATTR_REPL_IPV4_SRC))
+	if (ret < 0 || !c->got ||
+	    !nfct_attr_is_set(out, l4->family == AF_INET6 ? ATTR_REPL_IPV6_SRC : ATTR_REPL_IPV4_SRC) ||
+	    !nfct_attr_is_set(out, l4->family == AF_INET6 ? ATTR_REPL_IPV6_DST : ATTR_REPL_IPV4_DST))
 		return -1;
 	/* Matching the reply tuple means the packet went the original way. */
-	*reply_dir = !(nfct_get_attr_u32(out, ATTR_REPL_IPV4_SRC) == l4->daddr &&
-		       ntohs(nfct_get_attr_u16(out, ATTR_REPL_PORT_SRC)) == l4->dport &&
-		       nfct_get_attr_u32(out, ATTR_REPL_IPV4_DST) == l4->saddr &&
-		       ntohs(nfct_get_attr_u16(out, ATTR_REPL_PORT_DST)) == l4->sport);
+	*reply_dir = !reply_is(out, &d, &s);
 	return 0;
 }
 
@@ -102,7 +142,7 @@ int nat_ct_set_timeout(struct nat_ct *c, const struct rtp_master *m, unsigned ti
 
 	if (!ct)
 		return -ENOMEM;
-	set_orig(ct, m->l4proto, m->src.ip.s_addr, m->src.port, m->dst.ip.s_addr, m->dst.port);
+	set_orig(ct, m->l4proto, &m->src, &m->dst);
 	if (m->zone)
 		nfct_set_attr_u16(ct, ATTR_ZONE, m->zone);
 	nfct_set_attr_u32(ct, ATTR_TIMEOUT, timeout);

@@ -70,8 +70,8 @@ static const char *const class_names[NAT_HELPER_CLASSES] = {
 	"signalling", "audio", "video", "image",
 };
 
-static int helper_msg(const struct nat_helper_conf *c, uint8_t l4, bool add, uint32_t status,
-		      char *err, size_t errlen)
+static int helper_msg(const struct nat_helper_conf *c, uint16_t l3, uint8_t l4, bool add,
+		      uint32_t status, char *err, size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nfct_helper *h = nfct_helper_alloc();
@@ -84,7 +84,7 @@ static int helper_msg(const struct nat_helper_conf *c, uint8_t l4, bool add, uin
 		return -1;
 	}
 	nfct_helper_attr_set_str(h, NFCTH_ATTR_NAME, c->name);
-	nfct_helper_attr_set_u16(h, NFCTH_ATTR_PROTO_L3NUM, AF_INET);
+	nfct_helper_attr_set_u16(h, NFCTH_ATTR_PROTO_L3NUM, l3);
 	nfct_helper_attr_set_u8(h, NFCTH_ATTR_PROTO_L4NUM, l4);
 	if (add) {
 		nfct_helper_attr_set_u32(h, NFCTH_ATTR_QUEUE_NUM, c->queue_num);
@@ -118,12 +118,43 @@ static int helper_msg(const struct nat_helper_conf *c, uint8_t l4, bool add, uin
 	nfct_helper_free(h);
 	e = roundtrip(nlh);
 	if (e) {
-		snprintf(err, errlen, "%s conntrack helper \"%s\" (%s, queue %u): %s",
+		snprintf(err, errlen, "%s conntrack helper \"%s\" (%s %s, queue %u): %s",
 			 !add ? "unregister" : status ? "register" : "disable", c->name,
-			 l4 == IPPROTO_UDP ? "udp" : "tcp", c->queue_num, strerror(-e));
+			 l3 == AF_INET6 ? "ipv6" : "ipv4", l4 == IPPROTO_UDP ? "udp" : "tcp",
+			 c->queue_num, strerror(-e));
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * One registration per family and transport: the kernel keys a helper by
+ * name and tuple (l3, l4), as conntrack-tools' cthelper registers one per
+ * configured l3proto. An ip6 `ct helper` object finds only the AF_INET6 one.
+ * add and status as helper_msg; every one is tried, the first error kept.
+ */
+static int each_helper(const struct nat_helper_conf *c, bool add, uint32_t status, bool stop,
+		       char *err, size_t errlen)
+{
+	static const uint16_t l3s[] = { AF_INET, AF_INET6 };
+	char later[256];	/* errors after the first are not reported */
+	int ret = 0;
+
+	for (unsigned f = 0; f < 2; f++) {
+		for (unsigned t = 0; t < 2; t++) {
+			uint8_t l4 = t ? IPPROTO_TCP : IPPROTO_UDP;
+
+			if (!(t ? c->tcp : c->udp))
+				continue;
+			if (helper_msg(c, l3s[f], l4, add, status, ret ? later : err,
+				       ret ? sizeof(later) : errlen)) {
+				ret = -1;
+				if (stop)
+					return -1;
+			}
+		}
+	}
+	return ret;
 }
 
 int nat_helper_register(const struct nat_helper_conf *c, char *err, size_t errlen)
@@ -132,31 +163,15 @@ int nat_helper_register(const struct nat_helper_conf *c, char *err, size_t errle
 
 	if (s <= 0)
 		return s == 0 ? NAT_HELPER_UNSUPPORTED : -1;
-	if (c->udp && helper_msg(c, IPPROTO_UDP, true, NFCT_HELPER_STATUS_ENABLED, err, errlen))
-		return -1;
-	if (c->tcp && helper_msg(c, IPPROTO_TCP, true, NFCT_HELPER_STATUS_ENABLED, err, errlen))
-		return -1;
-	return 0;
+	return each_helper(c, true, NFCT_HELPER_STATUS_ENABLED, true, err, errlen);
 }
 
 int nat_helper_unregister(const struct nat_helper_conf *c, char *err, size_t errlen)
 {
-	int ret = 0;
-
-	if (c->udp && helper_msg(c, IPPROTO_UDP, false, 0, err, errlen))
-		ret = -1;
-	if (c->tcp && helper_msg(c, IPPROTO_TCP, false, 0, err, errlen))
-		ret = -1;
-	return ret;
+	return each_helper(c, false, 0, false, err, errlen);
 }
 
 int nat_helper_disable(const struct nat_helper_conf *c, char *err, size_t errlen)
 {
-	int ret = 0;
-
-	if (c->udp && helper_msg(c, IPPROTO_UDP, true, NFCT_HELPER_STATUS_DISABLED, err, errlen))
-		ret = -1;
-	if (c->tcp && helper_msg(c, IPPROTO_TCP, true, NFCT_HELPER_STATUS_DISABLED, err, errlen))
-		ret = -1;
-	return ret;
+	return each_helper(c, true, NFCT_HELPER_STATUS_DISABLED, false, err, errlen);
 }

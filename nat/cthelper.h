@@ -30,7 +30,7 @@ int nat_helper_supported(char *err, size_t errlen);
 
 /*
  * Register (or update a stale registration of) the helper for AF_INET and
- * each enabled transport, status enabled. Returns 0, NAT_HELPER_UNSUPPORTED,
+ * AF_INET6 and each enabled transport, status enabled. Returns 0, NAT_HELPER_UNSUPPORTED,
  * or -1; err says what failed.
  */
 int nat_helper_register(const struct nat_helper_conf *c, char *err, size_t errlen);

@@ -70,13 +70,15 @@ static int observe_map(void *arg, enum sipalg_dir dir, const struct sipalg_facts
 		       uint16_t *out_rtcp)
 {
 	struct observe_msg *o = arg;
-	char in[INET6_ADDRSTRLEN + 8], pub[INET_ADDRSTRLEN];
+	char in[INET6_ADDRSTRLEN + 8], pub[INET6_ADDRSTRLEN];
 
 	(void)out_rtcp;
 	describe(msg, o);
 	if (dir != SIPALG_OUTBOUND || m->disabled)
 		return -1;	/* inbound: a hairpin to another inside phone; not modelled */
-	inet_ntop(AF_INET, &out->ip, pub, sizeof(pub));
+	inet_ntop(sipalg_addr_is_v6(out) ? AF_INET6 : AF_INET,
+		  sipalg_addr_is_v6(out) ? (const void *)&out->ip6 : (const void *)&out->ip,
+		  pub, sizeof(pub));
 	addr_str(&m->addr, in, sizeof(in));
 	if (m->rtcp_mux)
 		o->p->log_info("observe %s [%s]: would open pinhole: %s stream %u, %s:<pool port> -> inside %s (RTP, rtcp-mux)%s",

@@ -55,11 +55,14 @@ void nat_path_free(struct nat_path *p)
 static int flow_from_attached_ct(struct nat_path *p, const struct nat_packet *pkt,
 				 struct nat_flow *flow)
 {
-	if (!pkt->ct || !pkt->has_ctinfo)
+	if (!pkt->ct || !pkt->has_ctinfo || !pkt->data || !pkt->len)
 		return -1;
 	/* ctobj is reused: start from empty so no attribute of the last packet stays */
 	nfct_copy(p->ctobj, p->ctempty, NFCT_CP_OVERRIDE);
-	if (nfct_payload_parse(pkt->ct, pkt->ct_len, AF_INET, p->ctobj) < 0)
+	/* NFQA_CT's tuples are in the packet's family (conntrack-tools' helpers
+	 * pass the queue message's nfgen_family; the IP version says the same) */
+	if (nfct_payload_parse(pkt->ct, pkt->ct_len, pkt->data[0] >> 4 == 6 ? AF_INET6 : AF_INET,
+			       p->ctobj) < 0)
 		return -1;
 	return nat_flow_from_ct(p->ctobj, nat_ctinfo_is_reply(pkt->ctinfo), flow);
 }
@@ -74,7 +77,8 @@ int nat_path_find_flow(struct nat_path *p, const struct nat_packet *pkt,
 	if (p->ct && nat_ct_lookup(p->ct, l4, p->ctobj, &reply) == 0 &&
 	    nat_flow_from_ct(p->ctobj, reply, flow) == 0)
 		return 0;
-	if (pkt->mark && pkt->mark != l4->saddr) {
+	/* the mark holds an IPv4 address; IPv6 has no such rule (rules.c) */
+	if (l4->family == AF_INET && pkt->mark && pkt->mark != l4->saddr) {
 		memset(flow, 0, sizeof(*flow));
 		flow->binding.inside.ip.s_addr = pkt->mark;
 		flow->binding.inside.port = l4->sport;
@@ -167,8 +171,16 @@ static uint32_t registration_timeout(struct nat_path *p, const struct nat_packet
 	return 0;
 }
 
+/*
+ * IPv6 without NAT66 is routed: what a dual-stack gateway does, not a VPN
+ * flow to keep off, so it is always in scope - its media pinholes are the
+ * stateful firewall's RELATED, nothing is rewritten. exclude names IPv4
+ * subnets only; interfaces are the rules' (both tables).
+ */
 bool nat_path_out_of_scope(const struct nat_path *p, const struct nat_flow *flow)
 {
+	if (sipalg_addr_is_v6(&flow->binding.inside))
+		return false;
 	return (!flow->natted && !(p->scope && p->scope->no_nat_pinholes)) ||
 	       (p->scope && (nat_scope_excluded_addr(p->scope, flow->binding.inside.ip) ||
 			     nat_scope_excluded_addr(p->scope, flow->binding.remote.ip)));
@@ -266,7 +278,9 @@ long nat_path_rewrite_one(struct nat_path *p, const struct nat_flow *flow, bool 
 	if (lm.locked)
 		nat_table_unlock();
 	note_registration(p, flow, tcp, res);
-	/* no NAT (no_nat_pinholes): the pinholes only, never the bytes */
+	/* no NAT (no_nat_pinholes, routed IPv6): the pinholes only, never the bytes */
+	if (!flow->natted && sipalg_addr_is_v6(&flow->binding.inside))
+		p->c.ipv6_routed++;
 	if (st != SIPALG_OK || res->n_edits == 0 || !flow->natted) {
 		if (cap < len)
 			return -1;
@@ -301,7 +315,7 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 		accept_unchanged(p, pkt);
 		return;
 	}
-	/* receive: an IPv4 UDP/TCP packet with its whole payload in hand */
+	/* receive: an IPv4 or IPv6 UDP/TCP packet with its whole payload in hand */
 	if (pkt->truncated) {
 		p->c.truncated++;
 		accept_unchanged(p, pkt);
@@ -313,6 +327,8 @@ void nat_path_packet(void *arg, const struct nat_packet *pkt)
 		accept_unchanged(p, pkt);
 		return;
 	}
+	if (l4.family == AF_INET6)
+		p->c.ipv6++;
 	if (l4.payload_len == 0 && l4.proto == IPPROTO_UDP) {
 		p->c.no_payload++;
 		accept_unchanged_ct(p, pkt, empty_datagram_timeout(p, pkt, &l4));

@@ -28,7 +28,9 @@ struct nat_counters {
 	uint64_t disabled;		/* enabled = no: passed byte for byte */
 	uint64_t edits[SIPALG_EDIT_KIND_MAX];
 	uint64_t status[SIPALG_TOO_BIG + 1];	/* engine outcome per message */
-	uint64_t not_ipv4_l4;		/* not IPv4 UDP/TCP (or a transport switched off) */
+	uint64_t not_ipv4_l4;		/* not IPv4/IPv6 UDP/TCP (or a transport switched off) */
+	uint64_t ipv6;			/* IPv6 UDP/TCP packets located (part of packets) */
+	uint64_t ipv6_routed;		/* IPv6 messages of a routed flow: pinholes, no rewrite */
 	uint64_t no_payload;		/* TCP handshake, ACKs, empty datagrams */
 	uint64_t truncated;		/* copy shorter than the packet */
 	uint64_t no_binding;		/* no conntrack could be found */

@@ -68,17 +68,17 @@ void nat_reg_free(struct nat_reg_table *t)
 
 static bool same_flow(const struct rtp_master *a, const struct rtp_master *b)
 {
-	return a->src.ip.s_addr == b->src.ip.s_addr && a->src.port == b->src.port &&
-	       a->dst.ip.s_addr == b->dst.ip.s_addr && a->dst.port == b->dst.port &&
+	return sipalg_addr_same_ip(&a->src, &b->src) && a->src.port == b->src.port &&
+	       sipalg_addr_same_ip(&a->dst, &b->dst) && a->dst.port == b->dst.port &&
 	       a->l4proto == b->l4proto && a->zone == b->zone;
 }
 
 static uint32_t hash_flow(const struct nat_reg_table *t, const struct rtp_master *m)
 {
 	/* multiplicative mixing of the tuple; phones differ mostly in address/port */
-	uint64_t h = m->src.ip.s_addr;
+	uint64_t h = sipalg_addr_hash(&m->src);
 
-	h = h * 0x9e3779b97f4a7c15ull ^ m->dst.ip.s_addr;
+	h = h * 0x9e3779b97f4a7c15ull ^ sipalg_addr_hash(&m->dst);
 	h = h * 0x9e3779b97f4a7c15ull ^ ((uint64_t)m->src.port << 16 | m->dst.port);
 	h = h * 0x9e3779b97f4a7c15ull ^ ((uint64_t)m->l4proto << 16 | m->zone);
 	h *= 0x9e3779b97f4a7c15ull;

@@ -39,24 +39,39 @@ static void port_set(struct text *t, const struct nat_rules_conf *c)
 	add(t, " }");
 }
 
+/* The two tables: the same rules, each family's own names. */
+struct family {
+	const char *table;	/* nft family of the table */
+	const char *l3proto;	/* of a ct helper object */
+	const char *addr;	/* address expressions: ip saddr / ip6 saddr */
+	bool v6;
+};
+
+static const struct family families[2] = {
+	{ "ip", "ip", "ip", false },
+	{ "ip6", "ip6", "ip6", true },
+};
+
 /* Out of scope returns first (scope.h); routed: the output interface is known. */
-static void scope_rules(struct text *t, const struct nat_rules_conf *c, bool routed)
+static void scope_rules(struct text *t, const struct nat_rules_conf *c, bool routed,
+			const struct family *f)
 {
 	char buf[4096];
 
 	if (!c->scope)
 		return;
-	if (nat_scope_nft(c->scope, routed, buf, sizeof(buf)) < 0)
+	if (nat_scope_nft(c->scope, routed, f->v6, buf, sizeof(buf)) < 0)
 		t->overflow = true;
 	else
 		add(t, "%s", buf);
 }
 
-static void helper_rules(struct text *t, const struct nat_rules_conf *c, bool routed)
+static void helper_rules(struct text *t, const struct nat_rules_conf *c, bool routed,
+			 const struct family *f)
 {
 	static const char *const protos[] = { "udp", "tcp" };
 
-	scope_rules(t, c, routed);
+	scope_rules(t, c, routed, f);
 
 	for (int p = 0; p < 2; p++) {
 		if (!(p ? c->tcp : c->udp))
@@ -69,8 +84,8 @@ static void helper_rules(struct text *t, const struct nat_rules_conf *c, bool ro
 		}
 		/* one helper per queue worker; set once, on the flow's first packet
 		 * (a confirmed conntrack keeps its helper), so the hash needs no symmetry */
-		add(t, " ct helper set jhash ip saddr . ip daddr . %s sport . %s dport mod %u map { ",
-		    protos[p], protos[p], c->n_queues);
+		add(t, " ct helper set jhash %s saddr . %s daddr . %s sport . %s dport mod %u map { ",
+		    f->addr, f->addr, protos[p], protos[p], c->n_queues);
 		for (unsigned i = 0; i < c->n_queues; i++)
 			add(t, i ? ", %u : \"sip-%s-%u\"" : "%u : \"sip-%s\"", i, protos[p], i);
 		add(t, " }\n");
@@ -78,7 +93,8 @@ static void helper_rules(struct text *t, const struct nat_rules_conf *c, bool ro
 }
 
 /* Helper i > 0 is "<name>-<i>" (worker.c registers it) on queue queue_num + i. */
-static void helper_objects(struct text *t, const struct nat_rules_conf *c)
+static void helper_objects(struct text *t, const struct nat_rules_conf *c,
+			   const struct family *f)
 {
 	static const char *const protos[] = { "udp", "tcp" };
 	unsigned n = c->n_queues > 1 ? c->n_queues : 1;
@@ -88,11 +104,11 @@ static void helper_objects(struct text *t, const struct nat_rules_conf *c)
 			continue;
 		for (unsigned i = 0; i < n; i++) {
 			if (i == 0)
-				add(t, "\tct helper sip-%s {\n\t\ttype \"%s\" protocol %s\n\t\tl3proto ip\n\t}\n",
-				    protos[p], c->helper_name, protos[p]);
+				add(t, "\tct helper sip-%s {\n\t\ttype \"%s\" protocol %s\n\t\tl3proto %s\n\t}\n",
+				    protos[p], c->helper_name, protos[p], f->l3proto);
 			else
-				add(t, "\tct helper sip-%s-%u {\n\t\ttype \"%s-%u\" protocol %s\n\t\tl3proto ip\n\t}\n",
-				    protos[p], i, c->helper_name, i, protos[p]);
+				add(t, "\tct helper sip-%s-%u {\n\t\ttype \"%s-%u\" protocol %s\n\t\tl3proto %s\n\t}\n",
+				    protos[p], i, c->helper_name, i, protos[p], f->l3proto);
 		}
 	}
 }
@@ -121,22 +137,20 @@ static void queue_jumps(struct text *t, const struct nat_rules_conf *c)
 	}
 }
 
-int nat_rules_text(const struct nat_rules_conf *c, char *buf, size_t cap)
+/* One family's table; nat_rules_text writes both. */
+static void table_text(struct text *tx, const struct nat_rules_conf *c, const struct family *f)
 {
-	struct text t = { .buf = buf, .cap = cap };
+	struct text t = *tx;
 
-	if (!cap)
-		return -1;
-	buf[0] = '\0';
-	add(&t, "table ip " NAT_RULES_TABLE " {\n");
+	add(&t, "table %s " NAT_RULES_TABLE " {\n", f->table);
 	if (!c->degraded) {
-		helper_objects(&t, c);
+		helper_objects(&t, c, f);
 		/* prerouting: flows arriving (forwarded or local); output: the box's own. */
 		add(&t, "\tchain prerouting {\n\t\ttype filter hook prerouting priority filter; policy accept;\n");
-		helper_rules(&t, c, false);
+		helper_rules(&t, c, false, f);
 		add(&t, "\t}\n");
 		add(&t, "\tchain output {\n\t\ttype filter hook output priority filter; policy accept;\n");
-		helper_rules(&t, c, true);
+		helper_rules(&t, c, true, f);
 		add(&t, "\t}\n");
 		/* An expected flow is RELATED (and DNATed to the LAN), a reply to
 		 * the gateway's own traffic ESTABLISHED: NEW here is media that
@@ -151,11 +165,23 @@ int nat_rules_text(const struct nat_rules_conf *c, char *buf, size_t cap)
 			add(&t, "\tchain sip_queue_new_tcp {\n\t}\n\tchain sip_queue_tcp {\n\t}\n");
 		/* After srcnat: SNAT done outbound, DNAT and un-SNAT done inbound. */
 		add(&t, "\tchain postrouting {\n\t\ttype filter hook postrouting priority srcnat + 1; policy accept;\n");
-		scope_rules(&t, c, true);
+		scope_rules(&t, c, true, f);
 		queue_jumps(&t, c);
 		add(&t, "\t}\n");
 	}
 	add(&t, "}\n");
+	*tx = t;
+}
+
+int nat_rules_text(const struct nat_rules_conf *c, char *buf, size_t cap)
+{
+	struct text t = { .buf = buf, .cap = cap };
+
+	if (!cap)
+		return -1;
+	buf[0] = '\0';
+	table_text(&t, c, &families[0]);
+	table_text(&t, c, &families[1]);
 	return t.overflow ? -1 : 0;
 }
 
@@ -187,7 +213,9 @@ static int run(const char *cmd, char *err, size_t errlen)
 int nat_rules_install(const struct nat_rules_conf *c, char *err, size_t errlen)
 {
 	static const char head[] = "add table ip " NAT_RULES_TABLE "\n"
-				   "delete table ip " NAT_RULES_TABLE "\n";
+				   "delete table ip " NAT_RULES_TABLE "\n"
+				   "add table ip6 " NAT_RULES_TABLE "\n"
+				   "delete table ip6 " NAT_RULES_TABLE "\n";
 	char *buf;
 	size_t cap = 65536;	/* 64 workers: 128 helper objects */
 	uint16_t total = c->n_queues > 1 ? (uint16_t)c->n_queues : 1;
@@ -205,16 +233,23 @@ int nat_rules_install(const struct nat_rules_conf *c, char *err, size_t errlen)
 	}
 	if (run(buf, err, errlen))
 		goto out;
-	if (c->degraded &&
-	    (nat_rules_add_queue_rule("sip_queue_new", c->queue_num, total, true, err, errlen) ||
-	     nat_rules_add_queue_rule("sip_queue", c->queue_num, total, false, err, errlen) ||
-	     (total > 1 && c->tcp &&
-	      (nat_rules_add_queue_rule("sip_queue_new_tcp", c->queue_num, 1, true, err, errlen) ||
-	       nat_rules_add_queue_rule("sip_queue_tcp", c->queue_num, 1, false, err, errlen))))) {
-		char e2[64];
+	/* IPv6: no mark (an address does not fit one); a routed flow's first
+	 * packet names its own ends */
+	for (int v6 = 0; c->degraded && v6 < 2; v6++) {
+		if (nat_rules_add_queue_rule("sip_queue_new", v6, c->queue_num, total, !v6,
+					     err, errlen) ||
+		    nat_rules_add_queue_rule("sip_queue", v6, c->queue_num, total, false,
+					     err, errlen) ||
+		    (total > 1 && c->tcp &&
+		     (nat_rules_add_queue_rule("sip_queue_new_tcp", v6, c->queue_num, 1, !v6,
+					       err, errlen) ||
+		      nat_rules_add_queue_rule("sip_queue_tcp", v6, c->queue_num, 1, false,
+					       err, errlen)))) {
+			char e2[64];
 
-		nat_rules_remove(e2, sizeof(e2));
-		goto out;
+			nat_rules_remove(e2, sizeof(e2));
+			goto out;
+		}
 	}
 	ret = 0;
 out:
@@ -225,6 +260,7 @@ out:
 int nat_rules_remove(char *err, size_t errlen)
 {
 	/* add first: deleting an absent table is an error, absent is fine here */
-	return run("add table ip " NAT_RULES_TABLE "\ndelete table ip " NAT_RULES_TABLE "\n",
+	return run("add table ip " NAT_RULES_TABLE "\ndelete table ip " NAT_RULES_TABLE "\n"
+		   "add table ip6 " NAT_RULES_TABLE "\ndelete table ip6 " NAT_RULES_TABLE "\n",
 		   err, errlen);
 }

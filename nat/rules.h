@@ -1,6 +1,7 @@
 /*
- * rules.h - the daemon's own nftables table `ip sipalgd`, installed at start
- * and removed at exit (libnftables). The operator's NAT stays theirs.
+ * rules.h - the daemon's own nftables tables `ip sipalgd` and `ip6 sipalgd`
+ * (the same rules for each family: IPv6 SIP is helped as IPv4 is), installed
+ * at start and removed at exit (libnftables). The operator's NAT stays theirs.
  *
  * Helper mode: `ct helper` objects of our userspace helper, attached to new
  * flows to the SIP ports in prerouting and output. Load it only after the
@@ -51,23 +52,25 @@ struct nat_rules_conf {
 	const struct nat_scope *scope;
 };
 
-/* The ruleset text (as `nft -f` takes it) for c; 0, or -1 if it did not fit. */
+/* The ruleset text (as `nft -f` takes it) for c, table ip then table ip6;
+ * 0, or -1 if it did not fit. */
 int nat_rules_text(const struct nat_rules_conf *c, char *buf, size_t cap);
 
 /* Replace any old table with ours (one transaction). 0, or -1 with err. */
 int nat_rules_install(const struct nat_rules_conf *c, char *err, size_t errlen);
 
-/* Delete our table; absent is fine. 0, or -1 with err. */
+/* Delete our tables; absent is fine. 0, or -1 with err. */
 int nat_rules_remove(char *err, size_t errlen);
 
 /*
- * rules_compat.c: append to chain `chain` of table ip sipalgd a rule
- * [optionally: meta mark set ct original saddr] + NFQUEUE num bypass
- * (queues_total > 1: balanced over num .. num+queues_total-1).
- * nft's grammar cannot cast an address into a mark; the kernel can.
+ * rules_compat.c: append to chain `chain` of table ip sipalgd (v6: ip6
+ * sipalgd) a rule [optionally, IPv4 only: meta mark set ct original saddr]
+ * + NFQUEUE num bypass (queues_total > 1: balanced over num ..
+ * num+queues_total-1). nft's grammar cannot cast an address into a mark;
+ * the kernel can.
  */
-int nat_rules_add_queue_rule(const char *chain, uint16_t queue_num, uint16_t queues_total,
-			     bool mark_orig_saddr,
+int nat_rules_add_queue_rule(const char *chain, bool v6, uint16_t queue_num,
+			     uint16_t queues_total, bool mark_orig_saddr,
 			     char *err, size_t errlen);
 
 #endif

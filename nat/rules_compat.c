@@ -92,7 +92,7 @@ static int send_batch(struct mnl_nlmsg_batch *b, char *err, size_t errlen)
 	/* One ACK for the rule; an error aborts the whole batch. */
 	n = (int)mnl_socket_recvfrom(nl, buf, sizeof(buf));
 	if (n < 0 || mnl_cb_run(buf, (size_t)n, 0, portid, NULL, NULL) < 0) {
-		snprintf(err, errlen, "add NFQUEUE rule to table ip " NAT_RULES_TABLE ": %s",
+		snprintf(err, errlen, "add NFQUEUE rule to table ip/ip6 " NAT_RULES_TABLE ": %s",
 			 strerror(errno));
 		ret = -1;
 	}
@@ -102,10 +102,11 @@ out:
 	return ret;
 }
 
-int nat_rules_add_queue_rule(const char *chain, uint16_t queue_num, uint16_t queues_total,
-			     bool mark_orig_saddr,
+int nat_rules_add_queue_rule(const char *chain, bool v6, uint16_t queue_num,
+			     uint16_t queues_total, bool mark_orig_saddr,
 			     char *err, size_t errlen)
 {
+	uint32_t family = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
 	char buf[MNL_SOCKET_BUFFER_SIZE * 2];
 	struct mnl_nlmsg_batch *b = NULL;
 	struct nftnl_rule *r = nftnl_rule_alloc();
@@ -117,7 +118,7 @@ int nat_rules_add_queue_rule(const char *chain, uint16_t queue_num, uint16_t que
 
 	if (!r)
 		goto oom;
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, family);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NAT_RULES_TABLE);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	if (mark_orig_saddr) {
@@ -134,7 +135,7 @@ int nat_rules_add_queue_rule(const char *chain, uint16_t queue_num, uint16_t que
 	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
 	mnl_nlmsg_batch_next(b);
 	nlh = nftnl_rule_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWRULE,
-					 NFPROTO_IPV4, NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK,
+					 (uint16_t)family, NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK,
 					 seq++);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	mnl_nlmsg_batch_next(b);

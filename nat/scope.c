@@ -215,7 +215,7 @@ static void put_netset(struct out *o, const struct nat_scope *s)
 	put(o, " }");
 }
 
-int nat_scope_nft(const struct nat_scope *s, bool postrouting, char *buf, size_t cap)
+int nat_scope_nft(const struct nat_scope *s, bool postrouting, bool v6, char *buf, size_t cap)
 {
 	struct out o = { .buf = buf, .cap = cap };
 	/* before routing the packet has no output interface yet: ask the route */
@@ -233,7 +233,7 @@ int nat_scope_nft(const struct nat_scope *s, bool postrouting, char *buf, size_t
 		put_ifset(&o, s->ex_ifaces, s->n_ex_ifaces);
 		put(&o, " return\n");
 	}
-	if (s->n_ex_nets) {
+	if (s->n_ex_nets && !v6) {	/* IPv4 subnets: no match in an ip6 table */
 		put(&o, "\t\tip saddr ");
 		put_netset(&o, s);
 		put(&o, " return\n\t\tip daddr ");

@@ -61,10 +61,12 @@ bool nat_scope_is_default(const struct nat_scope *s);
 /*
  * The nft statements that return (do not help) out-of-scope packets, one per
  * line, each starting with two tabs, for the top of a chain of table ip
- * sipalgd. postrouting: oifname/iifname are both known (degraded mode's
- * queue chain); otherwise (prerouting, before routing) the outgoing
- * interface is the route's: `fib daddr oifname`. 0, or -1 if cap is too small.
+ * sipalgd (v6: of table ip6 sipalgd, where the excluded subnets, all IPv4,
+ * have no rule; the interfaces apply to both). postrouting: oifname/iifname
+ * are both known (degraded mode's queue chain); otherwise (prerouting,
+ * before routing) the outgoing interface is the route's: `fib daddr
+ * oifname`. 0, or -1 if cap is too small.
  */
-int nat_scope_nft(const struct nat_scope *s, bool postrouting, char *buf, size_t cap);
+int nat_scope_nft(const struct nat_scope *s, bool postrouting, bool v6, char *buf, size_t cap);
 
 #endif

@@ -65,7 +65,7 @@ static int send_replay(struct nat_path *p, const struct nat_packet *pkt, const s
 
 	if (r->seq_fix) {
 		uint8_t *copy = p->payload_out;
-		size_t thoff = (size_t)(pkt->data[0] & 0x0f) * 4;
+		size_t thoff = l4->l4_off;	/* IPv6: past its extension headers */
 		uint32_t seq;
 
 		if (pkt->len > SIPALG_MAX_MSG + 1 || thoff + 8 > pkt->len)
@@ -106,7 +106,7 @@ static void learn_listen_port(struct nat_path *p, struct nat_flow *flow)
 	const struct sipalg_addr *in = &flow->binding.inside;
 
 	if (flow->dir != SIPALG_OUTBOUND || p->res->status != SIPALG_OK ||
-	    v->ip.s_addr != in->ip.s_addr || !v->port || v->port == in->port ||
+	    !sipalg_addr_same_ip(v, in) || !v->port || v->port == in->port ||
 	    v->port == flow->binding.listen_port)
 		return;
 	flow->binding.listen_port = v->port;
@@ -220,7 +220,7 @@ void nat_tcp_path_packet(struct nat_path *p, const struct nat_packet *pkt,
 			 const struct nat_l4 *l4)
 {
 	const uint8_t *ip = pkt->data;
-	const struct tcphdr *th = (const struct tcphdr *)(ip + (size_t)(ip[0] & 0x0f) * 4);
+	const struct tcphdr *th = (const struct tcphdr *)(ip + l4->l4_off);
 	uint8_t flags = ((const uint8_t *)th)[13];
 	struct nat_tcp_seg *released = NULL, *run;
 	struct nat_tcp_replay replay;

@@ -69,7 +69,7 @@ static bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
 static uint32_t key_hash(const struct nat_tcp_key *k)
 {
 	uint32_t h = 2166136261u;
-	uint32_t w[4] = { k->master.src.ip.s_addr, k->master.dst.ip.s_addr,
+	uint32_t w[4] = { sipalg_addr_hash(&k->master.src), sipalg_addr_hash(&k->master.dst),
 			  ((uint32_t)k->master.src.port << 16) | k->master.dst.port,
 			  (uint32_t)k->dir | ((uint32_t)k->master.zone << 8) };
 
@@ -84,8 +84,8 @@ static uint32_t key_hash(const struct nat_tcp_key *k)
 static bool key_eq(const struct nat_tcp_key *a, const struct nat_tcp_key *b)
 {
 	return a->dir == b->dir && a->master.zone == b->master.zone &&
-	       a->master.src.ip.s_addr == b->master.src.ip.s_addr &&
-	       a->master.dst.ip.s_addr == b->master.dst.ip.s_addr &&
+	       sipalg_addr_same_ip(&a->master.src, &b->master.src) &&
+	       sipalg_addr_same_ip(&a->master.dst, &b->master.dst) &&
 	       a->master.src.port == b->master.src.port &&
 	       a->master.dst.port == b->master.dst.port;
 }

@@ -119,16 +119,16 @@ void nat_exp_packet(struct nat_exp *x, const struct nat_packet *pkt,
 /* Field by field: struct padding is not part of the key. */
 static bool master_eq(const struct rtp_master *a, const struct rtp_master *b)
 {
-	return a->src.ip.s_addr == b->src.ip.s_addr && a->src.port == b->src.port &&
-	       a->dst.ip.s_addr == b->dst.ip.s_addr && a->dst.port == b->dst.port &&
+	return sipalg_addr_same_ip(&a->src, &b->src) && a->src.port == b->src.port &&
+	       sipalg_addr_same_ip(&a->dst, &b->dst) && a->dst.port == b->dst.port &&
 	       a->l4proto == b->l4proto && a->zone == b->zone;
 }
 
 static bool same_expect(const struct rtp_expect *a, const struct rtp_expect *b)
 {
 	return master_eq(&a->master, &b->master) &&
-	       a->l4proto == b->l4proto && a->src.ip.s_addr == b->src.ip.s_addr &&
-	       a->src.port == b->src.port && a->dst.ip.s_addr == b->dst.ip.s_addr &&
+	       a->l4proto == b->l4proto && sipalg_addr_same_ip(&a->src, &b->src) &&
+	       a->src.port == b->src.port && sipalg_addr_same_ip(&a->dst, &b->dst) &&
 	       a->dst.port == b->dst.port && a->src_any_addr == b->src_any_addr &&
 	       a->src_any_port == b->src_any_port;
 }

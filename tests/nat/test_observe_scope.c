@@ -181,15 +181,20 @@ static void test_scope_lists(void)
 	CHECK(nat_scope_excluded_addr(&s, (struct in_addr){ inet_addr("10.9.0.5") }));
 	CHECK(!nat_scope_excluded_addr(&s, (struct in_addr){ inet_addr("10.9.0.6") }));
 	CHECK(!nat_scope_excluded_addr(&s, (struct in_addr){ inet_addr("10.8.1.1") }));
-	CHECK(nat_scope_nft(&s, true, nft, sizeof(nft)) == 0);
+	CHECK(nat_scope_nft(&s, true, false, nft, sizeof(nft)) == 0);
 	CHECK(strstr(nft, "\t\tiifname { \"wg0\" } return\n\t\toifname { \"wg0\" } return\n"));
 	CHECK(strstr(nft, "\t\tip saddr { 10.8.0.0/24, 10.9.0.5/32 } return\n"));
 	CHECK(strstr(nft, "\t\tip daddr { 10.8.0.0/24, 10.9.0.5/32 } return\n"));
 	CHECK(strstr(nft, "\t\tiifname != { \"wan0\", \"ppp*\" } oifname != { \"wan0\", \"ppp*\" } return\n"));
 	/* before routing: the route's interface */
-	CHECK(nat_scope_nft(&s, false, nft, sizeof(nft)) == 0);
+	CHECK(nat_scope_nft(&s, false, false, nft, sizeof(nft)) == 0);
 	CHECK(strstr(nft, "fib daddr oifname { \"wg0\" } return"));
-	CHECK(nat_scope_nft(&s, false, nft, 40) == -1);
+	CHECK(nat_scope_nft(&s, false, false, nft, 40) == -1);
+	/* the ip6 table: the interfaces, never the IPv4 subnets */
+	CHECK(nat_scope_nft(&s, true, true, nft, sizeof(nft)) == 0);
+	CHECK(strstr(nft, "\t\tiifname { \"wg0\" } return\n\t\toifname { \"wg0\" } return\n"));
+	CHECK(strstr(nft, "iifname != { \"wan0\", \"ppp*\" }") && !strstr(nft, "ip saddr") &&
+	      !strstr(nft, "10.8.0.0"));
 	/* errors name the value */
 	CHECK(nat_scope_parse_exclude("10.8.0.1/24", &s, why, sizeof(why)) == -1 &&
 	      strstr(why, "host bits") && strstr(why, "10.8.0.0/24"));

@@ -43,6 +43,16 @@ int main(void)
 
 	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
 	CHECK(strstr(buf, "table ip sipalgd {") != NULL);
+	/* IPv6: the same rules in table ip6, helper objects of the AF_INET6 helper */
+	CHECK(strstr(buf, "}\ntable ip6 sipalgd {\n") != NULL);
+	CHECK(strstr(buf, "ct helper sip-udp {\n\t\ttype \"sipalg\" protocol udp\n\t\tl3proto ip6\n") != NULL);
+	{
+		const char *v6 = strstr(buf, "table ip6 sipalgd {");
+
+		CHECK(v6 && strstr(v6, "udp dport { 5060, 5080 } ct helper set \"sip-udp\"") &&
+		      strstr(v6, "hook prerouting") && strstr(v6, "hook output") &&
+		      !strstr(v6, "l3proto ip\n"));
+	}
 	CHECK(strstr(buf, "ct helper sip-udp {\n\t\ttype \"sipalg\" protocol udp\n\t\tl3proto ip") != NULL);
 	CHECK(strstr(buf, "ct helper sip-tcp {\n\t\ttype \"sipalg\" protocol tcp") != NULL);
 	CHECK(strstr(buf, "udp dport { 5060, 5080 } ct helper set \"sip-udp\"") != NULL);
@@ -58,6 +68,8 @@ int main(void)
 	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
 	CHECK(strstr(buf, "\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
 			  "\t\tudp dport 16384-32767 ct state new counter drop\n\t}\n") != NULL);
+	CHECK(strstr(buf, "table ip6 sipalgd") &&	/* both families guarded */
+	      strstr(strstr(buf, "table ip6 sipalgd"), "udp dport 16384-32767 ct state new counter drop"));
 
 	c.tcp = false;
 	CHECK(nat_rules_text(&c, buf, sizeof(buf)) == 0);
@@ -91,6 +103,10 @@ int main(void)
 		CHECK(strstr(buf, "hook output priority filter; policy accept;\n\t\tiifname { \"tun0\" } return\n"
 				  "\t\toifname { \"tun0\" } return\n") != NULL);
 		CHECK(strstr(buf, "ip daddr { 10.8.0.0/24 } return\n"));
+		/* ip6: the interfaces return too, the IPv4 subnets have no rule there */
+		CHECK(strstr(buf, "table ip6 sipalgd") &&
+		      strstr(strstr(buf, "table ip6 sipalgd"), "fib daddr oifname { \"tun0\" } return\n") &&
+		      !strstr(strstr(buf, "table ip6 sipalgd"), "10.8.0.0"));
 		c.scope = NULL;
 		c.degraded = true;
 	}
@@ -104,6 +120,8 @@ int main(void)
 	CHECK(strstr(buf, "ct helper sip-udp-2 {\n\t\ttype \"sipalg-2\" protocol udp") != NULL);
 	CHECK(strstr(buf, "ct helper sip-tcp-1 {\n\t\ttype \"sipalg-1\" protocol tcp") != NULL);
 	CHECK(strstr(buf, "udp dport { 5060, 5080 } ct helper set jhash ip saddr . ip daddr . udp sport"
+			  " . udp dport mod 3 map { 0 : \"sip-udp\", 1 : \"sip-udp-1\", 2 : \"sip-udp-2\" }\n"));
+	CHECK(strstr(buf, "udp dport { 5060, 5080 } ct helper set jhash ip6 saddr . ip6 daddr . udp sport"
 			  " . udp dport mod 3 map { 0 : \"sip-udp\", 1 : \"sip-udp-1\", 2 : \"sip-udp-2\" }\n"));
 	CHECK(strstr(buf, "tcp dport { 5060, 5080 } ct helper set jhash ip saddr . ip daddr . tcp sport"
 			  " . tcp dport mod 3 map { 0 : \"sip-tcp\", 1 : \"sip-tcp-1\", 2 : \"sip-tcp-2\" }\n"));
