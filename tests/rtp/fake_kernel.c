@@ -104,15 +104,29 @@ void fake_reset(struct fake_kernel *k)
 	memset(k, 0, sizeof(*k));
 }
 
+/* ip of either family (the fuzzers link this file without scene.c). */
+static struct sipalg_addr fake_addr(const char *ip)
+{
+	struct sipalg_addr a;
+
+	memset(&a, 0, sizeof(a));
+	if (strchr(ip, ':')) {
+		a.family = AF_INET6;
+		inet_pton(AF_INET6, ip, &a.ip6);
+	} else {
+		inet_pton(AF_INET, ip, &a.ip);
+	}
+	return a;
+}
+
 const struct rtp_expect *fake_find_dst(const struct fake_kernel *k, const char *ip,
 				       unsigned port)
 {
-	struct in_addr a;
+	struct sipalg_addr a = fake_addr(ip);
 	unsigned i;
 
-	inet_pton(AF_INET, ip, &a);
 	for (i = 0; i < k->n_live; i++)
-		if (k->live[i].dst.ip.s_addr == a.s_addr && k->live[i].dst.port == port)
+		if (sipalg_addr_same_ip(&k->live[i].dst, &a) && k->live[i].dst.port == port)
 			return &k->live[i];
 	return NULL;
 }
@@ -120,13 +134,12 @@ const struct rtp_expect *fake_find_dst(const struct fake_kernel *k, const char *
 const struct rtp_expect *fake_find_src(const struct fake_kernel *k, const char *ip,
 				       unsigned port)
 {
-	struct in_addr a;
+	struct sipalg_addr a = fake_addr(ip);
 	unsigned i;
 
-	inet_pton(AF_INET, ip, &a);
 	for (i = 0; i < k->n_live; i++)
 		if (!k->live[i].src_any_addr && !k->live[i].src_any_port &&
-		    k->live[i].src.ip.s_addr == a.s_addr && k->live[i].src.port == port)
+		    sipalg_addr_same_ip(&k->live[i].src, &a) && k->live[i].src.port == port)
 			return &k->live[i];
 	return NULL;
 }

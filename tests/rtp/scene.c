@@ -10,9 +10,26 @@ struct sipalg_addr addr(const char *ip, unsigned port)
 	struct sipalg_addr a;
 
 	memset(&a, 0, sizeof(a));
-	inet_pton(AF_INET, ip, &a.ip);
+	if (strchr(ip, ':')) {
+		a.family = AF_INET6;
+		inet_pton(AF_INET6, ip, &a.ip6);
+	} else {
+		inet_pton(AF_INET, ip, &a.ip);
+	}
 	a.port = (uint16_t)port;
 	return a;
+}
+
+void scene_phone6(struct scene *s, const char *inside_ip)
+{
+	/* routed: the phone's own address on both sides of the gateway */
+	s->mc.binding.inside = addr(inside_ip, 5060);
+	s->mc.binding.public = s->mc.binding.inside;
+	s->mc.binding.remote = addr(PROXY6, 5060);
+	s->mc.master.l4proto = IPPROTO_UDP;
+	s->mc.master.src = s->mc.binding.inside;
+	s->mc.master.dst = s->mc.binding.remote;
+	s->mc.no_nat = true;
 }
 
 void scene_phone(struct scene *s, const char *inside_ip, bool from_outside)
@@ -94,7 +111,8 @@ void msg_media(struct scene *s, const char *ip, unsigned port, unsigned flags)
 	f->has_sdp = true;
 	snprintf(m->type, sizeof(m->type), "audio");
 	snprintf(m->proto, sizeof(m->proto), "RTP/AVP");
-	m->addr = addr(flags & M_HOLD0 ? "0.0.0.0" : ip, flags & M_DISABLED ? 0 : port);
+	m->addr = addr(flags & M_HOLD0 ? (strchr(ip, ':') ? "::" : "0.0.0.0") : ip,
+		       flags & M_DISABLED ? 0 : port);
 	m->hold_zero_addr = flags & M_HOLD0;
 	m->disabled = flags & M_DISABLED;
 	m->rtcp_mux = flags & M_MUX;
@@ -118,11 +136,12 @@ int msg_send(struct scene *s, enum sipalg_dir dir)
 	for (i = 0; i < f->n_media; i++) {
 		const struct sipalg_media *m = &f->media[i];
 		bool ours = dir == SIPALG_OUTBOUND
-			? m->addr.ip.s_addr == s->mc.binding.inside.ip.s_addr
-			: m->addr.ip.s_addr == s->mc.binding.public.ip.s_addr;
+			? sipalg_addr_same_ip(&m->addr, &s->mc.binding.inside)
+			: sipalg_addr_same_ip(&m->addr, &s->mc.binding.public);
 
 		s->map_ret[i] = -2;	/* not asked */
-		if (dir == SIPALG_OUTBOUND && m->hold_zero_addr)
+		if (dir == SIPALG_OUTBOUND && m->hold_zero_addr &&
+		    sipalg_addr_is_v6(&m->addr) == sipalg_addr_is_v6(&s->mc.binding.inside))
 			ours = true;
 		else if (m->hold_zero_addr)
 			ours = false;
