@@ -61,6 +61,102 @@ static void check_tuple(const struct nlattr *t, const char *src, const char *dst
 	CHECK_EQ(ntohs(mnl_attr_get_u16(pb[CTA_PROTO_DST_PORT])), dport);
 }
 
+/* An IPv6 tuple nest: 16-byte CTA_IP_V6_* and no IPv4 attribute at all. */
+static void check_tuple6(const struct nlattr *t, const char *src, const char *dst,
+			 uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	const struct nlattr *tb[MAXA], *ipb[MAXA], *pb[MAXA];
+	struct in6_addr s, d;
+
+	CHECK(t != NULL);
+	nested(t, tb);
+	nested(tb[CTA_TUPLE_IP], ipb);
+	nested(tb[CTA_TUPLE_PROTO], pb);
+	CHECK(!ipb[CTA_IP_V4_SRC] && !ipb[CTA_IP_V4_DST]);
+	CHECK(ipb[CTA_IP_V6_SRC] && ipb[CTA_IP_V6_DST]);
+	if (!ipb[CTA_IP_V6_SRC] || !ipb[CTA_IP_V6_DST] || !pb[CTA_PROTO_NUM] ||
+	    !pb[CTA_PROTO_SRC_PORT] || !pb[CTA_PROTO_DST_PORT])
+		return;
+	CHECK_EQ(mnl_attr_get_payload_len(ipb[CTA_IP_V6_SRC]), 16);
+	CHECK_EQ(mnl_attr_get_payload_len(ipb[CTA_IP_V6_DST]), 16);
+	inet_pton(AF_INET6, src, &s);
+	inet_pton(AF_INET6, dst, &d);
+	CHECK(!memcmp(mnl_attr_get_payload(ipb[CTA_IP_V6_SRC]), &s, 16));
+	CHECK(!memcmp(mnl_attr_get_payload(ipb[CTA_IP_V6_DST]), &d, 16));
+	CHECK_EQ(mnl_attr_get_u8(pb[CTA_PROTO_NUM]), proto);
+	CHECK_EQ(ntohs(mnl_attr_get_u16(pb[CTA_PROTO_SRC_PORT])), sport);
+	CHECK_EQ(ntohs(mnl_attr_get_u16(pb[CTA_PROTO_DST_PORT])), dport);
+}
+
+static struct sipalg_addr ip6(const char *s, uint16_t port)
+{
+	struct sipalg_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET6;
+	inet_pton(AF_INET6, s, &a.ip6);
+	a.port = port;
+	return a;
+}
+
+/* A routed IPv6 flow's pinhole (issue 11): the far end to the phone's own
+ * port, no NAT, no function; ctnetlink reads every tuple in the family of
+ * the nfgenmsg, so it is AF_INET6 and every address 16 bytes. */
+static void ipv6_routed_pinhole(void)
+{
+	char buf[RTP_NL_MSG_MAX];
+	const struct nlattr *tb[MAXA];
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct rtp_expect e;
+
+	memset(&e, 0, sizeof(e));
+	e.master.src = ip6("2001:db8:1::10", 5060);
+	e.master.dst = ip6("2001:db8:5::5", 5060);
+	e.master.l4proto = IPPROTO_UDP;
+	e.l4proto = IPPROTO_UDP;
+	e.src_any_addr = e.src_any_port = true;
+	e.src.family = AF_INET6;
+	e.dst = ip6("2001:db8:1::10", 4000);
+	e.timeout = 300;
+	e.class = 1;
+	CHECK(rtp_nl_build_new(buf, sizeof(buf), &e, 5) > 0);
+	CHECK_EQ(((struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family, AF_INET6);
+	memset(tb, 0, sizeof(tb));
+	CHECK_EQ(mnl_attr_parse(nlh, sizeof(struct nfgenmsg), collect, tb), MNL_CB_OK);
+	check_tuple6(tb[CTA_EXPECT_MASTER], "2001:db8:1::10", "2001:db8:5::5", IPPROTO_UDP,
+		     5060, 5060);
+	check_tuple6(tb[CTA_EXPECT_TUPLE], "::", "2001:db8:1::10", IPPROTO_UDP, 0, 4000);
+	check_tuple6(tb[CTA_EXPECT_MASK], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		     IPPROTO_UDP, 0, 0xffff);
+	CHECK(tb[CTA_EXPECT_NAT] == NULL && tb[CTA_EXPECT_FN] == NULL);
+	CHECK(tb[CTA_EXPECT_CLASS] && ntohl(mnl_attr_get_u32(tb[CTA_EXPECT_CLASS])) == 1);
+
+	/* narrowed to the far address; NAT66 (optional) would carry a v6 NAT tuple */
+	e.src_any_addr = false;
+	e.src = ip6("2001:db8:20::20", 0);
+	e.nat = true;
+	e.nat_dir = 1;
+	e.nat_to = ip6("fd00::10", 4000);
+	CHECK(rtp_nl_build_new(buf, sizeof(buf), &e, 6) > 0);
+	memset(tb, 0, sizeof(tb));
+	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), collect, tb);
+	check_tuple6(tb[CTA_EXPECT_TUPLE], "2001:db8:20::20", "2001:db8:1::10", IPPROTO_UDP, 0, 4000);
+	check_tuple6(tb[CTA_EXPECT_MASK], "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		     "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", IPPROTO_UDP, 0, 0xffff);
+	{
+		const struct nlattr *nat[MAXA];
+
+		nested(tb[CTA_EXPECT_NAT], nat);
+		check_tuple6(nat[CTA_EXPECT_NAT_TUPLE], "fd00::10", "::", IPPROTO_UDP, 4000, 0);
+	}
+	/* the delete is AF_INET6 too */
+	CHECK(rtp_nl_build_delete(buf, sizeof(buf), &e, 7) > 0);
+	CHECK_EQ(((struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family, AF_INET6);
+	memset(tb, 0, sizeof(tb));
+	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), collect, tb);
+	check_tuple6(tb[CTA_EXPECT_TUPLE], "2001:db8:20::20", "2001:db8:1::10", IPPROTO_UDP, 0, 4000);
+}
+
 static struct rtp_expect inbound_pinhole(void)
 {
 	struct rtp_expect e;
@@ -198,6 +294,7 @@ static void small_buffer_is_refused(void)
 int main(void)
 {
 	RUN(new_message_carries_nat_fn_class);
+	RUN(ipv6_routed_pinhole);
 	RUN(narrowed_sibling_and_zone);
 	RUN(delete_message_names_the_tuple);
 	RUN(small_buffer_is_refused);
