@@ -222,13 +222,36 @@ uint16_t fz_ip_csum(const uint8_t *hdr, size_t len)
 	return csum_fold(csum_add(0, hdr, len));
 }
 
-/* Over the pseudo header and the whole L4 part of an IPv4 packet. */
+/* IPv6: over the 40-byte pseudo header (RFC 8200 8.1) and the transport
+ * part, past the extension headers nat/splice.c walks (0, 43, 60). */
+static uint16_t l4_csum6(const uint8_t *ip, size_t len)
+{
+	uint8_t pseudo[40] = { 0 }, nh = ip[6];
+	size_t off = 40, l4len;
+
+	while ((nh == 0 || nh == 43 || nh == 60) && off + 8 <= len) {
+		nh = ip[off];
+		off += ((size_t)ip[off + 1] + 1) * 8;
+	}
+	if (off > len)
+		return 1;	/* not a packet that locates: never "valid" */
+	l4len = len - off;
+	memcpy(pseudo, ip + 8, 32);
+	pseudo[34] = (uint8_t)(l4len >> 8);
+	pseudo[35] = (uint8_t)l4len;
+	pseudo[39] = nh;
+	return csum_fold(csum_add(csum_add(0, pseudo, 40), ip + off, l4len));
+}
+
+/* Over the pseudo header and the whole L4 part of an IPv4 (or IPv6) packet. */
 uint16_t fz_l4_csum(const uint8_t *ip, size_t len)
 {
 	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
 	uint8_t pseudo[12];
 	uint16_t l4len = (uint16_t)(len - ihl);
 
+	if (len >= 40 && ip[0] >> 4 == 6)
+		return l4_csum6(ip, len);
 	memcpy(pseudo, ip + 12, 8);
 	pseudo[8] = 0;
 	pseudo[9] = ip[9];

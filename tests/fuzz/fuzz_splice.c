@@ -40,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	pl = n - 2 - plen;
 	if (nat_l4_locate(pkt, plen, &l4) < 0)
 		return 0;
-	if ((l4.proto != IPPROTO_UDP && l4.proto != IPPROTO_TCP) || l4.payload_off < 28 ||
+	if ((l4.proto != IPPROTO_UDP && l4.proto != IPPROTO_TCP) ||
+	    l4.payload_off < (l4.family == AF_INET6 ? 48u : 28u) ||
 	    l4.payload_off + l4.payload_len > plen)
 		FAIL("located payload %zu+%zu in %zu bytes (proto %u)", l4.payload_off,
 		     l4.payload_len, plen, l4.proto);
@@ -54,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (l4b.payload_off != l4.payload_off || l4b.payload_len != pl ||
 	    memcmp(out + l4b.payload_off, payload, pl) != 0)
 		FAIL("spliced packet does not carry the new payload");
-	if (fz_ip_csum(out, (size_t)(out[0] & 0xf) * 4) != 0)
-		FAIL("IP header checksum wrong");
+	if (l4.family == AF_INET && fz_ip_csum(out, (size_t)(out[0] & 0xf) * 4) != 0)
+		FAIL("IP header checksum wrong");	/* IPv6 has none */
 	if (fz_l4_csum(out, (size_t)len) != 0)
 		FAIL("%s checksum does not verify", l4.proto == IPPROTO_TCP ? "TCP" : "UDP");
 	return 0;

@@ -31,3 +31,33 @@ void ct_fixture_build(struct ct_fixture *f, uint8_t proto, uint16_t port)
 	f->attrs = (const char *)mnl_nlmsg_get_payload(nlh) + sizeof(struct nfgenmsg);
 	f->len = nlh->nlmsg_len - MNL_NLMSG_HDRLEN - sizeof(struct nfgenmsg);
 }
+
+void ct_fixture_build6(struct ct_fixture *f, uint8_t proto, uint16_t port, bool unconfirmed)
+{
+	struct nf_conntrack *ct = nfct_new();
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(f->buf);
+	struct nfgenmsg *nfg;
+	struct in6_addr phone, proxy;
+
+	inet_pton(AF_INET6, CT6_PHONE, &phone);
+	inet_pton(AF_INET6, CT6_PROXY, &proxy);
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
+	nfg->nfgen_family = AF_INET6;
+	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET6);
+	nfct_set_attr_u8(ct, ATTR_L4PROTO, proto);
+	nfct_set_attr_u8(ct, ATTR_REPL_L3PROTO, AF_INET6);
+	nfct_set_attr_u8(ct, ATTR_REPL_L4PROTO, proto);
+	nfct_set_attr(ct, ATTR_ORIG_IPV6_SRC, &phone);
+	nfct_set_attr(ct, ATTR_ORIG_IPV6_DST, &proxy);
+	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_SRC, htons(port));
+	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_DST, htons(5060));
+	nfct_set_attr(ct, ATTR_REPL_IPV6_SRC, &proxy);
+	nfct_set_attr(ct, ATTR_REPL_IPV6_DST, &phone);
+	nfct_set_attr_u16(ct, ATTR_REPL_PORT_SRC, htons(5060));
+	nfct_set_attr_u16(ct, ATTR_REPL_PORT_DST, htons(port));
+	nfct_set_attr_u32(ct, ATTR_STATUS, unconfirmed ? 0 : IPS_CONFIRMED);
+	nfct_nlmsg_build(nlh, ct);
+	nfct_destroy(ct);
+	f->attrs = (const char *)mnl_nlmsg_get_payload(nlh) + sizeof(struct nfgenmsg);
+	f->len = nlh->nlmsg_len - MNL_NLMSG_HDRLEN - sizeof(struct nfgenmsg);
+}

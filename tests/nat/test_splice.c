@@ -4,12 +4,14 @@
  * here; then 20000 random packets (IP options, TCP options, odd lengths,
  * growing and shrinking payloads) against the pktbuff splice it replaced
  * (splice_pktbuff_ref.c), byte for byte, also with the payload already in
- * place in the output and with the output being the packet itself.
+ * place in the output and with the output being the packet itself; IPv6
+ * with and without extension headers against the 40-byte pseudo header.
  */
 #include <arpa/inet.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -103,6 +105,128 @@ static void one(uint8_t proto, const char *before, const char *after)
 
 long splice_pktbuff_ref(const uint8_t *pkt, size_t len, const struct nat_l4 *l4,
 			const uint8_t *payload, size_t plen, uint8_t *out, size_t cap);
+
+/* ---- IPv6: fixed header, optional extension headers, the 40-byte pseudo header ---- */
+
+/* RFC 8200 8.1: source, destination, upper-layer length (32 bits), 3 zero
+ * bytes, next header = the transport's protocol (not the first header's). */
+static int l4_csum6_ok(const uint8_t *pkt, size_t len, size_t l4off, uint8_t proto)
+{
+	uint8_t pseudo[40] = { 0 };
+	size_t l4len = len - l4off;
+
+	memcpy(pseudo, pkt + 8, 32);
+	pseudo[34] = (uint8_t)(l4len >> 8);
+	pseudo[35] = (uint8_t)l4len;
+	pseudo[39] = proto;
+	return fold(sum16(sum16(0, pseudo, 40), pkt + l4off, l4len)) == 0xffff;
+}
+
+/* ext: a hop-by-hop header (8 bytes) and a destination-options header (16) first. */
+static size_t build6(uint8_t *pkt, uint8_t proto, const char *payload, bool ext)
+{
+	size_t plen = strlen(payload), hl = proto == IPPROTO_UDP ? 8 : 20, off = 40;
+
+	memset(pkt, 0, 40);
+	pkt[0] = 0x60;
+	pkt[6] = ext ? 0 : proto;
+	pkt[7] = 64;
+	inet_pton(AF_INET6, "2001:db8:1::10", pkt + 8);
+	inet_pton(AF_INET6, "2001:db8:5::5", pkt + 24);
+	if (ext) {
+		memset(pkt + 40, 0, 24);
+		pkt[40] = 60;		/* next: destination options */
+		pkt[41] = 0;		/* 8 bytes; PadN fills them */
+		pkt[42] = 1;
+		pkt[43] = 4;
+		pkt[48] = proto;
+		pkt[49] = 1;		/* 16 bytes */
+		pkt[50] = 1;
+		pkt[51] = 12;
+		off = 64;
+	}
+	if (proto == IPPROTO_UDP) {
+		struct udphdr u = { .source = htons(5060), .dest = htons(5060),
+				    .len = htons((uint16_t)(8 + plen)), .check = htons(0x1234) };
+		memcpy(pkt + off, &u, 8);
+	} else {
+		struct tcphdr t = { .source = htons(5060), .dest = htons(5060),
+				    .seq = htonl(1000), .doff = 5, .ack = 1, .psh = 1,
+				    .window = htons(512), .check = htons(0x1234) };
+		memcpy(pkt + off, &t, 20);
+	}
+	memcpy(pkt + off + hl, payload, plen);
+	pkt[4] = (uint8_t)((off - 40 + hl + plen) >> 8);
+	pkt[5] = (uint8_t)(off - 40 + hl + plen);
+	return off + hl + plen;
+}
+
+static void one6(uint8_t proto, bool ext, const char *before, const char *after)
+{
+	uint8_t pkt[512], out[512];
+	struct nat_l4 l4, l4b;
+	size_t len = build6(pkt, proto, before, ext), off = ext ? 64 : 40;
+	long n;
+
+	CHECK(nat_l4_locate(pkt, len, &l4) == 0);
+	CHECK(l4.family == AF_INET6 && l4.proto == proto && l4.l4_off == off &&
+	      l4.sport == 5060 && l4.dport == 5060 && l4.saddr == 0);
+	CHECK(l4.payload_len == strlen(before) &&
+	      l4.payload_off == off + (proto == IPPROTO_UDP ? 8 : 20));
+	{
+		struct in6_addr s;
+
+		inet_pton(AF_INET6, "2001:db8:1::10", &s);
+		CHECK(!memcmp(&l4.saddr6, &s, 16));
+	}
+	n = nat_splice_payload(pkt, len, &l4, (const uint8_t *)after, strlen(after), out,
+			       sizeof(out));
+	CHECK(n == (long)(l4.payload_off + strlen(after)));
+	if (n < 0)
+		return;
+	/* payload length counts the extension headers, not the fixed header */
+	CHECK((size_t)(out[4] << 8 | out[5]) == (size_t)n - 40);
+	CHECK(!memcmp(out, pkt, 4) && !memcmp(out + 6, pkt + 6, off - 6));	/* rest of headers kept */
+	if (proto == IPPROTO_UDP)
+		CHECK((size_t)(out[off + 4] << 8 | out[off + 5]) == (size_t)n - off);
+	CHECK(l4_csum6_ok(out, (size_t)n, off, proto));
+	CHECK(!memcmp(out + l4.payload_off, after, strlen(after)));
+	CHECK(nat_l4_locate(out, (size_t)n, &l4b) == 0 && l4b.payload_len == strlen(after));
+}
+
+static void ipv6(void)
+{
+	static const char sip[] = "INVITE sip:b@[2001:db8:5::5] SIP/2.0\r\n\r\n";
+	uint8_t pkt[512];
+	struct nat_l4 l4;
+	size_t len;
+
+	one6(IPPROTO_UDP, false, sip, "a longer payload than before, and odd!");
+	one6(IPPROTO_UDP, true, sip, "short");
+	one6(IPPROTO_TCP, false, sip, "x");
+	one6(IPPROTO_TCP, true, sip, "the same length as the INVITE line..\r\n");
+	/* Refusals: a fragment header, a live routing header, a jumbogram,
+	 * a payload length past the packet, an unknown next header. */
+	len = build6(pkt, IPPROTO_UDP, sip, false);
+	CHECK(nat_l4_locate(pkt, len, &l4) == 0);
+	CHECK(nat_l4_locate(pkt, len - 1, &l4) == -1);
+	pkt[6] = 44;
+	CHECK(nat_l4_locate(pkt, len, &l4) == -1);
+	pkt[6] = 58;				/* ICMPv6 */
+	CHECK(nat_l4_locate(pkt, len, &l4) == -1);
+	len = build6(pkt, IPPROTO_UDP, sip, true);
+	pkt[40] = 44;				/* hop-by-hop, then a fragment */
+	CHECK(nat_l4_locate(pkt, len, &l4) == -1);
+	len = build6(pkt, IPPROTO_UDP, sip, true);
+	pkt[6] = 43;				/* a routing header ... */
+	pkt[43] = 1;				/* ... with a segment left */
+	CHECK(nat_l4_locate(pkt, len, &l4) == -1);
+	pkt[43] = 0;				/* spent: walked */
+	CHECK(nat_l4_locate(pkt, len, &l4) == 0 && l4.l4_off == 64);
+	len = build6(pkt, IPPROTO_UDP, sip, false);
+	pkt[4] = pkt[5] = 0;
+	CHECK(nat_l4_locate(pkt, len, &l4) == -1);
+}
 
 static unsigned long rnd_state = 42;
 
@@ -208,6 +332,7 @@ int main(void)
 	CHECK(nat_splice_payload(pkt, len, &l4, (const uint8_t *)longer, strlen(longer), pkt, 40) == -1);
 
 	differential();
+	ipv6();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
 	return failures ? 1 : 0;
