@@ -4,6 +4,8 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <string.h>
 
 #include "ct_fixture.h"
 
@@ -55,9 +57,23 @@ void ct_fixture_build6(struct ct_fixture *f, uint8_t proto, uint16_t port, bool 
 	nfct_set_attr(ct, ATTR_REPL_IPV6_DST, &phone);
 	nfct_set_attr_u16(ct, ATTR_REPL_PORT_SRC, htons(5060));
 	nfct_set_attr_u16(ct, ATTR_REPL_PORT_DST, htons(port));
-	nfct_set_attr_u32(ct, ATTR_STATUS, unconfirmed ? 0 : IPS_CONFIRMED);
+	/* a routed flow past the nat hooks: null bindings, no SRC_NAT/DST_NAT */
+	nfct_set_attr_u32(ct, ATTR_STATUS, IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE | IPS_CONFIRMED);
 	nfct_nlmsg_build(nlh, ct);
 	nfct_destroy(ct);
 	f->attrs = (const char *)mnl_nlmsg_get_payload(nlh) + sizeof(struct nfgenmsg);
 	f->len = nlh->nlmsg_len - MNL_NLMSG_HDRLEN - sizeof(struct nfgenmsg);
+	/* The library always adds IPS_CONFIRMED (it builds for creation); the
+	 * kernel's NFQA_CT dumps ct->status as it is: a first packet's lacks it. */
+	if (unconfirmed) {
+		struct nlattr *attr;
+
+		mnl_attr_for_each_payload((void *)f->attrs, f->len) {
+			if (mnl_attr_get_type(attr) == CTA_STATUS) {
+				uint32_t st = ntohl(mnl_attr_get_u32(attr)) & ~(uint32_t)IPS_CONFIRMED;
+
+				memcpy(mnl_attr_get_payload(attr), &(uint32_t){ htonl(st) }, 4);
+			}
+		}
+	}
 }
