@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 
 #include "binding.h"
@@ -57,10 +58,92 @@ static int from_ct(const struct nf_conntrack *ct, bool reply, struct nat_flow *f
 	return nat_flow_from_ct(ct, reply, f);
 }
 
+static struct nf_conntrack *make_ct6(const char *o_src, uint16_t o_sp, const char *o_dst,
+				     uint16_t o_dp, const char *r_src, uint16_t r_sp,
+				     const char *r_dst, uint16_t r_dp, uint32_t status)
+{
+	struct nf_conntrack *ct = nfct_new();
+	struct in6_addr a;
+
+	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET6);
+	nfct_set_attr_u8(ct, ATTR_ORIG_L4PROTO, IPPROTO_UDP);
+	inet_pton(AF_INET6, o_src, &a);
+	nfct_set_attr(ct, ATTR_ORIG_IPV6_SRC, &a);
+	inet_pton(AF_INET6, o_dst, &a);
+	nfct_set_attr(ct, ATTR_ORIG_IPV6_DST, &a);
+	inet_pton(AF_INET6, r_src, &a);
+	nfct_set_attr(ct, ATTR_REPL_IPV6_SRC, &a);
+	inet_pton(AF_INET6, r_dst, &a);
+	nfct_set_attr(ct, ATTR_REPL_IPV6_DST, &a);
+	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_SRC, htons(o_sp));
+	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_DST, htons(o_dp));
+	nfct_set_attr_u16(ct, ATTR_REPL_PORT_SRC, htons(r_sp));
+	nfct_set_attr_u16(ct, ATTR_REPL_PORT_DST, htons(r_dp));
+	nfct_set_attr_u32(ct, ATTR_STATUS, status);
+	return ct;
+}
+
+static int is6(const struct sipalg_addr *a, const char *ip, uint16_t port)
+{
+	struct in6_addr x;
+
+	inet_pton(AF_INET6, ip, &x);
+	return sipalg_addr_is_v6(a) && !memcmp(&a->ip6, &x, 16) && a->port == port;
+}
+
+/* IPv6 (issue 11): routed, NAT66 and a phone whose addresses share the first
+ * 32 bits with its peer (no IPv4 word of the address may decide anything). */
+static void ipv6(void)
+{
+	struct nat_flow f;
+	struct nf_conntrack *ct;
+
+	ct = make_ct6("2001:db8:1::10", 5060, "2001:db8:5::5", 5060,
+		      "2001:db8:5::5", 5060, "2001:db8:1::10", 5060,
+		      IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE | IPS_CONFIRMED);
+	CHECK(nat_flow_from_ct(ct, false, &f) == 0);
+	CHECK(is6(&f.binding.inside, "2001:db8:1::10", 5060));
+	CHECK(is6(&f.binding.public, "2001:db8:1::10", 5060));	/* routed: its own */
+	CHECK(is6(&f.binding.remote, "2001:db8:5::5", 5060));
+	CHECK(is6(&f.master.src, "2001:db8:1::10", 5060) && is6(&f.master.dst, "2001:db8:5::5", 5060));
+	CHECK(f.dir == SIPALG_OUTBOUND && !f.natted);
+	CHECK(nat_flow_from_ct(ct, true, &f) == 0 && f.dir == SIPALG_INBOUND);
+	nfct_destroy(ct);
+
+	/* NAT66: the reply goes to another address - translated */
+	ct = make_ct6("fd00::10", 5060, "2001:db8:5::5", 5060,
+		      "2001:db8:5::5", 5060, "2001:db8:ff::1", 5060,
+		      IPS_SRC_NAT | IPS_SRC_NAT_DONE | IPS_CONFIRMED);
+	CHECK(nat_flow_from_ct(ct, false, &f) == 0);
+	CHECK(is6(&f.binding.inside, "fd00::10", 5060) && is6(&f.binding.public, "2001:db8:ff::1", 5060));
+	CHECK(f.natted);
+	nfct_destroy(ct);
+
+	/* the addresses differ past the first 32 bits only: still translated */
+	ct = make_ct6("2001:db8:1::10", 5060, "2001:db8:5::5", 5060,
+		      "2001:db8:5::5", 5060, "2001:db8:1::99", 5060,
+		      IPS_SRC_NAT | IPS_SRC_NAT_DONE | IPS_CONFIRMED);
+	CHECK(nat_flow_from_ct(ct, false, &f) == 0 && f.natted);
+	nfct_destroy(ct);
+
+	/* an IPv6 conntrack without its IPv6 addresses is refused */
+	ct = nfct_new();
+	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET6);
+	nfct_set_attr_u8(ct, ATTR_ORIG_L4PROTO, IPPROTO_UDP);
+	set_tuple(ct, ATTR_ORIG_IPV4_SRC, ATTR_ORIG_IPV4_DST, ATTR_ORIG_PORT_SRC, ATTR_ORIG_PORT_DST,
+		  "192.168.1.10", "203.0.113.2", 5060, 5060);
+	set_tuple(ct, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV4_DST, ATTR_REPL_PORT_SRC, ATTR_REPL_PORT_DST,
+		  "203.0.113.2", "192.168.1.10", 5060, 5060);
+	CHECK(nat_flow_from_ct(ct, false, &f) == -1);
+	nfct_destroy(ct);
+}
+
 int main(void)
 {
 	struct nat_flow f;
 	struct nf_conntrack *ct;
+
+	ipv6();
 
 	/* Phone behind masquerade, port changed by SNAT. */
 	ct = make_ct("192.168.1.10", 5060, "203.0.113.2", 5060,
