@@ -304,7 +304,7 @@ static int setup(struct daemon *d)
 			return -1;
 		}
 		d->rules_installed = true;
-		log_info("nft table ip " NAT_RULES_TABLE " installed (%s%s)",
+		log_info("nft tables ip and ip6 " NAT_RULES_TABLE " installed (%s%s)",
 			 d->degraded ? "NFQUEUE after srcnat" : "ct helper rules",
 			 d->rules.media_guard && !d->degraded ? ", unexpected media dropped" : "");
 	}

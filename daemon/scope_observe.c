@@ -39,7 +39,8 @@ void scope_observe_apply(struct nat_path *p, const struct sipalgd_config *cfg)
 	p->scope = &cfg->scope;
 	p->log_info = log_info;
 	scope_text(&cfg->scope, text, sizeof(text));
-	log_info("scope: %s; flows without NAT pass untouched%s%s", text,
+	log_info("scope: %s; IPv4 flows without NAT pass untouched%s; routed IPv6 passes as it "
+		 "came with its pinholes%s", text,
 		 cfg->scope.no_nat_pinholes ? " (their pinholes opened: no_nat_pinholes)" : "",
 		 cfg->observe ? "; mode = observe: nothing is rewritten or opened, the plan is logged" : "");
 }

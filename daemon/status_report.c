@@ -121,10 +121,12 @@ static void report_first_packets(const struct nat_exp_stats *s, struct rep *r)
 
 static const char *ep_str(const struct sipalg_addr *a, char *buf, size_t len)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
+	bool v6 = sipalg_addr_is_v6(a);
 
-	inet_ntop(AF_INET, &a->ip, ip, sizeof(ip));
-	snprintf(buf, len, "%s:%u", ip, a->port);
+	inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? (const void *)&a->ip6 : (const void *)&a->ip,
+		  ip, sizeof(ip));
+	snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", ip, a->port);
 	return buf;
 }
 
@@ -137,7 +139,7 @@ static void report_one_reg(void *arg, const struct rtp_master *m, time_t until, 
 {
 	struct reg_visit *v = arg;
 	struct rep *r = v->r;
-	char a[32], b[32];
+	char a[64], b[64];
 	long left = (long)(until - v->now);
 
 	if (!r->json) {

@@ -12,7 +12,7 @@ docs/status.schema.json uses (no network, no packages).
       against the schema's properties[KEY] (the unit tests' pieces of a report)
 
 Keywords: type, const, enum, properties, required, additionalProperties, items,
-maxItems, minimum, maximum, oneOf, $ref (#/$defs/...), format ipv4; $schema, $id,
+maxItems, minimum, maximum, oneOf, $ref (#/$defs/...), format ipv4/ipv6; $schema, $id,
 title, description, $defs are annotations. Any other keyword is an error, so the
 schema cannot lean on something this checker ignores.
 """
@@ -62,6 +62,11 @@ def check(root, schema, v, path, errs):
             ipaddress.IPv4Address(v)
         except ValueError:
             errs.append("%s: %r is not an IPv4 address" % (path, v))
+    if schema.get("format") == "ipv6" and isinstance(v, str):
+        try:
+            ipaddress.IPv6Address(v)
+        except ValueError:
+            errs.append("%s: %r is not an IPv6 address" % (path, v))
     if "oneOf" in schema:
         ok = 0
         for sub in schema["oneOf"]:
