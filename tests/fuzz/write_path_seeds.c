@@ -11,6 +11,8 @@
  * ctest (fuzz_path_seeds_current) checks that the files checked in are what
  * this writes.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +206,46 @@ static void splice_seed(const char *dir, const char *name, struct fz_record r, c
 	save(dir, name);
 }
 
+/* An IPv6 one (issue 11): UDP behind a hop-by-hop header, or TCP; checksum right. */
+static void splice_seed6(const char *dir, const char *name, bool tcp, bool hbh, const char *repl)
+{
+	uint8_t *p = buf + 2;
+	size_t off = hbh ? 48 : 40, l4h = tcp ? 20 : 8, plen = strlen(reg), tot = off + l4h + plen;
+	uint16_t c;
+
+	memset(p, 0, off + l4h);
+	p[0] = 0x60;
+	p[6] = hbh ? 0 : tcp ? IPPROTO_TCP : IPPROTO_UDP;
+	p[7] = 64;
+	inet_pton(AF_INET6, "2001:db8:1::10", p + 8);
+	inet_pton(AF_INET6, "2001:db8:5::5", p + 24);
+	if (hbh) {
+		p[40] = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+		p[42] = 1;	/* PadN */
+		p[43] = 4;
+	}
+	p[off] = p[off + 2] = 0x13;	/* ports 5060 */
+	p[off + 1] = p[off + 3] = 0xc4;
+	if (tcp) {
+		p[off + 12] = 5 << 4;
+		p[off + 13] = 0x18;	/* PSH ACK */
+	} else {
+		p[off + 4] = (uint8_t)((l4h + plen) >> 8);
+		p[off + 5] = (uint8_t)(l4h + plen);
+	}
+	memcpy(p + off + l4h, reg, plen);
+	p[4] = (uint8_t)((tot - 40) >> 8);
+	p[5] = (uint8_t)(tot - 40);
+	c = fz_l4_csum(p, tot);
+	p[off + (tcp ? 16 : 6)] = (uint8_t)(c >> 8);
+	p[off + (tcp ? 17 : 7)] = (uint8_t)c;
+	buf[0] = (uint8_t)(tot >> 8);
+	buf[1] = (uint8_t)tot;
+	memcpy(p + tot, repl, strlen(repl));
+	used = 2 + tot + strlen(repl);
+	save(dir, name);
+}
+
 static void splice_seeds(const char *dir)
 {
 	struct fz_record r = { .payload = (const uint8_t *)reg, .len = strlen(reg) };
@@ -215,6 +257,8 @@ static void splice_seeds(const char *dir)
 	splice_seed(dir, "tcp_options", r, reg_ok);
 	r.ip_opts = true;
 	splice_seed(dir, "tcp_ip_options_shorter", r, "OPTIONS sip:x SIP/2.0\r\n\r\n");
+	splice_seed6(dir, "udp6_hop_by_hop", false, true, reg_ok);
+	splice_seed6(dir, "tcp6_shorter", true, false, "OPTIONS sip:x SIP/2.0\r\n\r\n");
 }
 
 int main(int argc, char **argv)
