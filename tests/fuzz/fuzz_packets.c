@@ -104,8 +104,20 @@ static struct sipalg_addr addr(const char *ip, uint16_t port)
 {
 	struct sipalg_addr a = { .port = port };
 
-	inet_pton(AF_INET, ip, &a.ip);
+	if (strchr(ip, ':')) {
+		a.family = AF_INET6;
+		inet_pton(AF_INET6, ip, &a.ip6);
+	} else {
+		inet_pton(AF_INET, ip, &a.ip);
+	}
 	return a;
+}
+
+static bool flow2_v6;
+
+void fz_set_ipv6(bool on)
+{
+	flow2_v6 = on;
 }
 
 void fz_flow_get(unsigned f, struct fz_flow *out)
@@ -123,6 +135,13 @@ void fz_flow_get(unsigned f, struct fz_flow *out)
 		out->orig_dst = addr("203.0.113.1", 5070);
 		out->repl_src = addr("192.168.1.13", 5060);
 		out->repl_dst = addr("203.0.113.50", 5060);
+		return;
+	}
+	if (f == 2 && flow2_v6) {	/* routed: the reply tuple is the inverse */
+		out->orig_src = addr("2001:db8:1::10", 5062);
+		out->orig_dst = addr("2001:db8:5::2", 5060);
+		out->repl_src = out->orig_dst;
+		out->repl_dst = out->orig_src;
 		return;
 	}
 	out->orig_src = addr(inside[f], inside_port[f]);
@@ -151,20 +170,29 @@ static struct ct_cache {
 	size_t len;
 	char buf[1024];
 	size_t off;
-} ct_cache[FZ_FLOWS][2][2];
+} ct_cache[FZ_FLOWS][2][2][2];	/* flow, TCP, unconfirmed, IPv6 */
 
+/* a_src/a_dst are the IPv4 attributes; an IPv6 address goes to their IPv6 twins */
 static void put_tuple(struct nf_conntrack *ct, int a_src, int a_dst, int p_src, int p_dst,
 		      struct sipalg_addr s, struct sipalg_addr d)
 {
-	nfct_set_attr_u32(ct, a_src, s.ip.s_addr);
-	nfct_set_attr_u32(ct, a_dst, d.ip.s_addr);
+	if (sipalg_addr_is_v6(&s)) {
+		nfct_set_attr(ct, a_src == ATTR_ORIG_IPV4_SRC ? ATTR_ORIG_IPV6_SRC : ATTR_REPL_IPV6_SRC,
+			      &s.ip6);
+		nfct_set_attr(ct, a_dst == ATTR_ORIG_IPV4_DST ? ATTR_ORIG_IPV6_DST : ATTR_REPL_IPV6_DST,
+			      &d.ip6);
+	} else {
+		nfct_set_attr_u32(ct, a_src, s.ip.s_addr);
+		nfct_set_attr_u32(ct, a_dst, d.ip.s_addr);
+	}
 	nfct_set_attr_u16(ct, p_src, htons(s.port));
 	nfct_set_attr_u16(ct, p_dst, htons(d.port));
 }
 
 static const struct ct_cache *ct_attrs(unsigned f, bool tcp, bool unconfirmed)
 {
-	struct ct_cache *c = &ct_cache[f][tcp][unconfirmed];
+	bool v6 = f == 2 && flow2_v6;
+	struct ct_cache *c = &ct_cache[f][tcp][unconfirmed][v6];
 	uint8_t proto = tcp ? IPPROTO_TCP : IPPROTO_UDP;
 	struct nf_conntrack *ct;
 	struct nlmsghdr *nlh;
@@ -177,15 +205,17 @@ static const struct ct_cache *ct_attrs(unsigned f, bool tcp, bool unconfirmed)
 	ct = nfct_new();
 	nlh = mnl_nlmsg_put_header(c->buf);
 	mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
-	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+	nfct_set_attr_u8(ct, ATTR_L3PROTO, v6 ? AF_INET6 : AF_INET);
 	nfct_set_attr_u8(ct, ATTR_L4PROTO, proto);
-	nfct_set_attr_u8(ct, ATTR_REPL_L3PROTO, AF_INET);	/* else no reply tuple is built */
+	nfct_set_attr_u8(ct, ATTR_REPL_L3PROTO, v6 ? AF_INET6 : AF_INET);	/* else no reply tuple is built */
 	nfct_set_attr_u8(ct, ATTR_REPL_L4PROTO, proto);
 	put_tuple(ct, ATTR_ORIG_IPV4_SRC, ATTR_ORIG_IPV4_DST, ATTR_ORIG_PORT_SRC,
 		  ATTR_ORIG_PORT_DST, fl.orig_src, fl.orig_dst);
 	put_tuple(ct, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV4_DST, ATTR_REPL_PORT_SRC,
 		  ATTR_REPL_PORT_DST, fl.repl_src, fl.repl_dst);
 	status = fl.dnat ? IPS_DST_NAT | IPS_DST_NAT_DONE : IPS_SRC_NAT | IPS_SRC_NAT_DONE;
+	if (v6)
+		status = IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE;	/* null bindings: routed */
 	if (!unconfirmed)
 		status |= IPS_CONFIRMED | IPS_SEEN_REPLY | IPS_ASSURED;
 	nfct_set_attr_u32(ct, ATTR_STATUS, status);
@@ -299,30 +329,52 @@ int fz_build(const struct fz_record *rec, struct fz_tcp_state *st, struct fz_pac
 {
 	struct fz_flow fl;
 	struct sipalg_addr src, dst;
-	size_t ihl = rec->ip_opts ? 24 : 20, l4h, tot;
+	size_t ihl, l4h, tot;
 	uint8_t *p = out->data;
 	struct iphdr ip = { .version = 4, .ttl = 64 };
+	bool v6;
 
 	fz_flow_get(rec->flow, &fl);
+	v6 = sipalg_addr_is_v6(&fl.orig_src);
+	/* IPv6: 40 bytes, and a hop-by-hop header (PadN) for "IP options" */
+	ihl = v6 ? (rec->ip_opts ? 48 : 40) : rec->ip_opts ? 24 : 20;
 	/* after all NAT: an original-direction packet goes as the reply tuple's
 	 * inverse, a reply as the original tuple's */
 	src = rec->reply ? fl.orig_dst : fl.repl_dst;
 	dst = rec->reply ? fl.orig_src : fl.repl_src;
 	l4h = rec->tcp ? (rec->tcp_opts ? 32 : 20) : 8;
 	tot = ihl + l4h + rec->len;
-	if (tot > sizeof(out->data) || tot > 65535)
+	if (tot > sizeof(out->data) || tot - (v6 ? 40 : 0) > 65535)
 		return -1;
 
-	ip.ihl = (unsigned)(ihl / 4);
-	ip.tot_len = htons((uint16_t)tot);
-	ip.id = htons(st->ip_id++);
-	ip.frag_off = htons(IP_DF);
-	ip.protocol = rec->tcp ? IPPROTO_TCP : IPPROTO_UDP;
-	ip.saddr = src.ip.s_addr;
-	ip.daddr = dst.ip.s_addr;
-	memcpy(p, &ip, 20);
-	if (rec->ip_opts)
-		memcpy(p + 20, "\x01\x01\x01\x00", 4);	/* NOP NOP NOP EOL */
+	if (v6) {
+		uint8_t nh = rec->tcp ? IPPROTO_TCP : IPPROTO_UDP;
+
+		memset(p, 0, ihl);
+		p[0] = 0x60;
+		p[4] = (uint8_t)((tot - 40) >> 8);
+		p[5] = (uint8_t)(tot - 40);
+		p[6] = rec->ip_opts ? 0 : nh;
+		p[7] = 64;
+		memcpy(p + 8, &src.ip6, 16);
+		memcpy(p + 24, &dst.ip6, 16);
+		if (rec->ip_opts) {
+			p[40] = nh;
+			p[42] = 1;	/* PadN, 4 bytes */
+			p[43] = 4;
+		}
+	} else {
+		ip.ihl = (unsigned)(ihl / 4);
+		ip.tot_len = htons((uint16_t)tot);
+		ip.id = htons(st->ip_id++);
+		ip.frag_off = htons(IP_DF);
+		ip.protocol = rec->tcp ? IPPROTO_TCP : IPPROTO_UDP;
+		ip.saddr = src.ip.s_addr;
+		ip.daddr = dst.ip.s_addr;
+		memcpy(p, &ip, 20);
+		if (rec->ip_opts)
+			memcpy(p + 20, "\x01\x01\x01\x00", 4);	/* NOP NOP NOP EOL */
+	}
 	if (rec->tcp) {
 		struct tcphdr t = { .source = htons(src.port), .dest = htons(dst.port),
 				    .doff = (uint16_t)(l4h / 4), .window = htons(29200) };
@@ -346,7 +398,7 @@ int fz_build(const struct fz_record *rec, struct fz_tcp_state *st, struct fz_pac
 	}
 	if (rec->len)
 		memcpy(p + ihl + l4h, rec->payload, rec->len);
-	{
+	if (!v6) {	/* IPv6 has no header checksum */
 		uint16_t c = fz_ip_csum(p, ihl);
 
 		p[10] = (uint8_t)(c >> 8);
@@ -383,7 +435,7 @@ int fz_build(const struct fz_record *rec, struct fz_tcp_state *st, struct fz_pac
 	case FZ_CT_MARK:
 		/* degraded mode's rule (rules.c, "ct state new"): a first packet,
 		 * marked with its conntrack's original source */
-		if (!rec->reply)
+		if (!rec->reply && !v6)	/* an IPv6 address fits no mark: ip6 rules set none */
 			out->mark = fl.orig_src.ip.s_addr;
 		break;
 	case FZ_CT_NONE:

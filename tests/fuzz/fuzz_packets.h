@@ -20,6 +20,9 @@
  * Flows 0-2 are masqueraded 192.168.1.x -> 203.0.113.1 (flows 0 and 2 from one
  * host), flow 3 is a port forward (203.0.113.50 calls 203.0.113.1:5070,
  * DNATed to 192.168.1.13). UDP and TCP flows of one index are two conntracks.
+ * With FZ_S2_IPV6, flow 2 is routed IPv6 instead: [2001:db8:1::10]:5062 ->
+ * [2001:db8:5::2]:5060, the reply tuple its inverse (no NAT66); its packets
+ * are IPv6, "IP options" put a hop-by-hop header in, and it is never marked.
  */
 #ifndef SIPALGD_FUZZ_PACKETS_H
 #define SIPALGD_FUZZ_PACKETS_H
@@ -60,6 +63,7 @@
 #define FZ_S2_FEW_STREAMS	0x08	/* 2 streams tracked */
 #define FZ_S2_LOCAL_ADDRS	0x10	/* rtp/ knows the gateway's addresses and subnets */
 #define FZ_S2_NO_PORT_POLICY	0x20	/* min_inside_port 1: the port policy off */
+#define FZ_S2_IPV6		0x40	/* flow 2 is IPv6, routed (fz_set_ipv6) */
 
 /* ctl */
 #define FZ_C_FLOW_MASK	0x03
@@ -137,6 +141,8 @@ struct fz_flow {
 };
 
 void fz_flow_get(unsigned f, struct fz_flow *out);
+/* Flow 2 IPv6 (routed) or the IPv4 one, for the inputs that follow. */
+void fz_set_ipv6(bool on);
 /* The rtp_master an expectation on flow f (UDP or TCP) must name. */
 void fz_flow_master(unsigned f, bool tcp, struct rtp_master *m);
 
@@ -163,7 +169,7 @@ struct fz_packet {
 
 /*
  * Build rec as the helper hook would queue it (after all NAT): a valid IPv4
- * packet (header and UDP/TCP checksums right), the flow's NFQA_CT
+ * or IPv6 packet (header and UDP/TCP checksums right), the flow's NFQA_CT
  * attributes, ctinfo and mark. Advances st for TCP. 0, or -1 on bad input.
  */
 int fz_build(const struct fz_record *rec, struct fz_tcp_state *st, struct fz_packet *out);

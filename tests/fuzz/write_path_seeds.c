@@ -475,5 +475,81 @@ int main(int argc, char **argv)
 	put_s(tout, post);
 	put_s(tout, invite);
 	save(dir, "slipstream_v1");
+
+	/* IPv6, routed (FZ_S2_IPV6: flow 2): REGISTER / 200, then a call whose
+	 * INVITE opens a new flow, answered from the far side, and a BYE; over
+	 * TCP too. Nothing is rewritten, the pinholes
+	 * lead to the phone's own [v6]:port (check_v6 in the harness). */
+	{
+		static const char reg6[] =
+			"REGISTER sip:[2001:db8:5::2] SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP [2001:db8:1::10]:5062;rport;branch=z9hG4bK-6r\r\n"
+			"From: <sip:alice@example.com>;tag=6r\r\nTo: <sip:alice@example.com>\r\n"
+			"Call-ID: reg-6@v6\r\nCSeq: 1 REGISTER\r\n"
+			"Contact: <sip:alice@[2001:db8:1::10]:5062>\r\nExpires: 3600\r\n"
+			"Content-Length: 0\r\n\r\n";
+		static const char reg6_ok[] =
+			"SIP/2.0 200 OK\r\n"
+			"Via: SIP/2.0/UDP [2001:db8:1::10]:5062;rport=5062;branch=z9hG4bK-6r\r\n"
+			"From: <sip:alice@example.com>;tag=6r\r\nTo: <sip:alice@example.com>;tag=6s\r\n"
+			"Call-ID: reg-6@v6\r\nCSeq: 1 REGISTER\r\n"
+			"Contact: <sip:alice@[2001:db8:1::10]:5062>;expires=600\r\n"
+			"Content-Length: 0\r\n\r\n";
+		static const char sdp6_fmt[] =
+			"v=0\r\no=- 1 1 IN IP6 %s\r\ns=-\r\nc=IN IP6 %s\r\nt=0 0\r\n"
+			"m=audio %d RTP/AVP 0\r\na=rtcp:%d IN IP6 %s\r\n";
+		char s6[512], inv6[2048], ans6[2048], bye6[1024];
+		const char *tr[2] = { "UDP", "TCP" };
+
+		for (int t = 0; t < 2; t++) {
+			struct pk o = { .flow = 2, .tcp = t, .flags = t ? FZ_T_PSH : 0 };
+			struct pk i = o;
+
+			i.reply = true;
+			i.clock = 20;
+			start((struct fz_setup){ SETUP_DEFAULT.b0, 0, FZ_S2_IPV6 });
+			if (t) {
+				put((struct pk){ .flow = 2, .tcp = true, .ct = FZ_CT_NEW,
+						 .flags = FZ_T_SYN | FZ_T_NO_ACK }, "", 0);
+				put((struct pk){ .flow = 2, .tcp = true, .reply = true,
+						 .flags = FZ_T_SYN }, "", 0);
+			} else {
+				put_s(o, reg6);
+				put_s(i, reg6_ok);
+			}
+			snprintf(s6, sizeof(s6), sdp6_fmt, "2001:db8:1::10", "2001:db8:1::10", 4000,
+				 4001, "2001:db8:1::10");
+			snprintf(inv6, sizeof(inv6),
+				 "INVITE sip:bob@[2001:db8:5::2] SIP/2.0\r\n"
+				 "Via: SIP/2.0/%s [2001:db8:1::10]:5062;branch=z9hG4bK-6i\r\n"
+				 "From: <sip:alice@example.com>;tag=6c\r\nTo: <sip:bob@example.com>\r\n"
+				 "Call-ID: call-6@v6\r\nCSeq: 1 INVITE\r\n"
+				 "Contact: <sip:alice@[2001:db8:1::10]:5062>\r\n"
+				 "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+				 tr[t], (int)strlen(s6), s6);
+			snprintf(s6, sizeof(s6), sdp6_fmt, "2001:db8:5::2", "2001:db8:20::20", 30000,
+				 30001, "2001:db8:20::20");
+			snprintf(ans6, sizeof(ans6),
+				 "SIP/2.0 200 OK\r\n"
+				 "Via: SIP/2.0/%s [2001:db8:1::10]:5062;branch=z9hG4bK-6i\r\n"
+				 "From: <sip:alice@example.com>;tag=6c\r\nTo: <sip:bob@example.com>;tag=6b\r\n"
+				 "Call-ID: call-6@v6\r\nCSeq: 1 INVITE\r\n"
+				 "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+				 tr[t], (int)strlen(s6), s6);
+			snprintf(bye6, sizeof(bye6),
+				 "BYE sip:bob@[2001:db8:5::2] SIP/2.0\r\n"
+				 "Via: SIP/2.0/%s [2001:db8:1::10]:5062;branch=z9hG4bK-6y\r\n"
+				 "From: <sip:alice@example.com>;tag=6c\r\nTo: <sip:bob@example.com>;tag=6b\r\n"
+				 "Call-ID: call-6@v6\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+				 tr[t]);
+			if (!t)
+				o.ct = FZ_CT_NEW;	/* UDP: as if the flow were new (verdict NFQA_EXP) */
+			put_s(o, inv6);
+			o.ct = FZ_CT_ATTACHED;
+			put_s(i, ans6);
+			put_s(o, bye6);
+			save(dir, t ? "ipv6_call_tcp" : "ipv6_register_call");
+		}
+	}
 	return 0;
 }
