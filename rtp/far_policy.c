@@ -52,21 +52,15 @@ static bool holds_public(const struct rtp_table *t, unsigned ifindex, uint32_t p
 	return false;
 }
 
-/* Do a and b share their first prefix bits? */
-static bool in6_prefix_eq(const struct in6_addr *a, const struct in6_addr *b, unsigned prefix)
-{
-	unsigned whole = prefix / 8, rest = prefix % 8;
-
-	if (memcmp(a, b, whole))
-		return false;
-	return !rest || !((a->s6_addr[whole] ^ b->s6_addr[whole]) & (0xff00u >> rest));
-}
-
 /*
- * IPv6, a routed flow's far side: no address is "public", so there is no WAN
- * interface to tell apart; every subnet connected to the gateway counts as
- * its own side. Refusing there only keeps a pinhole wide (any source): the
- * far end still gets in, nothing breaks.
+ * IPv6, a routed flow's far side. There is no NAT and so no sibling: a far
+ * address only narrows the pinhole's source, which can only make it tighter.
+ * Refused (the pinhole stays wide, the call still works) are the addresses no
+ * far phone has - a narrowing to them would shut the far end's media out -
+ * and the gateway's own. A connected prefix is NOT refused: there is no
+ * public address to tell the WAN link by, a far phone may sit on it (the
+ * netns test's does), and a wide pinhole instead is what a stranger could
+ * take first (nat_v6_vm caught exactly that).
  */
 static enum rtp_far_class far_classify6(const struct rtp_table *t, const struct in6_addr *a)
 {
@@ -91,8 +85,6 @@ static enum rtp_far_class far_classify6(const struct rtp_table *t, const struct 
 			continue;
 		if (!memcmp(a, &l->addr6, sizeof(*a)))
 			return RTP_FAR_OWN;
-		if (l->prefix && l->prefix < 128 && in6_prefix_eq(a, &l->addr6, l->prefix))
-			return RTP_FAR_INSIDE;
 	}
 	return RTP_FAR_OK;
 }

@@ -74,9 +74,8 @@ enum rtp_far_class {
 	RTP_FAR_MULTICAST,		/* 224/4, ff00::/8 */
 	RTP_FAR_BROADCAST,		/* 255.255.255.255, 240/4, a local subnet's broadcast */
 	RTP_FAR_OWN,			/* one of the gateway's addresses (not a hairpin) */
-	RTP_FAR_INSIDE,			/* in a subnet of an inside interface; IPv6 (routed,
-					 * no public address to tell the WAN by): link-local
-					 * fe80::/10, or in any subnet connected to the gateway */
+	RTP_FAR_INSIDE,			/* in a subnet of an inside interface; IPv6:
+					 * link-local fe80::/10 */
 	RTP_FAR_HAIRPIN,		/* our public pool port, not announced by a leg of this call */
 	RTP_FAR_MAX
 };
