@@ -110,10 +110,13 @@ enum rtp_far_class far_classify(const struct rtp_table *t, const struct sipalg_a
 		return RTP_FAR_OWN;
 	for (i = 0; i < t->n_local; i++) {
 		const struct rtp_local_addr *l = &t->local[i];
-		uint32_t la = ntohl(l->addr.s_addr), m = mask_of(l->prefix);
+		uint32_t la, m;
 
+		/* an IPv6 prefix (up to 128) must never reach mask_of */
 		if (l->family == AF_INET6)
 			continue;
+		la = ntohl(l->addr.s_addr);
+		m = mask_of(l->prefix);
 		if (a == la)
 			return RTP_FAR_OWN;
 		/* A /31 or /32 has no broadcast and no neighbours to speak of;

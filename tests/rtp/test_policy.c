@@ -3,6 +3,7 @@
  * against the recording fake kernel, each attack of issue 7 as an outsider
  * would try it. Every test here fails when its rule is taken out.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +22,21 @@ static const struct rtp_stats *stats(void)
 }
 
 /* The gateway: lo, LAN 192.168.1.1/24 (eth1), a second inside net 10.9.0.1/16
- * (eth2), WAN 203.0.113.1/24 (eth0) holding the public address. */
+ * (eth2), WAN 203.0.113.1/24 (eth0) holding the public address, and the WAN's
+ * IPv6 link-local fe80::1/64 that every dual-stack link has (its /64 once
+ * reached the IPv4 mask arithmetic: UBSan, a negative shift). */
 static void set_gateway_addrs(void)
 {
-	struct rtp_local_addr a[4] = {
+	struct rtp_local_addr a[5] = {
 		{ .addr = addr("127.0.0.1", 0).ip, .prefix = 8, .ifindex = 1 },
 		{ .addr = addr("192.168.1.1", 0).ip, .prefix = 24, .ifindex = 2 },
 		{ .addr = addr("10.9.0.1", 0).ip, .prefix = 16, .ifindex = 3 },
 		{ .addr = addr(PUBLIC_IP, 0).ip, .prefix = 24, .ifindex = 4 },
+		{ .family = AF_INET6, .prefix = 64, .ifindex = 4 },
 	};
 
-	rtp_table_set_local(sc.t, a, 4);
+	inet_pton(AF_INET6, "fe80::1", &a[4].addr6);
+	rtp_table_set_local(sc.t, a, 5);
 }
 
 static void invite_out(const char *cid, unsigned port)
