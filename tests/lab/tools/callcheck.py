@@ -30,7 +30,6 @@ import pcapsum  # noqa: E402
 import tone  # noqa: E402
 
 CANDIDATES = [500.0, 700.0, 900.0, 1100.0]
-LAN_PREFIX = "192.168."
 G711_RATE = 8000   # the lab's phones speak G.711 only
 
 
@@ -84,9 +83,10 @@ def main():
         sent = None
         if a.start is not None and talker and a.talk > 0:
             t0, t1 = a.start, a.start + a.talk
-            pcap = a.lan_pcap if talker.startswith(LAN_PREFIX) else a.wan_pcap
+            # a LAN talker (192.168.x, or the IPv6 lab's LAN prefix) on the LAN leg
+            pcap = a.lan_pcap if pcapsum.is_lan(talker.split(",")[0]) else a.wan_pcap
             if pcap and os.path.exists(pcap):
-                sent = round(sent_seconds(pcap, talker.split(","), t0, t1), 2)
+                sent = round(sent_seconds(pcap, [pcapsum.norm(t) for t in talker.split(",")], t0, t1), 2)
                 if 0.25 * a.talk <= sent < a.talk:
                     talk = sent
         if wav == "-" or not os.path.exists(wav):

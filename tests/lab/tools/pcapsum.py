@@ -4,15 +4,24 @@
 Usage: pcapsum.py LAN.pcap WAN.pcap [--sip-port 5060]
 Prints JSON: per side, SIP requests/responses seen (by method / status code,
 and direction), and media packets (non-SIP UDP) in each direction.  "out" is
-from the LAN towards the WAN.  Plain python3: classic pcap, Ethernet, IPv4.
+from the LAN towards the WAN.  Plain python3: classic pcap, Ethernet, IPv4
+and IPv6 (the IPv6 lab, lib/v6.sh: addresses in RFC 5952 text, as conntrack
+and the SDPs print them).
 """
 import argparse
+import ipaddress
 import json
 import re
 import struct
 
 LAN_PREFIX = "192.168."
 GW_WAN = "203.0.113.1"
+# the IPv6 lab (lib/v6.sh): the LAN's prefix and the gateway's WAN address.
+# Routed (no NAT66) the phones' own addresses cross the WAN leg.
+LAN_NET6 = ipaddress.ip_network("2001:db8:1::/64")
+GW_WAN6 = "2001:db8:113::1"
+# IPv6 extension headers walked to reach UDP/TCP: hop-by-hop, routing, destination options
+EXT6 = (0, 43, 60)
 START_LINE = re.compile(rb"^(?:SIP/2\.0 (\d{3})|([A-Z]+) \S+ SIP/2\.0)")
 
 
@@ -44,8 +53,64 @@ def packets(path):
         yield data
 
 
+def ip6_layer(frame):
+    """-> (proto, src, dst, l4) of an IPv6 frame (l4 without Ethernet padding), or None;
+    a fragment other than the first has no L4 header: None"""
+    if len(frame) < 54 or frame[12:14] != b"\x86\xdd":
+        return None
+    ip = frame[14:]
+    plen = struct.unpack("!H", ip[4:6])[0]
+    nxt, off, end = ip[6], 40, 40 + plen
+    while nxt in EXT6 or nxt == 44:
+        if len(ip) < off + 8:
+            return None
+        if nxt == 44:
+            if struct.unpack("!H", ip[off + 2:off + 4])[0] & 0xFFF8:
+                return None
+            nxt, off = ip[off], off + 8
+        else:
+            nxt, off = ip[off], off + (ip[off + 1] + 1) * 8
+    src = ipaddress.IPv6Address(bytes(ip[8:24])).compressed
+    dst = ipaddress.IPv6Address(bytes(ip[24:40])).compressed
+    return nxt, src, dst, ip[off:end]
+
+
+def norm(addr):
+    """RFC 5952 text of an address (IPv4 as it is), to compare text from any tool"""
+    if ":" not in addr:
+        return addr
+    try:
+        return ipaddress.IPv6Address(addr.strip("[]")).compressed
+    except ValueError:
+        return addr
+
+
+def is_lan(addr):
+    """A LAN host's address: 192.168.x or the IPv6 LAN prefix"""
+    if addr.startswith(LAN_PREFIX):
+        return True
+    if ":" not in addr:
+        return False
+    try:
+        return ipaddress.IPv6Address(addr.strip("[]")) in LAN_NET6
+    except ValueError:
+        return False
+
+
 def parse(frame):
     """-> (proto, src, sport, dst, dport, payload) or None"""
+    if frame[12:14] == b"\x86\xdd":
+        v6 = ip6_layer(frame)
+        if not v6:
+            return None
+        proto, src, dst, l4 = v6
+        if proto == 17 and len(l4) >= 8:
+            sport, dport = struct.unpack("!HH", l4[:4])
+            return "udp", src, sport, dst, dport, l4[8:]
+        if proto == 6 and len(l4) >= 20:
+            sport, dport = struct.unpack("!HH", l4[:4])
+            return "tcp", src, sport, dst, dport, l4[(l4[12] >> 4) * 4:]
+        return None
     if len(frame) < 34 or frame[12:14] != b"\x08\x00":
         return None
     ip = frame[14:]
@@ -65,7 +130,11 @@ def parse(frame):
 
 
 def outward(side, src):
-    return src.startswith(LAN_PREFIX) if side == "lan" else src == GW_WAN
+    """From the LAN towards the WAN: on the WAN leg the gateway's address (NAT),
+    or over routed IPv6 a LAN phone's own"""
+    if side == "lan":
+        return is_lan(src)
+    return src == GW_WAN or (":" in src and (norm(src) == GW_WAN6 or is_lan(src)))
 
 
 def summarise(path, side, sip_port):

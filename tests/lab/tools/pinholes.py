@@ -8,7 +8,8 @@ Usage: pinholes.py --wan WAN.pcap --lan LAN.pcap --expect EXPECT.txt
 Which expectations are the call's: the gateway announces the LAN phone's
 public RTP/RTCP ports in the SDP it sends out on the WAN leg; an inbound
 pinhole is an expectation for dst=<gateway WAN address> and one of those
-dports. (sipalgd also opens outbound ones for symmetric media: src=<phone>
+dports. (IPv6, lib/v6.sh: the NAT66 address, or routed the phone's own
+address and ports, which the SDP then names unchanged.) (sipalgd also opens outbound ones for symmetric media: src=<phone>
 and one of the phone's own SDP ports.) Matching by port, not by helper
 name or master, because the kernel helper also keeps a PERMANENT
 expectation for the registration on the same master, which is not the
@@ -57,12 +58,20 @@ def fields(line):
     return f
 
 
+def inbound_dst(dst):
+    """The destination of an inbound pinhole: the gateway's public address, or
+    in the IPv6 lab (lib/v6.sh) the NAT66 one or, routed, a LAN phone's own"""
+    if dst == pcapsum.GW_WAN:
+        return True
+    return ":" in dst and (pcapsum.norm(dst) == pcapsum.GW_WAN6 or pcapsum.is_lan(dst))
+
+
 def is_calls(line, public, private):
     f = fields(line)
     try:
-        if f.get("dst") == pcapsum.GW_WAN and int(f.get("dport", -1)) in public:
+        if inbound_dst(f.get("dst", "")) and int(f.get("dport", -1)) in public:
             return "in"
-        if f.get("src", "").startswith(pcapsum.LAN_PREFIX) and int(f.get("sport", -1)) in private:
+        if pcapsum.is_lan(f.get("src", "")) and int(f.get("sport", -1)) in private:
             return "out"
     except ValueError:
         pass
@@ -144,7 +153,7 @@ def main():
         if not owned(ln):
             continue
         f = fields(ln)   # the "[label]" / "[NEW]" prefixes hold no key=value
-        if f.get("dst") == pcapsum.GW_WAN and f.get("dport", "").isdigit():
+        if inbound_dst(f.get("dst", "")) and f.get("dport", "").isdigit():
             created.add(int(f["dport"]))
     missing = [f"{want[p]} {p}" for p in sorted(want) if p not in created]
     # when the kernel dropped each of the call's expectations, relative to the

@@ -23,7 +23,7 @@ import tcpstream  # noqa: E402
 SIP_PORT = 5060
 M_AUDIO = re.compile(rb"^m=audio (\d+)")
 A_RTCP = re.compile(rb"^a=rtcp:(\d+)")
-C_LINE = re.compile(rb"^c=IN IP4 (\S+)")
+C_LINE = re.compile(rb"^c=IN IP[46] (\S+)")
 
 
 def messages(pcap, side):

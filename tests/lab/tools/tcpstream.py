@@ -9,10 +9,15 @@ overlaps taken once, out-of-order segments held until the gap fills) and
 hands back whole messages, framed by the blank line and Content-Length, each
 with the segments that carried it.
 
-Plain python3, like pcapsum.py: classic pcap, Ethernet, IPv4.
+Plain python3, like pcapsum.py: classic pcap, Ethernet, IPv4 and IPv6.
 """
+import os
 import re
 import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcapsum  # noqa: E402
 
 CLEN = re.compile(rb"^(?:content-length|l)[ \t]*:[ \t]*(\d+)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 # a message too big to be SIP, or a stream that lost its framing: hand the
@@ -20,8 +25,29 @@ CLEN = re.compile(rb"^(?:content-length|l)[ \t]*:[ \t]*(\d+)[ \t]*\r?$", re.IGNO
 MAX_MSG = 65535
 
 
+def tcp_header6(frame):
+    """tcp_header of an IPv6 frame"""
+    v6 = pcapsum.ip6_layer(frame)
+    if not v6 or v6[0] != 6 or len(v6[3]) < 20:
+        return None
+    _, src, dst, l4 = v6
+    if 40 + struct.unpack("!H", frame[18:20])[0] > len(frame) - 14:
+        return None     # cut by the snap length
+    sport, dport, seq = struct.unpack("!HHI", l4[:8])
+    return src, sport, dst, dport, seq, l4[13], l4[(l4[12] >> 4) * 4:]
+
+
+def truncated(frame):
+    """a TCP frame the capture cut short (either family)"""
+    if frame[12:14] == b"\x86\xdd":
+        return len(frame) >= 54 and frame[20:21] == b"\x06"
+    return frame[23:24] == b"\x06" and len(frame) >= 34
+
+
 def tcp_header(frame):
-    """-> (src, sport, dst, dport, seq, flags, payload) of an IPv4 TCP frame, or None"""
+    """-> (src, sport, dst, dport, seq, flags, payload) of a TCP frame, or None"""
+    if frame[12:14] == b"\x86\xdd":
+        return tcp_header6(frame)
     if len(frame) < 34 or frame[12:14] != b"\x08\x00":
         return None
     ip = frame[14:]
@@ -78,7 +104,7 @@ class Reassembler:
     def feed(self, frame):
         h = tcp_header(frame)
         if not h:
-            self.truncated += frame[23:24] == b"\x06" and len(frame) >= 34
+            self.truncated += truncated(frame)
             return []
         if self.port not in (h[1], h[3]):
             return []

@@ -11,7 +11,10 @@ Usage: wanleg.py WAN.pcap --alg none|kernel|sipalgd
    one RTP packet must have left; RTCP may not have (short calls).
 2. No private address leaks: no SIP message on the WAN leg, either way,
    names 192.168.x in a Via, Contact, c=, o=, m= or a=rtcp line (a branch or
-   Call-ID may legitimately carry such text, so only those lines count).
+   Call-ID may legitimately carry such text, so only those lines count);
+   with --private6 (IPv6 NAT66, lib/v6.sh) the LAN's IPv6 prefix neither.
+   Over routed IPv6 the gateway is the phone's own address on the WAN leg
+   (pcapsum.outward) and nothing is private.
 Prints JSON {"summary", "pass", ...}; exit 1 only for sipalgd rows that
 fail; the kernel helper and no-ALG rows are reported, not judged.
 """
@@ -38,7 +41,8 @@ def media_out(pcap):
     res = {"rtp": {}, "rtcp": {}}
     for frame in pcapsum.packets(pcap):
         p = pcapsum.parse(frame)
-        if not p or p[0] != "udp" or p[1] != pcapsum.GW_WAN:
+        # the gateway's public address (or, over routed IPv6, a LAN phone's own)
+        if not p or p[0] != "udp" or not pcapsum.outward("wan", p[1]):
             continue
         sport, payload = p[2], p[5]
         if sipscan.SIP_PORT in (sport, p[4]) or len(payload) < 8 or payload[0] >> 6 != 2:
@@ -57,12 +61,13 @@ def kind(line):
     return "Via" if name in (b"via", b"v") else "Contact"
 
 
-def leaks(pcap):
-    """-> ([line...], {kind: n}) of the WAN leg's SIP lines naming 192.168.x"""
+def leaks(pcap, private=PRIVATE):
+    """-> ([line...], {kind: n}) of the WAN leg's SIP lines naming 192.168.x
+    (or what `private` matches)"""
     out, kinds = [], {}
     for d, src, dst, payload in sipscan.messages(pcap, "wan"):
         for line in payload.split(b"\r\n"):
-            if ADDR_LINE.match(line) and PRIVATE.search(BRANCH.sub(b"", line)):
+            if ADDR_LINE.match(line) and private.search(BRANCH.sub(b"", line)):
                 out.append(f"{d} {src}->{dst}: {line.decode(errors='replace')[:120]}")
                 k = f"{d} {kind(line)}"
                 kinds[k] = kinds.get(k, 0) + 1
@@ -73,6 +78,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("wan")
     ap.add_argument("--alg", required=True)
+    ap.add_argument("--private6", metavar="PREFIX",
+                    help="IPv6 with NAT66 (lib/v6.sh): text of the LAN prefix (e.g. 2001:db8:1:) "
+                    "that must not show either; routed IPv6 has no private address to leak")
     a = ap.parse_args()
     streams = sipscan.announced(a.wan, "wan", "out")
     rtp_ports = {s["rtp"] for s in streams}
@@ -80,7 +88,10 @@ def main():
     media = media_out(a.wan)
     bad_rtp = {p: n for p, n in media["rtp"].items() if p not in rtp_ports}
     bad_rtcp = {p: n for p, n in media["rtcp"].items() if p not in rtcp_ports}
-    leaked, kinds = leaks(a.wan)
+    private = PRIVATE
+    if a.private6:
+        private = re.compile(PRIVATE.pattern + rb"|" + re.escape(a.private6.lower().encode()), re.IGNORECASE)
+    leaked, kinds = leaks(a.wan, private)
     checks = {
         "announced": bool(streams),
         "rtp_left": sum(media["rtp"].values()) > 0,
