@@ -14,7 +14,8 @@
 # --pbx   the provider on the WAN (default plain; a comma list runs each): plain =
 #         NAT-unaware registrar; nataware = kamailio nathelper + rtpengine anchoring
 #         the calls it sees NATed; anchored = the same, anchoring every call.
-# --list  print the scenarios.  SCENARIO: names from --list (default: all).
+# --list  print the scenarios.  SCENARIO: names from --list (default: all but
+#         the ones run only when named: lib/scenarios.sh NAMED_SCENARIOS).
 # Writes tests/lab/results/summary.json and summary.md (printed at the end).
 # Exit 0 only if every sipalgd row passes (and at least one ran).
 set -uo pipefail
@@ -39,7 +40,7 @@ while (($#)); do
     --pbx) pbxs=${2:?}; shift 2 ;;
     --reps) reps=${2:?}; shift 2 ;;
     --in-guest) in_guest=1; shift ;;   # internal: we are the guest half of --vm
-    --list) printf '%s\n' "${SCENARIOS[@]}"; exit 0 ;;
+    --list) printf '%s\n' "${SCENARIOS[@]}" "${NAMED_SCENARIOS[@]}"; exit 0 ;;
     -h|--help) usage ;;
     -*) echo "run.sh: unknown option $1" >&2; usage ;;
     *) scen+=("$1"); shift ;;

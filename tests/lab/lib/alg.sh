@@ -134,8 +134,9 @@ alg_flush() {
   nsx gw conntrack -F expect >/dev/null 2>&1 || true
 }
 
-# One line per expectation, for the evidence.
-alg_expectations() { nsx gw conntrack -L expect 2>/dev/null || true; }
+# One line per expectation, for the evidence. CT_FAMILY: conntrack lists one
+# family (default ipv4); the IPv6 scenarios (lib/v6.sh) set ipv6.
+alg_expectations() { nsx gw conntrack -L expect ${CT_FAMILY:+-f "$CT_FAMILY"} 2>/dev/null || true; }
 
 # After a scenario that reconfigured or killed the ALG, put the standard one back.
 ALG_DIRTY=0

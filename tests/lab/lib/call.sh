@@ -5,8 +5,11 @@ now() { date +%s.%N; }
 fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
 half() { awk -v a="$1" 'BEGIN { printf "%.3f\n", a / 2 }'; }
 
-# uri of a phone's registered account at the lab PBX
-aor() { echo "sip:$1@$PBX_IP${2:+;transport=$2}"; }
+# uri of a phone's registered account at the lab PBX (over IPv6 in the v6 scenarios, lib/v6.sh)
+aor() {
+  [[ -n ${V6_ACTIVE:-} ]] && { aor6 "$@"; return; }
+  echo "sip:$1@$PBX_IP${2:+;transport=$2}"
+}
 
 # Newest recording of HOST created after marker file $2 (or "-")
 newest_rec() {
@@ -84,6 +87,7 @@ call_judge() {
 # call_talker HOST: where HOST's media reaches the gateway from: the host, or
 # for a WAN host also the NAT-aware provider's media relay (--pbx nataware|anchored)
 call_talker() {
+  [[ -n ${V6_ACTIVE:-} ]] && { v6_talker "$1"; return; }   # lib/v6.sh
   local t=${HOST_IP[$1]}
   [[ ${PBX_PROFILE:-plain} != plain && $t != "$LAN_NET".* ]] && t+=",$RTPE_IP"
   echo "$t"
@@ -140,7 +144,10 @@ call_pinhole_checks() {
     --expect "$REP_DIR/expect.txt" --events "$REP_DIR/expect-events.txt" --alg "$alg" \
     --hangup-at "${CALL_T1:-0}" >"$REP_DIR/$label-pinholes.json" &
   p1=$!
-  python3 "$LAB_DIR/tools/wanleg.py" "$REP_DIR/wan0.pcap" --alg "$alg" >"$REP_DIR/$label-wan-leg.json" &
+  # NAT66 (lib/v6.sh): the LAN's IPv6 prefix must not leak either
+  local w6=()
+  [[ ${V6_ACTIVE:-} == nat66 ]] && w6=(--private6 "$LAN_NET6:")
+  python3 "$LAB_DIR/tools/wanleg.py" "$REP_DIR/wan0.pcap" --alg "$alg" "${w6[@]}" >"$REP_DIR/$label-wan-leg.json" &
   p2=$!
   wait "$p1" || rc=1
   wait "$p2" || rc=1

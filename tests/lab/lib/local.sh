@@ -23,7 +23,7 @@ REP_DIR=$RUN_DIR
 mkdir -p "$RESULTS_DIR"
 REPS_FILE="$RESULTS_DIR/reps-$place.jsonl"
 
-for f in topo alg phone pbx rtpengine observe call sipp scenarios; do
+for f in topo alg phone pbx rtpengine observe call sipp v6 scenarios; do
   # shellcheck source=/dev/null
   source "$LAB_DIR/lib/$f.sh"
 done

@@ -106,13 +106,18 @@ sdp_ports() {  # sdp_ports PCAP FILTER
 # The call's expectations in a `conntrack -L expect` listing: the expected
 # tuple comes first on a line, so its first dst/dport/src/sport decide;
 # inbound = to the gateway's WAN address on a public port, outbound = from a
-# LAN host on one of its SDP ports (same rule as tools/pinholes.py).
+# LAN host on one of its SDP ports (same rule as tools/pinholes.py). IPv6
+# (lib/v6.sh): inbound to the NAT66 address or, routed, to a LAN phone.
 calls_expectations() {  # calls_expectations "PUBLIC PORTS" "PRIVATE PORTS" <listing
-  awk -v pub=" $1 " -v priv=" $2 " -v gw="$GW_WAN" -v lan="$LAN_NET." '{
+  local gw6="" lan6=""
+  [[ -n ${V6_ACTIVE:-} ]] && gw6=$GW_WAN6 lan6="$LAN_NET6:"
+  awk -v pub=" $1 " -v priv=" $2 " -v gw="$GW_WAN" -v lan="$LAN_NET." -v gw6="$gw6" -v lan6="$lan6" '{
     delete f
     for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2 && !(kv[1] in f)) f[kv[1]] = kv[2]
-    if ((f["dst"] == gw && f["dport"] != "" && index(pub, " " f["dport"] " ")) ||
-        (index(f["src"], lan) == 1 && f["sport"] != "" && index(priv, " " f["sport"] " "))) print
+    in6 = gw6 != "" && (f["dst"] == gw6 || index(f["dst"], lan6) == 1)
+    out6 = lan6 != "" && index(f["src"], lan6) == 1
+    if (((f["dst"] == gw || in6) && f["dport"] != "" && index(pub, " " f["dport"] " ")) ||
+        ((index(f["src"], lan) == 1 || out6) && f["sport"] != "" && index(priv, " " f["sport"] " "))) print
   }'
 }
 
@@ -125,6 +130,8 @@ expect_gone_poll() {
   t0=${CALL_T1:-$(now)}
   if [[ -s $d/$label-sdp-ports.txt ]]; then   # TCP: sipscan.py's, from call_simple
     IFS='|' read -r pub priv <"$d/$label-sdp-ports.txt"
+  elif [[ -n ${V6_ACTIVE:-} ]]; then   # IPv6 (lib/v6.sh): the tcpdump filters below are IPv4's
+    IFS='|' read -r pub priv < <(python3 "$LAB_DIR/tools/sipscan.py" ports "$d/wan0.pcap" "$d/lan0.pcap")
   else
     pub=$(sdp_ports "$d/wan0.pcap" "src host $GW_WAN and port 5060")
     priv=$(sdp_ports "$d/lan0.pcap" "src net $LAN_NET.0/24 and port 5060")

@@ -5,13 +5,15 @@
 # shellcheck shell=bash
 PBX_PID="" PBX_MODE="" PBX_PROFILE=${PBX_PROFILE:-plain}
 
-# pbx_start rr|norr|longreg (longreg: rr, registrations up to 600 s)
+# pbx_start rr|norr|longreg|v6 (longreg: rr, registrations up to 600 s; v6: rr,
+# listening on IPv6 too, rtpengine with an IPv6 address: lib/v6.sh, which must be up)
 pbx_start() {
   local mode=${1:-rr} d="$RUN_DIR/pbx" def=() cfg=$LAB_DIR/lib/kamailio.cfg
   pbx_stop
   mkdir -p "$d"
-  [[ $mode == rr || $mode == longreg ]] && def=(-A WITH_RR)
+  [[ $mode == rr || $mode == longreg || $mode == v6 ]] && def=(-A WITH_RR)
   [[ $mode == longreg ]] && def+=(-A WITH_LONG_REG)
+  [[ $mode == v6 ]] && def+=(-A WITH_IPV6)
   PBX_MODE=$mode
   if [[ $PBX_PROFILE != plain ]]; then
     cfg=$LAB_DIR/lib/kamailio-nataware.cfg

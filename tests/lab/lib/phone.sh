@@ -12,12 +12,16 @@ phone_dir() { echo "$REP_DIR/phones/$1"; }
 # phone_start HOST [transport udp|tcp] [regint]
 # The account registers at the lab PBX as user HOST and auto-answers.
 # PHONE_CODECS: more codec modules, offered after g711's PCMU/PCMA (a bigger SDP).
+# PHONE_AF=6: over IPv6 (lib/v6.sh: its addresses, baresip -6).
 phone_start() {
   local host=$1 transport=${2:-udp} regint=${3:-300}
   local d; d=$(phone_dir "$host")
   rm -rf "$d"; mkdir -p "$d/rec"
-  local ip=${HOST_IP[$host]} tp=""
+  local ip=${HOST_IP[$host]} tp="" reg=$PBX_IP af=()
   [[ $transport == tcp ]] && tp=";transport=tcp"
+  if [[ ${PHONE_AF:-4} == 6 ]]; then
+    ip=$(v6_host "${HOST_IP6[$host]}") reg=$(v6_host "$PBX_IP6") af=(-6)
+  fi
   cat >"$d/config" <<CFG
 poll_method		epoll
 sip_listen		$ip:5060
@@ -36,10 +40,10 @@ module_app		menu.so
 module_app		ctrl_tcp.so
 ctrl_tcp_listen		127.0.0.1:4444
 CFG
-  echo "<sip:$host@$PBX_IP$tp>;answermode=auto;regint=$regint;outbound=\"sip:$PBX_IP$tp\"" >"$d/accounts"
+  echo "<sip:$host@$reg$tp>;answermode=auto;regint=$regint;outbound=\"sip:$reg$tp\"" >"$d/accounts"
   : >"$d/contacts"
   mkfifo "$d/cmd"
-  ip netns exec "$(ns "$host")" baresip -f "$d" -t "$PHONE_LIFETIME" >"$d/baresip.log" 2>&1 &
+  ip netns exec "$(ns "$host")" baresip "${af[@]}" -f "$d" -t "$PHONE_LIFETIME" >"$d/baresip.log" 2>&1 &
   PHONE_PID[$host]=$!
   ip netns exec "$(ns "$host")" python3 "$LAB_DIR/tools/ctrl_agent.py" --fifo "$d/cmd" --log "$d/ctrl.log" \
     --lifetime "$PHONE_LIFETIME" >>"$d/agent.log" 2>&1 &

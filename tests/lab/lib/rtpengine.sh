@@ -17,8 +17,12 @@ rtpe_start() {
   rtpe_stop
   nsx pbx ip -4 addr show dev eth0 | grep -qF " $RTPE_IP/" ||
     nsx pbx ip addr add "$RTPE_IP/24" dev eth0 || return 1
+  # IPv6 (pbx_start v6, lib/v6.sh): the same logical interface gets an IPv6
+  # address too; rtpengine answers an SDP in its own family
+  local v6=()
+  [[ ${PBX_MODE:-} == v6 ]] && v6=(--interface="$RTPE_IP6")
   ip netns exec "$(ns pbx)" rtpengine --config-file=none --foreground --log-stderr \
-    --table=-1 --interface="$RTPE_IP" --listen-ng="$RTPE_NG" \
+    --table=-1 --interface="$RTPE_IP" "${v6[@]}" --listen-ng="$RTPE_NG" \
     --port-min=30000 --port-max=30999 --num-threads=2 --delete-delay=0 \
     --timeout=60 --log-level=6 --pidfile="$d/rtpengine.pid" >>"$d/rtpengine.log" 2>&1 &
   RTPE_PID=$!

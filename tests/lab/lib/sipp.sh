@@ -35,6 +35,8 @@ sipp_stop_all() {
 sip_count_wan() {
   local filt what c
   [[ $1 == out ]] && filt="src host $GW_WAN" || filt="dst host $GW_WAN"
+  # IPv6 (lib/v6.sh): the NAT66 address, or routed the LAN phones' own
+  [[ -n ${V6_ACTIVE:-} ]] && filt="(${filt%% *} host $GW_WAN6 or ${filt%% *} net $LAN_NET6::/64)"
   [[ $2 =~ ^[0-9]+$ ]] && what="SIP: SIP/2.0 $2 " || what="SIP: $2 "
   c=$(tcpdump -n -r "$REP_DIR/wan0.pcap" "udp port 5060 and $filt" 2>/dev/null | grep -c -F "$what") || true
   echo "${c:-0}"
