@@ -15,7 +15,7 @@
 # SL_V6_NAT66=1: the gateway masquerades the LAN prefix to 2001:db8:113::1
 # (NAT66) and the WAN hosts get no route to the LAN (a leaked inside address
 # is unreachable, as 192.168.x is in the IPv4 lab); the firewall stays.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the hooks elsewhere read these
 
 LAN_NET6=2001:db8:1
 WAN_NET6=2001:db8:113
