@@ -41,6 +41,7 @@ NAMED_SCENARIOS=(
   call-out-v6       # IPv6: l1 registers over IPv6, calls w1 through the stateful firewall
   call-in-v6        # IPv6: w1 calls the registered l1; new inbound flows are dropped
   hold-v6           # IPv6: l1 holds (a=sendonly) and resumes
+  announce-v6       # IPv6: w1 (sipp) streams a=sendonly to l1, which never sends: only a pinhole lets it in
 )
 
 scenario_known() {
