@@ -2,7 +2,8 @@
 # NAMED_SCENARIOS): the IPv4 scenarios' own code, run with the phones and the
 # provider on IPv6 (lib/v6.sh) through the gateway's default-deny stateful
 # firewall, so they are judged exactly as the IPv4 ones (audio, pinholes,
-# WAN leg; media after the resume). Sourced by lib/local.sh.
+# WAN leg; media after the resume); and announce-v6, IPv6 only, where the
+# LAN phone never sends and only a pinhole lets media in. Sourced by lib/local.sh.
 # shellcheck shell=bash
 
 # v6_scenario SCN: IPv6 up, the provider restarted listening on IPv6 as well
