@@ -32,16 +32,18 @@ SCENARIOS=(
   reload-off-on     # SIGHUP enabled=no mid-call: dialog and pinholes gone at once; on again: new call helped
   wan-address-change # the WAN address moves under a call: flushed, re-registered via the new one, called again
   failover          # gateway pair (keepalived + conntrackd): the active one dies mid-call, the backup carries on
-)
-
-# Run only when named (tests/lab/run.sh ... call-out-v6), not in the default
-# matrix nor CI's rows: IPv6 over the gateway's default-deny firewall
-# (lib/v6.sh, scenarios/v6.sh), and sipalgd does not queue IPv6 yet (issue 11).
-NAMED_SCENARIOS=(
+  # IPv6 (lib/v6.sh, scenarios/v6.sh): the phones and the provider on IPv6 through the
+  # gateway's default-deny stateful firewall; routed unless the name says nat66
   call-out-v6       # IPv6: l1 registers over IPv6, calls w1 through the stateful firewall
   call-in-v6        # IPv6: w1 calls the registered l1; new inbound flows are dropped
   hold-v6           # IPv6: l1 holds (a=sendonly) and resumes
   announce-v6       # IPv6: w1 (sipp) streams a=sendonly to l1, which never sends: only a pinhole lets it in
+  call-out-nat66    # IPv6 with NAT66 (masquerade to 2001:db8:113::1): call-out-v6 rewritten as IPv4 is
+  announce-nat66    # IPv6 with NAT66: announce-v6 through a NATed pinhole
+)
+
+# Run only when named (tests/lab/run.sh ... NAME): none at present.
+NAMED_SCENARIOS=(
 )
 
 scenario_known() {

@@ -1,6 +1,5 @@
-# The IPv6 scenarios (issue 11 item 4), run only when named (lib/scenarios.sh
-# NAMED_SCENARIOS): the IPv4 scenarios' own code, run with the phones and the
-# provider on IPv6 (lib/v6.sh) through the gateway's default-deny stateful
+# The IPv6 scenarios (issue 11 item 4; lib/scenarios.sh): the IPv4
+# scenarios' own code, run with the phones and the provider on IPv6 (lib/v6.sh) through the gateway's default-deny stateful
 # firewall, so they are judged exactly as the IPv4 ones (audio, pinholes,
 # WAN leg; media after the resume); and announce-v6, IPv6 only, where the
 # LAN phone never sends and only a pinhole lets media in. Sourced by lib/local.sh.
@@ -116,3 +115,7 @@ PY
 }
 
 scn_announce_v6() { v6_scenario scn_announce; }
+# NAT66 (lib/v6.sh SL_V6_NAT66): the LAN prefix masqueraded, the WAN with no
+# route to it, so a leaked inside address is unreachable as 192.168.x is
+scn_call_out_nat66() { SL_V6_NAT66=1 v6_scenario scn_call_out; }
+scn_announce_nat66() { SL_V6_NAT66=1 v6_scenario scn_announce; }
