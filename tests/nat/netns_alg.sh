@@ -44,15 +44,7 @@ chmod 755 "$tmp"	# the daemon re-reads its config on SIGHUP as user nobody
 rundir=/run/nat-alg-$tag	# unix sockets: not on a 9p share (in_guest.sh)
 pids=()
 fail=0
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	topo_down "$lan" "$gw" "$wan"
-	rm -rf "$rundir"
-	if ((fail)) || [[ -n ${NAT_KEEP:-} ]]; then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
+trap topo_cleanup EXIT
 
 # --- topology: lan (192.168.77.10) -- gw (masquerade) -- wan (203.0.113.2) ---------------
 topo_up "$lan" "$gw" "$wan"

@@ -37,15 +37,7 @@ chmod 755 "$tmp"
 rundir=/run/nat-fp-$tag
 pids=()
 fail=0
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	topo_down "$lan" "$gw" "$wan"
-	rm -rf "$rundir"
-	if ((fail)) || [[ -n ${NAT_KEEP:-} ]]; then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
+trap topo_cleanup EXIT
 wait_file() {	# wait_file FILE: at most 30 s (pythons start slowly over the guest's 9p root)
 	local i
 	for ((i = 0; i < 300; i++)); do [[ -s $1 ]] && return 0; sleep 0.1; done

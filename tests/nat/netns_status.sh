@@ -34,15 +34,7 @@ rundir=/run/sts-status-$tag
 pids=()
 fail=0
 dpid=""
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	topo_down "$lan" "$gw" "$wan"
-	rm -rf "$rundir"
-	if ((fail)) || [[ -n ${NAT_KEEP:-} ]]; then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
+trap topo_cleanup EXIT
 
 topo_up "$lan" "$gw" "$wan"
 sip_messages "$tmp"

@@ -5,6 +5,8 @@
 #     (forwarding, masquerade out of wan0) -- WAN 203.0.113.2/24 (no default route: a
 #     private address that leaks into SIP is unreachable there, as on the internet).
 #   topo_down LAN GW WAN
+#   topo_cleanup (trap it on EXIT): the caller's pids killed and reaped, its namespaces
+#     $lan $gw $wan and $rundir removed, $tmp kept when it failed or NAT_KEEP is set
 #   check DESCRIPTION COMMAND... (the tests' ok/FAIL lines)
 topo_up() {
 	local lan=$1 gw=$2 wan=$3 n
@@ -36,6 +38,16 @@ check() {
 topo_down() {
 	local n
 	for n in "$@"; do ip netns del "$n" 2>/dev/null || true; done
+}
+
+# shellcheck disable=SC2154  # the caller's globals, named above
+topo_cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	topo_down "$lan" "$gw" "$wan"
+	rm -rf "$rundir"
+	if ((fail)) || [[ -n ${NAT_KEEP:-} ]]; then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
 }
 
 # sip_messages DIR: DIR/register.sip and DIR/invite.sip (with SDP), CRLF, from the LAN host

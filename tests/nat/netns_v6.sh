@@ -42,15 +42,7 @@ chmod 755 "$tmp"
 rundir=/run/nat-v6-$tag
 pids=()
 fail=0
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	topo_down "$lan" "$gw" "$wan"
-	rm -rf "$rundir"
-	if ((fail)) || [[ -n ${NAT_KEEP:-} ]]; then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
+trap topo_cleanup EXIT
 
 PHONE=2001:db8:1::10 FAR=2001:db8:2::2 STRANGER=2001:db8:2::3
 # --- topology: routed IPv6, no NAT; DAD off so the addresses are usable at once -----------

@@ -27,15 +27,7 @@ tmp=$(mktemp -d /tmp/nat-wanchange.XXXXXX)
 chmod 755 "$tmp"
 rundir=/run/nat-wanchange-$tag
 pids=() dpid="" fail=0
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	topo_down "$lan" "$gw" "$wan"
-	rm -rf "$rundir"
-	if ((fail)) || [[ -n ${NAT_KEEP:-} ]]; then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
+trap topo_cleanup EXIT
 
 topo_up "$lan" "$gw" "$wan"
 sip_messages "$tmp"

@@ -59,15 +59,7 @@ chmod 755 "$tmp"	# the daemon (nobody) re-reads its config on SIGHUP
 rundir=/run/tcp-stream-$tag	# unix socket: not on a 9p share
 pids=()
 fail=0
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	topo_down "$lan" "$gw" "$wan"
-	rm -rf "$rundir"
-	if ((fail)) || [[ -n ${NAT_KEEP:-} ]]; then echo "kept for inspection: $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
+trap topo_cleanup EXIT
 
 topo_up "$lan" "$gw" "$wan"
 # A retransmission keeps its segment's bounds (no merging with the next one): case e.
