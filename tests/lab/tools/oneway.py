@@ -20,7 +20,17 @@ the `conntrack -E expect` events, whose NEW lines show a pinhole that media
 used at once and that never showed in a listing): the
 sources the inbound pinholes for the phone's ports admit (src=, the first of
 a line), reported beside the far end's media source: the kernel helper's
-sip_direct_media=1 admits only the signalling peer.
+sip_direct_media=1 admits only the signalling peer. A pinhole is the phone's
+when its expected tuple (the first dst=/dport=) is routed: dst= the phone
+and dport= a port the far end's RTP was sent to; or NATed (NAT66): dst= the
+address and port the far end's RTP was sent to on the WAN leg (the gateway's
+public one) and that public port maps to the phone. conntrack prints no
+expectation's NAT part (libnetfilter_conntrack's text output has the
+expected, mask and master tuples, flags, class and helper only), so the
+mapping is taken from the captures (the same far source reached the public
+address:port on the WAN leg and the phone on the LAN leg) or, when nothing
+was delivered, from the pinhole's master (master-src= or master-dst= the
+phone: it belongs to the phone's signalling, which the NAT maps back to it).
 Pass = the far end sent (far_in >= --min-packets) and the gateway delivered
 >= 90% of it to the phone (with --tone: and it carried HZ for >= 60% of the
 audio the far end sent), and the phone sent no RTP: a phone that sends
@@ -98,24 +108,38 @@ def main():
          "lan_rtp_out": 0, "lan_rtcp_out": 0, "lan_rtp_wan": 0}
     ports = set()
     far_seen = set()
-    for _, src, _, dst, dport, rtcp, _ in media(a.wan, t0, t1):
+    far_dsts = set()   # (address, port) the far end's RTP was sent to on the WAN leg
+    wan_flow = {}      # (far address, its port) -> those, to map a public port to the phone's
+    for _, src, sport, dst, dport, rtcp, _ in media(a.wan, t0, t1):
         if src in far:
             far_seen.add(src)
             c["far_rtcp_in" if rtcp else "far_in"] += 1
             if not rtcp:
                 ports.add(dport)
+                far_dsts.add((dst, dport))
+                wan_flow.setdefault((src, sport), set()).add((dst, dport))
         elif pcapsum.outward("wan", src) and not rtcp:
             c["lan_rtp_wan"] += 1
     pcmu = []
-    for _, src, _, dst, _, rtcp, body in media(a.lan, t0, t1):
+    lan_flow = {}      # (far address, its port) -> the phone's ports it reached on the LAN leg
+    for _, src, sport, dst, dport, rtcp, body in media(a.lan, t0, t1):
         if src in far and dst == phone:
             c["to_lan_rtcp" if rtcp else "to_lan"] += 1
+            if not rtcp:
+                lan_flow.setdefault((src, sport), set()).add(dport)
             if not rtcp and len(body) > 12 and body[0] >> 6 == 2 and body[1] & 0x7F == 0:
                 cc = body[0] & 0x0F
                 pcmu.append(body[12 + 4 * cc:])
         elif src == phone:
             c["lan_rtcp_out" if rtcp else "lan_rtp_out"] += 1
+    # NAT: which public address:port (not the phone's own) delivered to which of the phone's ports
+    nat_map = {}
+    for key, dsts in wan_flow.items():
+        for pub in dsts:
+            if pub[0] != phone and key in lan_flow:
+                nat_map.setdefault(pub, set()).update(lan_flow[key])
     admits = set()
+    nat_holes = {}     # "[public]:port" -> {"phone_ports", "by", "admit"}
     for path in a.expect:
         if not os.path.exists(path):
             continue
@@ -126,10 +150,28 @@ def main():
                     k, _, v = tok.partition("=")
                     f.setdefault(k, v)   # the first of each: the expected flow's
                 try:
-                    if pcapsum.norm(f.get("dst", "")) == phone and int(f.get("dport", -1)) in ports:
-                        admits.add(pcapsum.norm(f.get("src", "")))
+                    dst, dport = pcapsum.norm(f.get("dst", "")), int(f.get("dport", -1))
                 except ValueError:
-                    pass
+                    continue
+                src = pcapsum.norm(f.get("src", ""))
+                if dst == phone:
+                    if dport in ports:
+                        admits.add(src)
+                    continue
+                pub = (dst, dport)
+                if pub not in far_dsts:
+                    continue
+                if pub in nat_map:
+                    by = "captures"
+                elif phone in (pcapsum.norm(f.get("master-src", "")), pcapsum.norm(f.get("master-dst", ""))):
+                    by = "master"
+                else:
+                    continue   # another LAN host's, or nothing shows it is the phone's
+                admits.add(src)
+                h = nat_holes.setdefault(f"[{dst}]:{dport}" if ":" in dst else f"{dst}:{dport}",
+                                         {"phone_ports": sorted(nat_map.get(pub, ())), "by": by, "admit": []})
+                if src not in h["admit"]:
+                    h["admit"] = sorted(h["admit"] + [src])
     secs = max(t1 - t0, 0.0)
     sent = c["far_in"] >= a.min_packets
     delivered = sent and c["to_lan"] >= 0.9 * c["far_in"]
@@ -143,6 +185,7 @@ def main():
         tone_ok = sent and res["tone"]["s"] >= 0.6 * res["tone"]["far_sent_s"]
     res.update({"window_s": round(secs, 2), "far_ports": sorted(ports),
                 "far_sources": sorted(far_seen), "pinholes_admit": sorted(admits),
+                "pinholes_nat": nat_holes,
                 "far_sent": sent, "delivered": delivered, "tone_heard": tone_ok, "lan_silent": silent,
                 "pass": bool(sent and delivered and tone_ok and silent)})
     res["summary"] = (
@@ -152,7 +195,11 @@ def main():
         + (f"; what reached the phone carried {a.tone} Hz for {res['tone']['s']} s of the "
            f"{res['tone']['far_sent_s']} s sent" if a.tone else "")
         + (f"; far media from {', '.join(sorted(far_seen)) or 'nowhere'}, the inbound pinholes "
-           f"to the phone's port admit {', '.join(sorted(admits)) or 'none'}" if a.expect else "")
+           f"to the phone's port admit {', '.join(sorted(admits)) or 'none'}"
+           + (" (NATed: " + "; ".join(
+               f"{k} -> the phone's " + (",".join(map(str, v["phone_ports"])) if v["phone_ports"]
+                                         else "port (the pinhole's master is its signalling)")
+               for k, v in sorted(nat_holes.items())) + ")" if nat_holes else "") if a.expect else "")
         + ("" if silent else " - it is not silent: its own RTP opened the firewall, nothing proved")
         + ("" if sent else f" - the far end sent under {a.min_packets} RTP packets"))
     print(json.dumps(res))
