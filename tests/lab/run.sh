@@ -15,7 +15,7 @@
 #         NAT-unaware registrar; nataware = kamailio nathelper + rtpengine anchoring
 #         the calls it sees NATed; anchored = the same, anchoring every call.
 # --list  print the scenarios.  SCENARIO: names from --list (default: all but
-#         the ones run only when named: lib/scenarios.sh NAMED_SCENARIOS).
+#         the ones run only when named: lib/scenarios.sh NAMED_SCENARIOS, none at present).
 # Writes tests/lab/results/summary.json and summary.md (printed at the end).
 # Exit 0 only if every sipalgd row passes (and at least one ran).
 set -uo pipefail
