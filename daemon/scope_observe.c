@@ -7,7 +7,7 @@
 
 static void scope_text(const struct nat_scope *s, char *buf, size_t cap)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN + 8];
 	size_t used = 0;
 
 	buf[0] = '\0';
@@ -24,11 +24,11 @@ static void scope_text(const struct nat_scope *s, char *buf, size_t cap)
 	for (unsigned i = 0; i < s->n_ex_ifaces && used < cap; i++)
 		used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? "," : "",
 					 s->ex_ifaces[i]);
-	for (unsigned i = 0; i < s->n_ex_nets && used < cap; i++)
-		used += (size_t)snprintf(buf + used, cap - used, "%s%s/%u",
-					 i || s->n_ex_ifaces ? "," : "",
-					 inet_ntop(AF_INET, &s->ex_nets[i].net, a, sizeof(a)),
-					 s->ex_nets[i].prefix);
+	for (unsigned i = 0; i < s->n_ex_nets && used < cap; i++) {
+		nat_scope_net_text(&s->ex_nets[i], a, sizeof(a));
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
+					 i || s->n_ex_ifaces ? "," : "", a);
+	}
 }
 
 void scope_observe_apply(struct nat_path *p, const struct sipalgd_config *cfg)

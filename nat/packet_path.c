@@ -173,14 +173,15 @@ static uint32_t registration_timeout(struct nat_path *p, const struct nat_packet
 
 /*
  * IPv6 without NAT66 is routed: what a dual-stack gateway does, not a VPN
- * flow to keep off, so it is always in scope - its media pinholes are the
- * stateful firewall's RELATED, nothing is rewritten. exclude names IPv4
- * subnets only; interfaces are the rules' (both tables).
+ * flow to keep off, so it is in scope - its media pinholes are the stateful
+ * firewall's RELATED, nothing is rewritten - unless an end is in an excluded
+ * IPv6 subnet. Interfaces are the rules' (both tables).
  */
 bool nat_path_out_of_scope(const struct nat_path *p, const struct nat_flow *flow)
 {
 	if (sipalg_addr_is_v6(&flow->binding.inside))
-		return false;
+		return p->scope && (nat_scope_excluded_addr6(p->scope, &flow->binding.inside.ip6) ||
+				    nat_scope_excluded_addr6(p->scope, &flow->binding.remote.ip6));
 	return (!flow->natted && !(p->scope && p->scope->no_nat_pinholes)) ||
 	       (p->scope && (nat_scope_excluded_addr(p->scope, flow->binding.inside.ip) ||
 			     nat_scope_excluded_addr(p->scope, flow->binding.remote.ip)));

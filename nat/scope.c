@@ -56,46 +56,84 @@ static int parse_ifname(const char *v, char *out, char *why, size_t n)
 	return 0;
 }
 
-/* "10.8.0.0/24" or "10.8.0.5" (a /32). Host bits must be clear: a typo otherwise. */
+/* Clear the bits past prefix of an address of len bytes; were any set? */
+static bool clear_host_bits(uint8_t *a, size_t len, unsigned prefix)
+{
+	bool had = false;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned keep = prefix >= 8 * (i + 1) ? 8 : prefix > 8 * i ? prefix - 8 * i : 0;
+		uint8_t mask = keep ? (uint8_t)(0xff << (8 - keep)) : 0;
+
+		had |= (a[i] & ~mask) != 0;
+		a[i] &= mask;
+	}
+	return had;
+}
+
+/* Does a (len bytes) lie in net/prefix? */
+static bool in_net(const uint8_t *a, const uint8_t *net, size_t len, unsigned prefix)
+{
+	uint8_t c[16];
+
+	memcpy(c, a, len);
+	clear_host_bits(c, len, prefix);
+	return memcmp(c, net, len) == 0;
+}
+
+void nat_scope_net_text(const struct nat_scope_net *n, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(n->v6 ? AF_INET6 : AF_INET, n->v6 ? (const void *)&n->net6 : (const void *)&n->net,
+		  a, sizeof(a));
+	snprintf(buf, cap, "%s/%u", a, n->prefix);
+}
+
+/* "10.8.0.0/24", "10.8.0.5" (a /32), "fd00:8::/64", "fd00:8::1" (a /128). Host bits
+ * must be clear: a typo otherwise. */
 static int parse_net(const char *v, struct nat_scope_net *out, char *why, size_t n)
 {
-	char addr[INET_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN + 8];
 	const char *slash = strchr(v, '/');
 	size_t alen = slash ? (size_t)(slash - v) : strlen(v);
-	unsigned long prefix = 32;
-	uint32_t mask;
+	bool v6 = memchr(v, ':', alen) != NULL;
+	unsigned long max = v6 ? 128 : 32, prefix = max;
+	uint8_t *bytes = v6 ? out->net6.s6_addr : (uint8_t *)&out->net.s_addr;
 	char *end;
 
+	memset(out, 0, sizeof(*out));
+	out->v6 = v6;
 	if (alen >= sizeof(addr))
 		goto bad;
 	memcpy(addr, v, alen);
 	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, &out->net) != 1)
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, bytes) != 1)
 		goto bad;
 	if (slash) {
 		if (!isdigit((unsigned char)slash[1]))
 			goto bad;
 		prefix = strtoul(slash + 1, &end, 10);
-		if (*end || prefix > 32)
+		if (*end || prefix > max)
 			goto bad;
 	}
-	mask = prefix ? htonl(~0u << (32 - prefix)) : 0;
-	if (out->net.s_addr & ~mask) {
-		snprintf(why, n, "'%s' has host bits set (expected a network address, e.g. %s/%lu)",
-			 v, inet_ntop(AF_INET, &(struct in_addr){ out->net.s_addr & mask }, addr,
-				      sizeof(addr)), prefix);
+	out->prefix = (uint8_t)prefix;
+	if (clear_host_bits(bytes, v6 ? 16 : 4, (unsigned)prefix)) {
+		nat_scope_net_text(out, text, sizeof(text));
+		snprintf(why, n, "'%s' has host bits set (expected a network address, e.g. %s)", v, text);
 		return -1;
 	}
-	out->prefix = (uint8_t)prefix;
 	return 0;
 bad:
-	snprintf(why, n, "bad subnet '%s' (expected an IPv4 address or address/prefix, e.g. 10.8.0.0/24)", v);
+	snprintf(why, n, "bad subnet '%s' (expected an address or address/prefix, e.g. 10.8.0.0/24 or fd00:8::/64)", v);
 	return -1;
 }
 
+/* An IPv4 subnet, or anything with a ':' (no interface name has one): an IPv6 one */
 static bool looks_like_addr(const char *v)
 {
-	return isdigit((unsigned char)v[0]) && strspn(v, "0123456789./") == strlen(v);
+	return (isdigit((unsigned char)v[0]) && strspn(v, "0123456789./") == strlen(v)) ||
+	       strchr(v, ':') != NULL;
 }
 
 int nat_scope_parse_ifaces(const char *v, struct nat_scope *s, char *why, size_t n)
@@ -157,13 +195,20 @@ int nat_scope_parse_exclude(const char *v, struct nat_scope *s, char *why, size_
 
 bool nat_scope_excluded_addr(const struct nat_scope *s, struct in_addr a)
 {
-	for (unsigned i = 0; i < s->n_ex_nets; i++) {
-		uint8_t pl = s->ex_nets[i].prefix;
-		uint32_t mask = pl ? htonl(~0u << (32 - pl)) : 0;
-
-		if ((a.s_addr & mask) == s->ex_nets[i].net.s_addr)
+	for (unsigned i = 0; i < s->n_ex_nets; i++)
+		if (!s->ex_nets[i].v6 && in_net((const uint8_t *)&a.s_addr,
+						 (const uint8_t *)&s->ex_nets[i].net.s_addr, 4,
+						 s->ex_nets[i].prefix))
 			return true;
-	}
+	return false;
+}
+
+bool nat_scope_excluded_addr6(const struct nat_scope *s, const struct in6_addr *a)
+{
+	for (unsigned i = 0; i < s->n_ex_nets; i++)
+		if (s->ex_nets[i].v6 &&
+		    in_net(a->s6_addr, s->ex_nets[i].net6.s6_addr, 16, s->ex_nets[i].prefix))
+			return true;
 	return false;
 }
 
@@ -202,14 +247,29 @@ static void put_ifset(struct out *o, const char names[][NAT_IFNAME_MAX], unsigne
 	put(o, " }");
 }
 
-static void put_netset(struct out *o, const struct nat_scope *s)
+/* the excluded subnets of one family; how many */
+static unsigned count_nets(const struct nat_scope *s, bool v6)
 {
-	char a[INET_ADDRSTRLEN], item[INET_ADDRSTRLEN + 8];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->n_ex_nets; i++)
+		n += s->ex_nets[i].v6 == v6;
+	return n;
+}
+
+static void put_netset(struct out *o, const struct nat_scope *s, bool v6)
+{
+	char item[INET6_ADDRSTRLEN + 8];
+	bool first = true;
 
 	put(o, "{ ");
 	for (unsigned i = 0; i < s->n_ex_nets; i++) {
-		inet_ntop(AF_INET, &s->ex_nets[i].net, a, sizeof(a));
-		snprintf(item, sizeof(item), "%s%s/%u", i ? ", " : "", a, s->ex_nets[i].prefix);
+		if (s->ex_nets[i].v6 != v6)
+			continue;
+		if (!first)
+			put(o, ", ");
+		first = false;
+		nat_scope_net_text(&s->ex_nets[i], item, sizeof(item));
 		put(o, item);
 	}
 	put(o, " }");
@@ -233,11 +293,11 @@ int nat_scope_nft(const struct nat_scope *s, bool postrouting, bool v6, char *bu
 		put_ifset(&o, s->ex_ifaces, s->n_ex_ifaces);
 		put(&o, " return\n");
 	}
-	if (s->n_ex_nets && !v6) {	/* IPv4 subnets: no match in an ip6 table */
-		put(&o, "\t\tip saddr ");
-		put_netset(&o, s);
-		put(&o, " return\n\t\tip daddr ");
-		put_netset(&o, s);
+	if (count_nets(s, v6)) {	/* each table, its own family's subnets */
+		put(&o, v6 ? "\t\tip6 saddr " : "\t\tip saddr ");
+		put_netset(&o, s, v6);
+		put(&o, v6 ? " return\n\t\tip6 daddr " : " return\n\t\tip daddr ");
+		put_netset(&o, s, v6);
 		put(&o, " return\n");
 	}
 	if (s->n_ifaces) {

@@ -28,8 +28,10 @@
 #define NAT_IFNAME_MAX	16	/* IFNAMSIZ, with the NUL */
 
 struct nat_scope_net {
+	bool v6;		/* net6 (prefix 0..128), else net (0..32) */
 	struct in_addr net;	/* network order, host bits cleared */
-	uint8_t prefix;		/* 0..32 */
+	struct in6_addr net6;
+	uint8_t prefix;
 };
 
 struct nat_scope {
@@ -49,11 +51,18 @@ struct nat_scope {
 /* "wan0, ppp+": interface names (nft wildcard: a trailing +). 0, or -1 with why. */
 int nat_scope_parse_ifaces(const char *v, struct nat_scope *s, char *why, size_t n);
 
-/* "tun0, wg+, 10.8.0.0/24, 172.16.5.1": interfaces and IPv4 subnets. 0 or -1 with why. */
+/* "tun0, wg+, 10.8.0.0/24, 172.16.5.1, fd00:8::/64": interfaces and subnets of
+ * either family (an item with a ':' is IPv6). 0 or -1 with why. */
 int nat_scope_parse_exclude(const char *v, struct nat_scope *s, char *why, size_t n);
 
-/* Is a (network order) inside an excluded subnet? */
+/* Is a (network order) inside an excluded IPv4 subnet? */
 bool nat_scope_excluded_addr(const struct nat_scope *s, struct in_addr a);
+
+/* Is a inside an excluded IPv6 subnet? */
+bool nat_scope_excluded_addr6(const struct nat_scope *s, const struct in6_addr *a);
+
+/* "10.8.0.0/24" or "fd00:8::/64" into buf (>= INET6_ADDRSTRLEN + 4). */
+void nat_scope_net_text(const struct nat_scope_net *n, char *buf, size_t cap);
 
 /* Scope is the default (no interfaces, nothing excluded): the rules stay as they were. */
 bool nat_scope_is_default(const struct nat_scope *s);
@@ -61,8 +70,8 @@ bool nat_scope_is_default(const struct nat_scope *s);
 /*
  * The nft statements that return (do not help) out-of-scope packets, one per
  * line, each starting with two tabs, for the top of a chain of table ip
- * sipalgd (v6: of table ip6 sipalgd, where the excluded subnets, all IPv4,
- * have no rule; the interfaces apply to both). postrouting: oifname/iifname
+ * sipalgd (v6: of table ip6 sipalgd; each table gets the excluded subnets
+ * of its own family, the interfaces apply to both). postrouting: oifname/iifname
  * are both known (degraded mode's queue chain); otherwise (prerouting,
  * before routing) the outgoing interface is the route's: `fib daddr
  * oifname`. 0, or -1 if cap is too small.

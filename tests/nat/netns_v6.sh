@@ -125,6 +125,8 @@ queue = 9
 tcp = no
 degraded_ok = $([[ $mode == degraded ]] && echo yes || echo no)
 install_rules = yes
+; subnets no flow here has: each table must take its own family's only
+exclude = fd00:99::/64, 10.99.0.0/16
 CONF
 chmod 644 "$tmp/sipalgd.conf"
 ip netns exec "$gw" "$bin" -f -c "$tmp/sipalgd.conf" 2>>"$tmp/daemon.log" &
@@ -152,6 +154,10 @@ rtp_reaches() {
 status "$tmp/status-start.txt"
 check "status: both families" grep -q "^families: ipv4, ipv6" "$tmp/status-start.txt"
 check "nft table ip6 sipalgd installed" bash -c "ip netns exec '$gw' nft list table ip6 sipalgd >/dev/null"
+check "exclude: the ip6 table returns the IPv6 subnet, not the IPv4 one" bash -c \
+	"ip netns exec '$gw' nft list table ip6 sipalgd > '$tmp/nft6.txt' && grep -q 'ip6 saddr fd00:99::/64 return' '$tmp/nft6.txt' && ! grep -q '10\.99\.' '$tmp/nft6.txt'"
+check "exclude: the ip table returns the IPv4 subnet, not the IPv6 one" bash -c \
+	"ip netns exec '$gw' nft list table ip sipalgd > '$tmp/nft4.txt' && grep -q 'ip saddr 10.99.0.0/16 return' '$tmp/nft4.txt' && ! grep -q 'fd00' '$tmp/nft4.txt'"
 if [[ $mode == helper ]]; then
 	check "ip6 table: ct helper objects of our helper, l3proto ip6" bash -c \
 		"ip netns exec '$gw' nft list table ip6 sipalgd | grep -A2 'type \"sipalg\" protocol udp' | grep -q 'l3proto ip6'"

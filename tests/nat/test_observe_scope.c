@@ -27,6 +27,7 @@
 
 #include "fake_kernel.h"
 #include "packet_path.h"
+#include "path_internal.h"
 #include "scope.h"
 #include "splice.h"
 
@@ -207,6 +208,71 @@ static void test_scope_lists(void)
 	CHECK(nat_scope_parse_ifaces("", &s, why, sizeof(why)) == 0 && s.n_ifaces == 0);
 }
 
+/* IPv6 subnets in exclude: parsed, matched as addresses, each in its own nft table */
+static void test_scope_lists_v6(void)
+{
+	struct nat_scope s = { 0 };
+	struct in6_addr a;
+	char why[256], nft[2048];
+	struct nat_path p = { .scope = &s };
+	struct nat_flow f = { 0 };
+
+	CHECK(nat_scope_parse_exclude("wg0, fd00:8::/64, 10.8.0.0/24, 2001:DB8:5::1", &s, why,
+				      sizeof(why)) == 0);
+	CHECK(s.n_ex_ifaces == 1 && s.n_ex_nets == 3);
+	CHECK(s.ex_nets[0].v6 && s.ex_nets[0].prefix == 64 && !s.ex_nets[1].v6 &&
+	      s.ex_nets[2].v6 && s.ex_nets[2].prefix == 128);
+	inet_pton(AF_INET6, "fd00:8::77:1", &a);
+	CHECK(nat_scope_excluded_addr6(&s, &a));
+	inet_pton(AF_INET6, "fd00:9::1", &a);
+	CHECK(!nat_scope_excluded_addr6(&s, &a));
+	inet_pton(AF_INET6, "2001:db8:5::1", &a);	/* as an address, not as text */
+	CHECK(nat_scope_excluded_addr6(&s, &a));
+	inet_pton(AF_INET6, "2001:db8:5::2", &a);
+	CHECK(!nat_scope_excluded_addr6(&s, &a));
+	/* the IPv4 subnet is no IPv6 one and the other way round */
+	inet_pton(AF_INET6, "::ffff:10.8.0.1", &a);
+	CHECK(!nat_scope_excluded_addr6(&s, &a));
+	CHECK(nat_scope_excluded_addr(&s, (struct in_addr){ inet_addr("10.8.0.1") }));
+	CHECK(!nat_scope_excluded_addr(&s, (struct in_addr){ inet_addr("253.0.0.8") }));
+	/* each table, its own family's subnets */
+	CHECK(nat_scope_nft(&s, true, true, nft, sizeof(nft)) == 0);
+	CHECK(strstr(nft, "\t\tip6 saddr { fd00:8::/64, 2001:db8:5::1/128 } return\n"));
+	CHECK(strstr(nft, "\t\tip6 daddr { fd00:8::/64, 2001:db8:5::1/128 } return\n"));
+	CHECK(!strstr(nft, "10.8.0.0") && !strstr(nft, "ip saddr"));
+	CHECK(nat_scope_nft(&s, true, false, nft, sizeof(nft)) == 0);
+	CHECK(strstr(nft, "\t\tip saddr { 10.8.0.0/24 } return\n") && !strstr(nft, "fd00") &&
+	      !strstr(nft, "ip6"));
+	/* a routed IPv6 flow with an end in an excluded subnet is out of scope (no
+	 * pinholes); any other routed IPv6 flow is in */
+	f.binding.inside.family = f.binding.remote.family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8:1::10", &f.binding.inside.ip6);
+	inet_pton(AF_INET6, "2001:db8:113::20", &f.binding.remote.ip6);
+	CHECK(!nat_path_out_of_scope(&p, &f));
+	inet_pton(AF_INET6, "fd00:8::2", &f.binding.remote.ip6);
+	CHECK(nat_path_out_of_scope(&p, &f));
+	inet_pton(AF_INET6, "2001:db8:113::20", &f.binding.remote.ip6);
+	inet_pton(AF_INET6, "2001:db8:5::1", &f.binding.inside.ip6);
+	CHECK(nat_path_out_of_scope(&p, &f));
+	/* errors name the value */
+	CHECK(nat_scope_parse_exclude("fd00:8::1/64", &s, why, sizeof(why)) == -1 &&
+	      strstr(why, "host bits") && strstr(why, "fd00:8::/64"));
+	CHECK(nat_scope_parse_exclude("fd00:8::/129", &s, why, sizeof(why)) == -1 &&
+	      strstr(why, "fd00:8::/129"));
+	CHECK(nat_scope_parse_exclude("fd00::8::1", &s, why, sizeof(why)) == -1 &&
+	      strstr(why, "bad subnet"));
+	CHECK(nat_scope_parse_exclude("fd00:8::/", &s, why, sizeof(why)) == -1);
+	/* a /0 and bits in the last byte of a prefix that is no multiple of 8 */
+	CHECK(nat_scope_parse_exclude("2001:db8::80/121", &s, why, sizeof(why)) == 0);
+	inet_pton(AF_INET6, "2001:db8::ff", &a);
+	CHECK(nat_scope_excluded_addr6(&s, &a));
+	inet_pton(AF_INET6, "2001:db8::7f", &a);
+	CHECK(!nat_scope_excluded_addr6(&s, &a));
+	CHECK(nat_scope_parse_exclude("::/0", &s, why, sizeof(why)) == 0 &&
+	      nat_scope_excluded_addr6(&s, &a));
+	CHECK(nat_scope_parse_exclude("2001:db8::40/121", &s, why, sizeof(why)) == -1);
+}
+
 int main(void)
 {
 	struct sipalg_switches sw;
@@ -218,6 +284,7 @@ int main(void)
 	char why[128];
 
 	test_scope_lists();
+	test_scope_lists_v6();
 
 	sipalg_switches_default(&sw);
 	rtp_config_default(&rc);
