@@ -18,14 +18,17 @@
 #   The "queue" row is the floor of any NFQUEUE helper: nfq_null (tests/bench/nfq_null.c),
 #   sipalgd's own queue and verdict layers accepting every SIP packet unread, behind an nft
 #   `queue` rule; it rewrites nothing, so like plain forwarding it is judged on arrivals only.
-#   --workers N: sipalgd with [netfilter] workers = N (queues 11..11+N-1, docs/workers.md);
+#   --workers N: sipalgd with [netfilter] workers = N (queues 11..11+N-1, docs/workers.md;
+#   0 = its default, the online CPUs);
 #   --flows K: the load comes from K LAN source ports (5060, 5062, ...: K SIP flows, each its
 #   own conntrack, so that a helper-mode hash can spread them over the workers), sent by one
 #   sip_flood in turns (a batch of up to 8 each) at the same total rate and count as one flow,
 #   so a K-flow sweep judges like a one-flow one; every row gets the same flows (default 1).
 #   --messages "register invite newcall": the messages (default all three)
 #   --pace spin|sleep: the paced sender spins between batches (default: one vCPU of the
-#   guest's two goes to the sender, as in every figure so far) or sleeps (SIP_FLOOD_PACE)
+#   guest's two goes to the sender, as in every figure so far) or sleeps (SIP_FLOOD_PACE).
+#   Under TCG sleeping measured slower for every row (kernel new calls 3000/s against
+#   8000/s spinning): each wakeup of an idle vCPU costs more than the spin it saves
 #
 # A benchmark, not a test: it prints a table and asserts nothing about speed. For each
 # gateway and message (tests/nat's REGISTER: Via/Contact rewrite; its INVITE with SDP:
@@ -160,8 +163,11 @@ daemon_cpu() {	# sipalgd's user and system CPU so far, in clock ticks, or "- -"
 	fi
 }
 
+nqueues=$workers	# workers = 0: the daemon takes the online CPUs, at most 16
+((nqueues)) || nqueues=$(nproc)
+((nqueues <= 16)) || nqueues=16
 queue_drops() {	# queue_dropped + user_dropped of our queue in the gateway's namespace, or "-"
-	ip netns exec "$gw" awk -v last=$((11 + workers - 1)) \
+	ip netns exec "$gw" awk -v last=$((11 + nqueues - 1)) \
 		'$1 >= 11 && $1 <= last { d += $6 + $7; found = 1 } END { if (!found) print "-"; else print d }' \
 		/proc/net/netfilter/nfnetlink_queue 2>/dev/null || echo -
 }
@@ -216,7 +222,7 @@ one() {
 			printf "  %s cpu: user %.2f s, system %.2f s for %d messages (%.0f us each; busy %.0f%% of the %.2f s span)\n",
 				who, u, s, n, (n ? 1e6 * (u + s) / n : 0), (sp > 0 ? 100 * (u + s) / sp : 0), sp }'
 	fi
-	if [[ $mode == sipalgd ]] && ((workers > 1)); then	# how the flows spread (counted since its start)
+	if [[ $mode == sipalgd ]] && ((workers != 1)); then	# how the flows spread (counted since its start)
 		ip netns exec "$gw" "$bin" status -s "$tmp/status.sock" 2>/dev/null |
 			awk '$1 ~ /^queue[0-9]+_(packets|kernel_queue_dropped)$/ { l = l " " $1 "=" $2 } END { if (l != "") print "  sipalgd per queue:" l }' || true
 	fi
