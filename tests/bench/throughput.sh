@@ -27,8 +27,9 @@
 #   --messages "register invite newcall": the messages (default all three)
 #   --pace spin|sleep: the paced sender spins between batches (default: one vCPU of the
 #   guest's two goes to the sender, as in every figure so far) or sleeps (SIP_FLOOD_PACE).
-#   Under TCG sleeping measured slower for every row (kernel new calls 3000/s against
-#   8000/s spinning): each wakeup of an idle vCPU costs more than the spin it saves
+#   In one TCG boot sleeping measured slower (kernel new calls 3000/s against 8000/s
+#   spinning; an idle vCPU's wakeup is dear under TCG), but another guest may have shared
+#   the host then: not settled
 #
 # A benchmark, not a test: it prints a table and asserts nothing about speed. For each
 # gateway and message (tests/nat's REGISTER: Via/Contact rewrite; its INVITE with SDP:
