@@ -303,7 +303,7 @@ void status_report(const struct status_src *src, FILE *out, bool json)
 		rep_i64(r, "last_error", rs->last_error);
 		U("sdp_retransmits", rs->retransmits_seen);
 		if (src->rtpnl)
-			U("netlink_timeouts", rtp_nl_stats(src->rtpnl)->timeouts);
+			U("netlink_answers_lost", rtp_nl_stats(src->rtpnl)->answers_lost);
 		if (src->path->exp)
 			report_first_packets(&src->path->exp->stats, r);
 		rep_section(r, "dialogs");

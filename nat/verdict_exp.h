@@ -22,8 +22,8 @@
  *     verdict of this drain carries is sent after the flush.
  * A packet whose master IS confirmed makes no round trip either: its
  * requests (creates and deletes) are queued the same way and sent after the
- * flush, the whole drain's together, 16 to a datagram (ctnetlink ACKs inside the sendto, and
- * expect_nl.c waits at most RTP_NL_WAIT_MS). Only there a delete never cancels
+ * flush, the whole drain's together, 16 to a datagram (ctnetlink answers the
+ * failed ones inside the sendto: expect_nl.c never waits). Only there a delete never cancels
  * a queued create: the kernel may hold an older expectation of that tuple,
  * which the create would replace. With the queue full a request goes at once
  * (sent_at_once), unless that would overtake one queued for the same tuple.

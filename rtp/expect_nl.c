@@ -2,7 +2,6 @@
 #include "expect_nl.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -226,6 +225,7 @@ long rtp_nl_build_delete(void *buf, size_t cap, const struct rtp_expect *e, uint
 struct rtp_nl *rtp_nl_open(int *err)
 {
 	struct rtp_nl *nl = calloc(1, sizeof(*nl));
+	int one = 1;
 
 	if (!nl) {
 		*err = -ENOMEM;
@@ -240,6 +240,9 @@ struct rtp_nl *rtp_nl_open(int *err)
 		return NULL;
 	}
 	nl->portid = mnl_socket_get_portid(nl->sock);
+	/* an error answer carries the request's header, not the whole request */
+	(void)setsockopt(mnl_socket_get_fd(nl->sock), SOL_NETLINK, NETLINK_CAP_ACK, &one,
+			 sizeof(one));
 	nl->seq = (uint32_t)time(NULL);
 	*err = 0;
 	return nl;
@@ -260,104 +263,77 @@ const struct rtp_nl_stats *rtp_nl_stats(const struct rtp_nl *nl)
 
 #define BATCH_MAX 16	/* a side's work is at most 8 requests */
 
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_nsec - t0->tv_nsec) / 1000000L;
-}
-
-int rtp_nl_collect_acks(int fd, uint32_t portid, uint32_t seq0, unsigned n, int *errs,
-			int wait_ms)
+int rtp_nl_collect_errors(int fd, uint32_t portid, uint32_t seq0, unsigned n, int *errs)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	bool answered[RTP_NL_ACKS_MAX] = { false };
-	unsigned left = n;
-	struct timespec t0;
+	unsigned i, reads;
+	int ret = 0;
 
-	if (n > RTP_NL_ACKS_MAX)
-		return -EINVAL;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (left) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long wait = wait_ms - ms_since(&t0);
+	for (i = 0; i < n; i++)
+		errs[i] = 0;
+	/* bounded: our n answers at most, and as many strays */
+	for (reads = 0; reads < 2 * n + 16; reads++) {
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-		ssize_t len;
+		ssize_t len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		int rest;
 
-		if (wait <= 0 || poll(&p, 1, (int)wait) == 0)
-			return -ETIMEDOUT;
-		len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (len < 0 && (errno == EINTR || errno == EAGAIN))
+		if (len < 0 && errno == EINTR)
 			continue;
+		if (len < 0 && errno == ENOBUFS) {
+			ret = -ENOBUFS;
+			continue;
+		}
 		if (len < 0)
-			return -errno;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? ret : -errno;
 		rest = (int)len;
 		for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest)) {
 			const struct nlmsgerr *ack;
-			uint32_t i = nlh->nlmsg_seq - seq0;
 
-			/* Not ours (another request's late answer) or not an ACK. */
+			i = nlh->nlmsg_seq - seq0;
 			if (nlh->nlmsg_pid != portid || nlh->nlmsg_type != NLMSG_ERROR ||
-			    i >= n || answered[i] ||
-			    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ack)))
+			    i >= n || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ack)))
 				continue;
 			ack = mnl_nlmsg_get_payload(nlh);
 			errs[i] = ack->error;
-			answered[i] = true;
-			left--;
 		}
 	}
-	return 0;
+	return ret;
 }
 
-/* Fill each op's err from the ACKs that carry its seq (seq0 + index).
- * Returns 0 once every op is answered, -errno when the socket fails or the
- * wait runs out. */
-static int collect_acks(struct rtp_nl *nl, struct rtp_expect_op *ops, unsigned n,
-			uint32_t seq0)
-{
-	int errs[BATCH_MAX], e;
-	unsigned i;
-
-	e = rtp_nl_collect_acks(mnl_socket_get_fd(nl->sock), nl->portid, seq0, n, errs,
-				RTP_NL_WAIT_MS);
-	if (e == -ETIMEDOUT)
-		nl->stats.timeouts++;
-	if (e)
-		return e;
-	for (i = 0; i < n; i++)
-		ops[i].err = errs[i];
-	return 0;
-}
-
-/* ops[0..n-1], n <= BATCH_MAX, in one sendto: nfnetlink runs the messages
- * of one datagram in order and ACKs each, failures included. Fills each err. */
+/* ops[0..n-1], n <= BATCH_MAX, in one sendto, without NLM_F_ACK: nfnetlink
+ * runs the messages of one datagram in order and answers the failed ones
+ * (rtp_nl_collect_errors). Fills each err. */
 static void send_batch(struct rtp_nl *nl, struct rtp_expect_op *ops, unsigned n)
 {
 	static _Thread_local char msg[BATCH_MAX * RTP_NL_MSG_MAX];	/* one per queue worker */
+	int errs[BATCH_MAX];
 	size_t off = 0;
 	uint32_t seq0 = nl->seq + 1;
 	unsigned i;
 	int err = 0;
 
 	for (i = 0; i < n && !err; i++) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)(msg + off);
 		long len = ops[i].create
 			? rtp_nl_build_new(msg + off, RTP_NL_MSG_MAX, ops[i].e, ++nl->seq)
 			: rtp_nl_build_delete(msg + off, RTP_NL_MSG_MAX, ops[i].e, ++nl->seq);
 
-		if (len < 0)
+		if (len < 0) {
 			err = (int)len;
-		else
+		} else {
+			nlh->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
 			off += (size_t)MNL_ALIGN(len);
+		}
 	}
 	if (!err && mnl_socket_sendto(nl->sock, msg, off) < 0)
 		err = -errno;
-	if (!err)
-		err = collect_acks(nl, ops, n, seq0);
-	for (i = 0; err && i < n; i++)
-		ops[i].err = err;
+	if (!err) {
+		err = rtp_nl_collect_errors(mnl_socket_get_fd(nl->sock), nl->portid, seq0, n, errs);
+		if (err == -ENOBUFS)
+			nl->stats.answers_lost++;
+	}
+	for (i = 0; i < n; i++)
+		ops[i].err = err ? err : errs[i];
 }
 
 /* A create is "create exactly e": one that meets an existing tuple (EEXIST:

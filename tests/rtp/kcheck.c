@@ -222,6 +222,28 @@ static int call(int argc, char **argv)
 				d[i] = rtp_nl_ops.expect_delete(nl, &e);
 			}
 			printf("gap deleted rtp=%d rtcp=%d\n", d[0], d[1]);
+		} else if (!strcmp(cmd, "orphan")) {
+			/* A pinhole for a master flow that does not exist: the
+			 * requests go without NLM_F_ACK, so this ENOENT is the
+			 * kernel's error answer, read back by expect_nl.c, and
+			 * a create next to it (the live master) is still 0. */
+			struct rtp_expect e[2];
+			struct rtp_expect_op ops[2];
+
+			for (int i = 0; i < 2; i++) {
+				memset(&e[i], 0, sizeof(e[i]));
+				e[i].master = mc.master;
+				e[i].l4proto = IPPROTO_UDP;
+				e[i].src_any_addr = e[i].src_any_port = true;
+				e[i].dst = public;
+				e[i].dst.port = (uint16_t)(port + 2 * i);
+				e[i].timeout = 60;
+				ops[i] = (struct rtp_expect_op){ .create = true, .e = &e[i] };
+			}
+			e[0].master.src.port = (uint16_t)(e[0].master.src.port + 1);	/* no such flow */
+			rtp_nl_ops.expect_batch(nl, ops, 2);
+			printf("orphan err=%d live_master_err=%d\n", ops[0].err, ops[1].err);
+			(void)rtp_nl_ops.expect_delete(nl, &e[1]);
 		} else if (!strcmp(cmd, "bye")) {
 			message(true, "BYE", 0, NULL);
 			mc.dir = SIPALG_OUTBOUND;

@@ -132,6 +132,16 @@ kc_cmd() { echo "$1" >&"${KC[1]}"; local r; read -r -t 10 r <&"${KC[0]}" || r="(
 kc_stop() { echo quit >&"${KC[1]}" || true; wait "$kc_pid" 2>/dev/null || true; kc_pid=""; }
 expect_count() { $gw conntrack -L expect 2>/dev/null | grep -c 'proto=17' || true; }
 
+# Failures come back though nothing is ACKed (expect_nl.c asks for answers to failures only):
+# a pinhole naming a master flow that does not exist gets the kernel's ENOENT, while its
+# neighbour in the same datagram, on the live master, is created.
+echo "=== a failed create is reported without ACKs"
+master_flow 5060
+kc_start sip 1 5060
+r=$(kc_cmd "orphan 12900"); echo "  $r"
+check "orphan master: ENOENT answered, the live one created" "orphan err=-2 live_master_err=0" "$r"
+kc_stop
+
 # call NAME FN CLASS SIP_PORT INSIDE_PORT FAR_PORT ORDER(far|phone|wide) MODE(check|finding)
 call() {
 	local name=$1 fn=$2 class=$3 sip=$4 ip=$5 fp=$6 order=$7 mode=$8 r pub a b rx before
