@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/timerfd.h>
 
+#include "clock_ms.h"
 #include "config.h"
 #include "debug_log.h"
 #include "cthelper.h"
@@ -119,14 +120,6 @@ static void tcp_limits_from(const struct sipalgd_config *cfg, struct nat_tcp_lim
 		.hold_ms = cfg->tcp_hold_ms, .max_streams = cfg->tcp_max_streams,
 		.idle_s = cfg->tcp_idle_timeout,
 	};
-}
-
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Helper mode when the kernel can; degraded only when the config allows it. */
@@ -520,7 +513,7 @@ static void reload(struct daemon *d)
 static void on_queue(struct daemon *d)
 {
 	d->path.now = time(NULL);
-	d->path.now_ms = monotonic_ms();
+	d->path.now_ms = clock_ms();
 	if (nat_queue_drain(d->q, DRAIN_MAX, nat_path_packet, &d->path) < 0)
 		log_warn("queue %u receive", d->cfg.queue_num);
 	/* Every packet of the drain got its verdict queued: send them all. */
@@ -564,7 +557,7 @@ static void on_timer(struct daemon *d)
  */
 static uint64_t on_tcp_deadline(struct daemon *d)
 {
-	uint64_t now = monotonic_ms(), next;
+	uint64_t now = clock_ms(), next;
 
 	d->path.now_ms = now;
 	next = nat_path_tick(&d->path, now);
@@ -634,7 +627,7 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 		struct timespec wait, *tmo = NULL;
 
 		if (deadline) {
-			uint64_t now = monotonic_ms(), ms = deadline > now ? deadline - now : 0;
+			uint64_t now = clock_ms(), ms = deadline > now ? deadline - now : 0;
 
 			wait = (struct timespec){ .tv_sec = (time_t)(ms / 1000),
 						  .tv_nsec = (long)(ms % 1000) * 1000000 };

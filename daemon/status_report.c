@@ -76,6 +76,7 @@ static void report_queue(const struct status_src *src, struct rep *r, const stru
 
 	rep_section(r, "queue");
 	U("received", qs->received);
+	U("receive_calls", qs->recv_calls);
 	U("socket_overruns", qs->enobufs);
 	U("verdict_errors", qs->verdict_errors);
 	U("verdict_send_errors", src->verdicts->send_errors);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 
+#include "clock_ms.h"
 #include "config.h"
 #include "cthelper.h"
 #include "ct_query.h"
@@ -51,14 +52,6 @@ struct worker_set {
 	atomic_bool stop;
 	struct worker w[];
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* The main path's settings and shared tables; this worker's own sockets. */
 static void copy_settings(struct worker *w, const struct nat_path *t)
@@ -108,7 +101,7 @@ static void *worker_main(void *arg)
 		int tmo = -1;
 
 		if (deadline) {
-			uint64_t now = mono_ms();
+			uint64_t now = clock_ms();
 
 			tmo = deadline > now ? (int)(deadline - now) : 0;
 		}
@@ -124,12 +117,12 @@ static void *worker_main(void *arg)
 		pthread_rwlock_rdlock(&ws->gate);
 		if (pfd[0].revents & (POLLIN | POLLERR)) {
 			w->path.now = time(NULL);
-			w->path.now_ms = mono_ms();
+			w->path.now_ms = clock_ms();
 			if (nat_queue_drain(w->q, W_DRAIN_MAX, nat_path_packet, &w->path) < 0)
 				log_warn("queue %u receive", w->queue_num);
 			after_drain(w);
 		}
-		w->path.now_ms = mono_ms();
+		w->path.now_ms = clock_ms();
 		deadline = nat_path_tick(&w->path, w->path.now_ms);
 		after_drain(w);
 		pthread_rwlock_unlock(&ws->gate);

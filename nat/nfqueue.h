@@ -25,6 +25,7 @@ struct nat_packet {
 
 struct nat_queue_stats {
 	uint64_t received;		/* packet messages */
+	uint64_t recv_calls;		/* recvmmsg calls that brought any */
 	uint64_t enobufs;		/* socket overruns: messages lost */
 	uint64_t verdict_errors;	/* NLMSG_ERROR answers to our verdicts */
 	uint64_t parse_errors;
