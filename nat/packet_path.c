@@ -55,16 +55,11 @@ void nat_path_free(struct nat_path *p)
 static int flow_from_attached_ct(struct nat_path *p, const struct nat_packet *pkt,
 				 struct nat_flow *flow)
 {
+	(void)p;
 	if (!pkt->ct || !pkt->has_ctinfo || !pkt->data || !pkt->len)
 		return -1;
-	/* ctobj is reused: start from empty so no attribute of the last packet stays */
-	nfct_copy(p->ctobj, p->ctempty, NFCT_CP_OVERRIDE);
-	/* NFQA_CT's tuples are in the packet's family (conntrack-tools' helpers
-	 * pass the queue message's nfgen_family; the IP version says the same) */
-	if (nfct_payload_parse(pkt->ct, pkt->ct_len, pkt->data[0] >> 4 == 6 ? AF_INET6 : AF_INET,
-			       p->ctobj) < 0)
-		return -1;
-	return nat_flow_from_ct(p->ctobj, nat_ctinfo_is_reply(pkt->ctinfo), flow);
+	/* NFQA_CT's tuples are in the packet's family, read in place (binding.h) */
+	return nat_flow_from_ct_attrs(pkt->ct, pkt->ct_len, nat_ctinfo_is_reply(pkt->ctinfo), flow);
 }
 
 int nat_path_find_flow(struct nat_path *p, const struct nat_packet *pkt,

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libmnl/libmnl.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #include "binding.h"
 
@@ -52,10 +54,61 @@ static void __attribute__((noinline)) dirty_stack(void)
 		junk[i] = 0xa5;
 }
 
+/*
+ * nat_flow_from_ct_attrs() on the attributes ct serialises to (what a queued
+ * packet's NFQA_CT carries) must give what nat_flow_from_ct() gives on ct,
+ * field for field, refusals included; and every cut of those attributes is
+ * refused or read, never read past.
+ */
+static unsigned attr_checks;
+
+static void same_from_attrs(const struct nf_conntrack *ct, bool reply, int want_rc,
+			    const struct nat_flow *want)
+{
+	static char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nat_flow f;
+	const void *attrs;
+	size_t len;
+
+	struct nf_conntrack *c = nfct_clone(ct);
+
+	/* the library builds a reply tuple only with its own l3/l4 protocol
+	 * (ct_fixture.c); it adds IPS_CONFIRMED, which no NAT question reads */
+	if (nfct_attr_is_set(c, ATTR_L3PROTO))
+		nfct_set_attr_u8(c, ATTR_REPL_L3PROTO, nfct_get_attr_u8(c, ATTR_L3PROTO));
+	if (nfct_attr_is_set(c, ATTR_L4PROTO))
+		nfct_set_attr_u8(c, ATTR_REPL_L4PROTO, nfct_get_attr_u8(c, ATTR_L4PROTO));
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
+	(void)nfct_nlmsg_build(nlh, c);	/* its -1 is about creation needs, not the tuples */
+	nfct_destroy(c);
+	attrs = mnl_nlmsg_get_payload_offset(nlh, sizeof(struct nfgenmsg));
+	len = nlh->nlmsg_len - MNL_NLMSG_HDRLEN - MNL_ALIGN(sizeof(struct nfgenmsg));
+	memset(&f, 0xa5, sizeof(f));
+	/* a refusal of the library object (an IPv6 ct with IPv4 addresses) has
+	 * no NFQA_CT twin: the kernel writes each tuple in its own family */
+	if (want_rc == 0) {
+		CHECK(nat_flow_from_ct_attrs(attrs, len, reply, &f) == 0);
+		CHECK(memcmp(&f, want, sizeof(f)) == 0);
+		attr_checks++;
+	}
+	for (size_t cut = 0; cut < len; cut++) {
+		uint8_t *copy = malloc(cut ? cut : 1);	/* ASan: any read past the cut */
+
+		memcpy(copy, attrs, cut);
+		(void)nat_flow_from_ct_attrs(copy, cut, reply, &f);
+		free(copy);
+	}
+}
+
 static int from_ct(const struct nf_conntrack *ct, bool reply, struct nat_flow *f)
 {
+	int rc;
+
 	dirty_stack();
-	return nat_flow_from_ct(ct, reply, f);
+	rc = nat_flow_from_ct(ct, reply, f);
+	same_from_attrs(ct, reply, rc, f);
+	return rc;
 }
 
 static struct nf_conntrack *make_ct6(const char *o_src, uint16_t o_sp, const char *o_dst,
@@ -101,20 +154,20 @@ static void ipv6(void)
 	ct = make_ct6("2001:db8:1::10", 5060, "2001:db8:5::5", 5060,
 		      "2001:db8:5::5", 5060, "2001:db8:1::10", 5060,
 		      IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE | IPS_CONFIRMED);
-	CHECK(nat_flow_from_ct(ct, false, &f) == 0);
+	CHECK(from_ct(ct, false, &f) == 0);
 	CHECK(is6(&f.binding.inside, "2001:db8:1::10", 5060));
 	CHECK(is6(&f.binding.public, "2001:db8:1::10", 5060));	/* routed: its own */
 	CHECK(is6(&f.binding.remote, "2001:db8:5::5", 5060));
 	CHECK(is6(&f.master.src, "2001:db8:1::10", 5060) && is6(&f.master.dst, "2001:db8:5::5", 5060));
 	CHECK(f.dir == SIPALG_OUTBOUND && !f.natted);
-	CHECK(nat_flow_from_ct(ct, true, &f) == 0 && f.dir == SIPALG_INBOUND);
+	CHECK(from_ct(ct, true, &f) == 0 && f.dir == SIPALG_INBOUND);
 	nfct_destroy(ct);
 
 	/* NAT66: the reply goes to another address - translated */
 	ct = make_ct6("fd00::10", 5060, "2001:db8:5::5", 5060,
 		      "2001:db8:5::5", 5060, "2001:db8:ff::1", 5060,
 		      IPS_SRC_NAT | IPS_SRC_NAT_DONE | IPS_CONFIRMED);
-	CHECK(nat_flow_from_ct(ct, false, &f) == 0);
+	CHECK(from_ct(ct, false, &f) == 0);
 	CHECK(is6(&f.binding.inside, "fd00::10", 5060) && is6(&f.binding.public, "2001:db8:ff::1", 5060));
 	CHECK(f.natted);
 	nfct_destroy(ct);
@@ -123,7 +176,7 @@ static void ipv6(void)
 	ct = make_ct6("2001:db8:1::10", 5060, "2001:db8:5::5", 5060,
 		      "2001:db8:5::5", 5060, "2001:db8:1::99", 5060,
 		      IPS_SRC_NAT | IPS_SRC_NAT_DONE | IPS_CONFIRMED);
-	CHECK(nat_flow_from_ct(ct, false, &f) == 0 && f.natted);
+	CHECK(from_ct(ct, false, &f) == 0 && f.natted);
 	nfct_destroy(ct);
 
 	/* an IPv6 conntrack without its IPv6 addresses is refused */
@@ -134,7 +187,7 @@ static void ipv6(void)
 		  "192.168.1.10", "203.0.113.2", 5060, 5060);
 	set_tuple(ct, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV4_DST, ATTR_REPL_PORT_SRC, ATTR_REPL_PORT_DST,
 		  "203.0.113.2", "192.168.1.10", 5060, 5060);
-	CHECK(nat_flow_from_ct(ct, false, &f) == -1);
+	CHECK(from_ct(ct, false, &f) == -1);
 	nfct_destroy(ct);
 }
 
@@ -201,6 +254,8 @@ int main(void)
 	CHECK(!nat_ctinfo_is_reply(IP_CT_NEW) && !nat_ctinfo_is_reply(IP_CT_ESTABLISHED));
 	CHECK(nat_ctinfo_is_reply(IP_CT_ESTABLISHED_REPLY) && nat_ctinfo_is_reply(IP_CT_RELATED_REPLY));
 
+	/* every accepted conntrack above went through the attribute reader too */
+	CHECK(attr_checks >= 8);
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
 	return failures ? 1 : 0;
